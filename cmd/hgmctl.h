@@ -1,0 +1,131 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* hgmctl.h - what hgmctl's subcommands share: global state, output helpers, exit codes */
+#ifndef HGMCTL_H
+#define HGMCTL_H
+
+#include <err.h>
+#include <popt.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <libsmartcols.h>
+
+#include "hgm.h"
+
+enum {
+	EXIT_OK = 0,
+	EXIT_ERROR = 1,
+	EXIT_USAGE = 2,
+	EXIT_PARTIAL = 3,
+};
+
+/* Options every command accepts, before or after its name. */
+struct hgmctl {
+	int json, raw, no_headings, bytes, verbose;
+	char *output;		/* --output LIST */
+	char *root;		/* --root DIR */
+	struct hgm_ctx *ctx;
+};
+
+/* What a command needs before it runs (git's commands[] style). */
+enum {
+	CMD_NEEDS_PID = 1 << 0,		/* first argument is a process id */
+};
+
+struct hgmctl_cmd {
+	const char *name;
+	int (*fn)(struct hgmctl *g, const struct hgmctl_cmd *cmd, int argc, const char **argv);
+	unsigned int flags;
+	const char *args;		/* synopsis of its arguments */
+	const char *summary;
+};
+
+extern const struct poptOption hgmctl_output_options[];
+
+/*
+ * Parses a command's options; on --help prints its help (and @cols) and
+ * exits.  Returns the popt context holding the remaining arguments.
+ */
+struct colinfo;
+poptContext hgmctl_parse(struct hgmctl *g, const struct hgmctl_cmd *cmd, int argc,
+			 const char **argv, const struct poptOption *options,
+			 const struct colinfo *cols, size_t ncols);
+
+/* Prints "hgmctl: MSG" and a pointer to --help; exits 2. */
+void usage_error(const char *fmt, ...) __attribute__((noreturn, format(printf, 1, 2)));
+
+/* Parses a PID argument ("self" allowed); usage error on garbage. */
+pid_t parse_pid(const char *arg);
+
+/* Exits 1 with a message that says what -errno @ret means for reading pid @pid. */
+void proc_error(int ret, pid_t pid, const char *what) __attribute__((noreturn));
+
+/* ---- columns and tables (util-linux style) ------------------------------- */
+
+struct colinfo {
+	const char *name;
+	double whint;
+	int flags;		/* SCOLS_FL_* */
+	const char *help;
+};
+
+#define MAX_COLUMNS 32
+
+struct columns {
+	const struct colinfo *info;
+	size_t ninfo;
+	int id[MAX_COLUMNS];
+	size_t n;
+};
+
+/*
+ * Sets @c to --output LIST (or "+LIST" appended to @defaults, or @defaults).
+ * Exits with a usage error on an unknown column.
+ */
+void columns_init(struct columns *c, const struct colinfo *info, size_t ninfo,
+		  const int *defaults, size_t ndefaults, const char *output);
+
+/* Returns a table with the columns of @c, honouring --raw and --no-headings. */
+struct libscols_table *table_new(const struct hgmctl *g, const struct columns *c);
+
+/* Prints the table to stdout and frees it. */
+void table_print(struct libscols_table *tb);
+
+/* Prints "  NAME  help" for every column, for --help. */
+void columns_help(FILE *f, const struct colinfo *info, size_t n);
+
+/* Formats @bytes as "2M"/"1.5G" (or decimal with --bytes). Returns @buf. */
+char *fmt_size(const struct hgmctl *g, uint64_t bytes, char *buf, size_t size);
+
+/* ---- JSON writer ----------------------------------------------------------
+ * libsmartcols prints flat arrays of rows; the JSON contract has nested objects
+ * and top-level keys, so JSON is written here.  One writer per document.
+ */
+struct jw {
+	FILE *f;
+	int depth;
+	bool need_comma;
+};
+
+void jw_init(struct jw *w, FILE *f);
+void jw_obj_open(struct jw *w, const char *key);	/* key NULL inside arrays/top */
+void jw_obj_close(struct jw *w);
+void jw_arr_open(struct jw *w, const char *key);
+void jw_arr_close(struct jw *w);
+void jw_str(struct jw *w, const char *key, const char *val);
+void jw_u64(struct jw *w, const char *key, uint64_t val);
+void jw_i64(struct jw *w, const char *key, int64_t val);
+void jw_bool(struct jw *w, const char *key, bool val);
+void jw_null(struct jw *w, const char *key);
+void jw_hex(struct jw *w, const char *key, uint64_t val);	/* "0x7f..." */
+void jw_end(struct jw *w);		/* final newline */
+
+/* ---- commands --------------------------------------------------------------- */
+int cmd_status(struct hgmctl *g, const struct hgmctl_cmd *cmd, int argc, const char **argv);
+int cmd_maps(struct hgmctl *g, const struct hgmctl_cmd *cmd, int argc, const char **argv);
+int cmd_demo(struct hgmctl *g, const struct hgmctl_cmd *cmd, int argc, const char **argv);
+
+/* maps of @pid as a table or JSON, shared by `maps` and `demo`; returns an exit code */
+int show_maps(struct hgmctl *g, pid_t pid);
+
+#endif /* HGMCTL_H */

@@ -1,0 +1,215 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/* output.c - columns, libsmartcols tables, human sizes and the JSON writer */
+#include <inttypes.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "hgmctl.h"
+
+static int column_id(const struct colinfo *info, size_t n, const char *name, size_t len)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		if (strlen(info[i].name) == len && strncasecmp(info[i].name, name, len) == 0)
+			return (int)i;
+	return -1;
+}
+
+void columns_init(struct columns *c, const struct colinfo *info, size_t ninfo,
+		  const int *defaults, size_t ndefaults, const char *output)
+{
+	const char *p = output;
+
+	c->info = info;
+	c->ninfo = ninfo;
+	c->n = 0;
+	if (!p || *p == '+') {
+		memcpy(c->id, defaults, ndefaults * sizeof(*defaults));
+		c->n = ndefaults;
+		if (p)
+			p++;
+	}
+	while (p && *p) {
+		const char *end = strchrnul(p, ',');
+		int id = column_id(info, ninfo, p, end - p);
+
+		if (id < 0)
+			usage_error("unknown column: '%.*s'", (int)(end - p), p);
+		if (c->n == MAX_COLUMNS)
+			usage_error("too many columns in '%s'", output);
+		c->id[c->n++] = id;
+		p = *end ? end + 1 : end;
+	}
+	if (c->n == 0)
+		usage_error("no columns in '%s'", output);
+}
+
+struct libscols_table *table_new(const struct hgmctl *g, const struct columns *c)
+{
+	struct libscols_table *tb = scols_new_table();
+	size_t i;
+
+	if (!tb)
+		err(EXIT_ERROR, "cannot allocate table");
+	scols_table_enable_raw(tb, g->raw);
+	scols_table_enable_noheadings(tb, g->no_headings);
+	for (i = 0; i < c->n; i++) {
+		const struct colinfo *ci = &c->info[c->id[i]];
+
+		if (!scols_table_new_column(tb, ci->name, ci->whint, ci->flags))
+			err(EXIT_ERROR, "cannot allocate column");
+	}
+	return tb;
+}
+
+void table_print(struct libscols_table *tb)
+{
+	scols_print_table(tb);
+	scols_unref_table(tb);
+}
+
+void columns_help(FILE *f, const struct colinfo *info, size_t n)
+{
+	size_t i;
+
+	fputs("\nAvailable output columns:\n", f);
+	for (i = 0; i < n; i++)
+		fprintf(f, " %11s  %s\n", info[i].name, info[i].help);
+}
+
+char *fmt_size(const struct hgmctl *g, uint64_t bytes, char *buf, size_t size)
+{
+	static const char units[] = "KMGTPE";
+	unsigned int shift = 0;
+	int i;
+
+	if (g->bytes || bytes < 1024) {
+		snprintf(buf, size, "%" PRIu64, bytes);
+		return buf;
+	}
+	for (i = 0; units[i] && bytes >> (shift + 10) >= 1; i++)
+		shift += 10;
+	i--;
+	if ((bytes & ((UINT64_C(1) << shift) - 1)) == 0)
+		snprintf(buf, size, "%" PRIu64 "%c", bytes >> shift, units[i]);
+	else
+		snprintf(buf, size, "%.1f%c", (double)bytes / (double)(UINT64_C(1) << shift),
+			 units[i]);
+	return buf;
+}
+
+/* ---- JSON ---------------------------------------------------------------------- */
+
+void jw_init(struct jw *w, FILE *f)
+{
+	w->f = f;
+	w->depth = 0;
+	w->need_comma = false;
+}
+
+static void jw_string(FILE *f, const char *s)
+{
+	const unsigned char *p = (const unsigned char *)s;
+
+	fputc('"', f);
+	for (; *p; p++) {
+		switch (*p) {
+		case '"':  fputs("\\\"", f); break;
+		case '\\': fputs("\\\\", f); break;
+		case '\n': fputs("\\n", f); break;
+		case '\t': fputs("\\t", f); break;
+		case '\r': fputs("\\r", f); break;
+		case '\b': fputs("\\b", f); break;
+		case '\f': fputs("\\f", f); break;
+		default:
+			if (*p < 0x20 || *p == 0x7f)
+				fprintf(f, "\\u%04x", *p);
+			else
+				fputc(*p, f);
+		}
+	}
+	fputc('"', f);
+}
+
+/* Starts a member: separator, newline and indent, then "key": when given. */
+static void jw_member(struct jw *w, const char *key)
+{
+	if (w->need_comma)
+		fputc(',', w->f);
+	if (w->depth)
+		fprintf(w->f, "\n%*s", w->depth * 3, "");
+	if (key) {
+		jw_string(w->f, key);
+		fputs(": ", w->f);
+	}
+	w->need_comma = true;
+}
+
+static void jw_open(struct jw *w, const char *key, char c)
+{
+	jw_member(w, key);
+	fputc(c, w->f);
+	w->depth++;
+	w->need_comma = false;
+}
+
+static void jw_close(struct jw *w, char c)
+{
+	bool empty = !w->need_comma;
+
+	w->depth--;
+	if (!empty)
+		fprintf(w->f, "\n%*s", w->depth * 3, "");
+	fputc(c, w->f);
+	w->need_comma = true;
+}
+
+void jw_obj_open(struct jw *w, const char *key) { jw_open(w, key, '{'); }
+void jw_obj_close(struct jw *w) { jw_close(w, '}'); }
+void jw_arr_open(struct jw *w, const char *key) { jw_open(w, key, '['); }
+void jw_arr_close(struct jw *w) { jw_close(w, ']'); }
+
+void jw_str(struct jw *w, const char *key, const char *val)
+{
+	jw_member(w, key);
+	jw_string(w->f, val);
+}
+
+void jw_u64(struct jw *w, const char *key, uint64_t val)
+{
+	jw_member(w, key);
+	fprintf(w->f, "%" PRIu64, val);
+}
+
+void jw_i64(struct jw *w, const char *key, int64_t val)
+{
+	jw_member(w, key);
+	fprintf(w->f, "%" PRId64, val);
+}
+
+void jw_bool(struct jw *w, const char *key, bool val)
+{
+	jw_member(w, key);
+	fputs(val ? "true" : "false", w->f);
+}
+
+void jw_null(struct jw *w, const char *key)
+{
+	jw_member(w, key);
+	fputs("null", w->f);
+}
+
+void jw_hex(struct jw *w, const char *key, uint64_t val)
+{
+	char buf[24];
+
+	snprintf(buf, sizeof(buf), "0x%" PRIx64, val);
+	jw_str(w, key, buf);
+}
+
+void jw_end(struct jw *w)
+{
+	fputc('\n', w->f);
+}

@@ -1,0 +1,308 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/* status.c - `hgmctl status`: kernel features, hugetlb pools, THP settings, capabilities */
+#include <errno.h>
+#include <inttypes.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "hgmctl.h"
+
+enum { COL_SIZE, COL_NODE, COL_TOTAL, COL_FREE, COL_RESERVED, COL_SURPLUS, COL_OVERCOMMIT };
+
+static const struct colinfo pool_cols[] = {
+	[COL_SIZE] = { "SIZE", 5, SCOLS_FL_RIGHT, "hugetlb page size" },
+	[COL_NODE] = { "NODE", 4, SCOLS_FL_RIGHT, "NUMA node, or - for the whole system" },
+	[COL_TOTAL] = { "TOTAL", 6, SCOLS_FL_RIGHT, "pages in the pool (nr_hugepages)" },
+	[COL_FREE] = { "FREE", 6, SCOLS_FL_RIGHT, "pages not in use" },
+	[COL_RESERVED] = { "RESERVED", 6, SCOLS_FL_RIGHT, "pages promised to mappings, not yet faulted" },
+	[COL_SURPLUS] = { "SURPLUS", 6, SCOLS_FL_RIGHT, "pages above nr_hugepages, from overcommit" },
+	[COL_OVERCOMMIT] = { "OVERCOMMIT", 6, SCOLS_FL_RIGHT, "limit of surplus pages" },
+};
+
+static const int pool_defaults[] = {
+	COL_SIZE, COL_NODE, COL_TOTAL, COL_FREE, COL_RESERVED, COL_SURPLUS, COL_OVERCOMMIT,
+};
+
+struct status {
+	struct hgm_features feat;
+	struct hgm_pools *pools;
+	struct hgm_thp *thp;
+	struct hgm_caps caps;
+	bool caps_known;
+};
+
+/* ---- JSON ---------------------------------------------------------------------- */
+
+static void json_status(const struct status *st)
+{
+	const struct hgm_features *f = &st->feat;
+	struct jw w;
+	size_t i;
+
+	jw_init(&w, stdout);
+	jw_obj_open(&w, NULL);
+
+	jw_obj_open(&w, "kernel");
+	jw_str(&w, "release", f->release);
+	/* HGM is known only where userfaultfd could be asked */
+	if (f->uffd_probed)
+		jw_bool(&w, "hgm", hgm_has(f, HGM_FEAT_HGM));
+	else
+		jw_null(&w, "hgm");
+	jw_bool(&w, "probed", f->probed);
+	jw_arr_open(&w, "features");
+	for (i = 0; i < HGM_NR_FEATURES; i++)
+		if (hgm_has(f, i))
+			jw_str(&w, NULL, hgm_feature_name(i));
+	jw_arr_close(&w);
+	jw_arr_open(&w, "uffd_features");
+	for (i = 0; i < 64; i++)
+		if (f->uffd_probed && (f->uffd_features & (UINT64_C(1) << i)))
+			jw_str(&w, NULL, hgm_uffd_feature_name(i) ?: "unknown");
+	jw_arr_close(&w);
+	if (f->probed && !f->uffd_probed)
+		jw_str(&w, "uffd_error", strerror(f->uffd_errno));
+	jw_obj_close(&w);
+
+	jw_arr_open(&w, "pools");
+	for (i = 0; i < st->pools->nr; i++) {
+		const struct hgm_pool *p = &st->pools->pool[i];
+
+		jw_obj_open(&w, NULL);
+		jw_u64(&w, "size", p->page_size);
+		if (p->node == HGM_NODE_ALL)
+			jw_null(&w, "node");
+		else
+			jw_i64(&w, "node", p->node);
+		jw_u64(&w, "total", p->total);
+		jw_u64(&w, "free", p->free);
+		if (p->has_reserved)
+			jw_u64(&w, "reserved", p->reserved);
+		else
+			jw_null(&w, "reserved");
+		jw_u64(&w, "surplus", p->surplus);
+		if (p->has_overcommit)
+			jw_u64(&w, "overcommit", p->overcommit);
+		else
+			jw_null(&w, "overcommit");
+		jw_obj_close(&w);
+	}
+	jw_arr_close(&w);
+
+	jw_obj_open(&w, "thp");
+	jw_bool(&w, "available", st->thp->available);
+	if (st->thp->available) {
+		const struct hgm_thp *t = st->thp;
+
+		jw_str(&w, "enabled", t->enabled);
+		jw_str(&w, "defrag", t->defrag);
+		jw_str(&w, "shmem_enabled", t->shmem_enabled);
+		jw_u64(&w, "pmd_size", t->pmd_size);
+		jw_obj_open(&w, "khugepaged");
+		jw_i64(&w, "max_ptes_none", t->max_ptes_none);
+		jw_i64(&w, "pages_to_scan", t->pages_to_scan);
+		jw_i64(&w, "scan_sleep_millisecs", t->scan_sleep_ms);
+		jw_i64(&w, "pages_collapsed", t->pages_collapsed);
+		jw_i64(&w, "full_scans", t->full_scans);
+		jw_obj_close(&w);
+		jw_arr_open(&w, "sizes");
+		for (i = 0; i < t->nr_sizes; i++) {
+			jw_obj_open(&w, NULL);
+			jw_u64(&w, "size", t->sizes[i].size);
+			if (t->sizes[i].enabled[0])
+				jw_str(&w, "enabled", t->sizes[i].enabled);
+			else
+				jw_null(&w, "enabled");
+			if (t->sizes[i].shmem_enabled[0])
+				jw_str(&w, "shmem_enabled", t->sizes[i].shmem_enabled);
+			else
+				jw_null(&w, "shmem_enabled");
+			jw_obj_close(&w);
+		}
+		jw_arr_close(&w);
+	}
+	jw_obj_close(&w);
+
+	jw_obj_open(&w, "caps");
+	for (i = 0; i < HGM_NR_CAPS; i++) {
+		char key[32];
+
+		/* "CAP_SYS_ADMIN" -> "sys_admin" */
+		snprintf(key, sizeof(key), "%s", hgm_cap_name(i) + 4);
+		for (char *k = key; *k; k++)
+			*k = (char)(*k | 0x20);
+		if (st->caps_known)
+			jw_bool(&w, key, st->caps.have[i]);
+		else
+			jw_null(&w, key);
+	}
+	jw_arr_open(&w, "hidden");
+	for (i = 0; st->caps_known && i < HGM_NR_CAPS; i++)
+		if (!st->caps.have[i])
+			jw_str(&w, NULL, hgm_cap_hides(i));
+	jw_arr_close(&w);
+	jw_obj_close(&w);
+
+	jw_obj_close(&w);
+	jw_end(&w);
+}
+
+/* ---- text ---------------------------------------------------------------------- */
+
+static void text_pools(const struct hgmctl *g, const struct status *st)
+{
+	struct libscols_table *tb;
+	struct columns c;
+	size_t i, j;
+
+	columns_init(&c, pool_cols, sizeof(pool_cols) / sizeof(pool_cols[0]), pool_defaults,
+		     sizeof(pool_defaults) / sizeof(pool_defaults[0]), g->output);
+	tb = table_new(g, &c);
+	for (i = 0; i < st->pools->nr; i++) {
+		const struct hgm_pool *p = &st->pools->pool[i];
+		struct libscols_line *ln = scols_table_new_line(tb, NULL);
+		char buf[32];
+
+		if (!ln)
+			err(EXIT_ERROR, "cannot allocate table line");
+		for (j = 0; j < c.n; j++) {
+			const char *s = buf;
+
+			switch (c.id[j]) {
+			case COL_SIZE:
+				fmt_size(g, p->page_size, buf, sizeof(buf));
+				break;
+			case COL_NODE:
+				if (p->node == HGM_NODE_ALL)
+					s = "-";
+				else
+					snprintf(buf, sizeof(buf), "%d", p->node);
+				break;
+			case COL_TOTAL:
+				snprintf(buf, sizeof(buf), "%" PRIu64, p->total);
+				break;
+			case COL_FREE:
+				snprintf(buf, sizeof(buf), "%" PRIu64, p->free);
+				break;
+			case COL_RESERVED:
+				if (p->has_reserved)
+					snprintf(buf, sizeof(buf), "%" PRIu64, p->reserved);
+				else
+					s = "-";
+				break;
+			case COL_SURPLUS:
+				snprintf(buf, sizeof(buf), "%" PRIu64, p->surplus);
+				break;
+			case COL_OVERCOMMIT:
+				if (p->has_overcommit)
+					snprintf(buf, sizeof(buf), "%" PRIu64, p->overcommit);
+				else
+					s = "-";
+				break;
+			}
+			if (scols_line_set_data(ln, j, s))
+				err(EXIT_ERROR, "cannot set table data");
+		}
+	}
+	table_print(tb);
+}
+
+static void text_status(const struct hgmctl *g, const struct status *st)
+{
+	const struct hgm_features *f = &st->feat;
+	char buf[32];
+	size_t i;
+
+	printf("%-14s %s\n", "Kernel:", f->release[0] ? f->release : "unknown");
+	if (!f->probed)
+		printf("%-14s %s\n", "HGM:", "unknown (recorded tree: features not probed)");
+	else if (hgm_has(f, HGM_FEAT_HGM))
+		printf("%-14s %s\n", "HGM:", "yes (userfaultfd minor_hugetlbfs_hgm)");
+	else
+		printf("%-14s %s\n", "HGM:", f->uffd_probed ?
+		       "no (userfaultfd lacks minor_hugetlbfs_hgm)" :
+		       "unknown (userfaultfd unavailable to this caller)");
+	printf("%-14s", "Features:");
+	for (i = 0; i < HGM_NR_FEATURES; i++)
+		if (hgm_has(f, i))
+			printf(" %s", hgm_feature_name(i));
+	putchar('\n');
+	if (f->uffd_probed) {
+		printf("%-14s", "Userfaultfd:");
+		for (i = 0; i < 64; i++)
+			if (f->uffd_features & (UINT64_C(1) << i))
+				printf(" %s", hgm_uffd_feature_name(i) ?: "unknown");
+		putchar('\n');
+	} else if (f->probed) {
+		printf("%-14s unavailable: %s\n", "Userfaultfd:", strerror(f->uffd_errno));
+	}
+	if (st->caps_known) {
+		printf("%-14s", "Capabilities:");
+		for (i = 0; i < HGM_NR_CAPS; i++)
+			printf(" %s%s", st->caps.have[i] ? "" : "-", hgm_cap_name(i));
+		putchar('\n');
+		for (i = 0; i < HGM_NR_CAPS; i++)
+			if (!st->caps.have[i])
+				printf("  without %s: %s\n", hgm_cap_name(i), hgm_cap_hides(i));
+	}
+
+	printf("\nHugetlb pools:\n");
+	if (st->pools->nr)
+		text_pools(g, st);
+	else
+		printf("  none (this kernel has no hugetlb)\n");
+
+	printf("\nTransparent hugepages:\n");
+	if (!st->thp->available) {
+		printf("  none (this kernel has no THP)\n");
+		return;
+	}
+	printf("  enabled %s, defrag %s, shmem_enabled %s, PMD size %s\n", st->thp->enabled,
+	       st->thp->defrag, st->thp->shmem_enabled,
+	       fmt_size(g, st->thp->pmd_size, buf, sizeof(buf)));
+	if (st->thp->nr_sizes) {
+		printf("  mTHP:");
+		for (i = 0; i < st->thp->nr_sizes; i++)
+			if (st->thp->sizes[i].enabled[0])	/* some sizes are shmem-only */
+				printf(" %s=%s", fmt_size(g, st->thp->sizes[i].size, buf, sizeof(buf)),
+			       st->thp->sizes[i].enabled);
+		putchar('\n');
+	}
+	if (st->thp->pages_collapsed >= 0)
+		printf("  khugepaged: %" PRId64 " pages collapsed in %" PRId64 " full scans\n",
+		       st->thp->pages_collapsed, st->thp->full_scans);
+}
+
+int cmd_status(struct hgmctl *g, const struct hgmctl_cmd *cmd, int argc, const char **argv)
+{
+	struct status st = { 0 };
+	poptContext pc;
+	int ret;
+
+	pc = hgmctl_parse(g, cmd, argc, argv, NULL, pool_cols,
+			  sizeof(pool_cols) / sizeof(pool_cols[0]));
+	if (poptPeekArg(pc))
+		usage_error("status: unexpected argument '%s'", poptPeekArg(pc));
+
+	ret = hgm_features_probe(g->ctx, &st.feat);
+	if (ret)
+		errx(EXIT_ERROR, "cannot probe kernel features: %s", strerror(-ret));
+	ret = hgm_pools_read(g->ctx, &st.pools);
+	if (ret)
+		errx(EXIT_ERROR, "cannot read hugetlb pools: %s", strerror(-ret));
+	ret = hgm_thp_read(g->ctx, &st.thp);
+	if (ret)
+		errx(EXIT_ERROR, "cannot read THP settings: %s", strerror(-ret));
+	/* a recorded tree is someone else's machine: this caller's caps say nothing of it */
+	st.caps_known = hgm_ctx_is_live(g->ctx) && hgm_caps_read(&st.caps) == 0;
+
+	if (g->json)
+		json_status(&st);
+	else
+		text_status(g, &st);
+
+	hgm_pools_free(st.pools);
+	hgm_thp_free(st.thp);
+	poptFreeContext(pc);
+	return EXIT_OK;
+}

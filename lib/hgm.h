@@ -1,0 +1,349 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* hgm.h - libhgm: typed access to Linux huge-page memory state (hugetlb, THP, HGM) */
+#ifndef HGM_H
+#define HGM_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/*
+ * Conventions: functions return 0 (or a count) on success and -errno on
+ * failure; the library never prints and never exits.  Objects are created by
+ * hgm_<obj>_new() and released by hgm_<obj>_free(), which accept NULL.
+ */
+
+/* ---- path context ----------------------------------------------------- */
+
+/** Every /proc and /sys access goes through a context that may be re-rooted. */
+struct hgm_ctx;
+
+/**
+ * hgm_ctx_new() - create a context reading /proc and /sys under @root
+ * @root: directory to use as "/", or NULL for the live system
+ * Returns 0 and sets *@ctx, or -errno (the root cannot be opened).
+ */
+int hgm_ctx_new(struct hgm_ctx **ctx, const char *root);
+void hgm_ctx_free(struct hgm_ctx *ctx);
+
+/** Returns true when the context reads the live system (no --root). */
+bool hgm_ctx_is_live(const struct hgm_ctx *ctx);
+
+/** Returns an fd opened with @flags for absolute @path under the root, or -errno. */
+int hgm_ctx_open(const struct hgm_ctx *ctx, const char *path, int flags);
+
+/**
+ * hgm_ctx_read() - read a small file whole into @buf (NUL-terminated)
+ * Returns the number of bytes read (without the NUL), or -errno;
+ * -EFBIG when the file does not fit in @size - 1 bytes.
+ */
+ssize_t hgm_ctx_read(const struct hgm_ctx *ctx, const char *path, char *buf, size_t size);
+
+/** Reads a file holding one unsigned decimal number. Returns 0 or -errno. */
+int hgm_ctx_read_u64(const struct hgm_ctx *ctx, const char *path, uint64_t *val);
+
+/* ---- sizes -------------------------------------------------------------- */
+
+/**
+ * hgm_parse_size() - parse "2M", "1G", "2048kB", "4096", "1GiB" (binary units)
+ * Returns 0 and sets *@bytes, or -EINVAL (garbage) / -ERANGE (overflow).
+ */
+int hgm_parse_size(const char *str, uint64_t *bytes);
+
+/* ---- smaps --------------------------------------------------------------- */
+
+/** Fields of one smaps record; sizes in bytes. */
+enum hgm_smaps_field {
+	HGM_SM_SIZE,
+	HGM_SM_KERNEL_PAGE_SIZE,
+	HGM_SM_MMU_PAGE_SIZE,
+	HGM_SM_RSS,
+	HGM_SM_PSS,
+	HGM_SM_PSS_DIRTY,
+	HGM_SM_PSS_ANON,
+	HGM_SM_PSS_FILE,
+	HGM_SM_PSS_SHMEM,
+	HGM_SM_SHARED_CLEAN,
+	HGM_SM_SHARED_DIRTY,
+	HGM_SM_PRIVATE_CLEAN,
+	HGM_SM_PRIVATE_DIRTY,
+	HGM_SM_REFERENCED,
+	HGM_SM_ANONYMOUS,
+	HGM_SM_KSM,
+	HGM_SM_LAZY_FREE,
+	HGM_SM_ANON_HUGE_PAGES,
+	HGM_SM_SHMEM_PMD_MAPPED,
+	HGM_SM_FILE_PMD_MAPPED,
+	HGM_SM_SHARED_HUGETLB,
+	HGM_SM_PRIVATE_HUGETLB,
+	HGM_SM_SWAP,
+	HGM_SM_SWAP_PSS,
+	HGM_SM_LOCKED,
+	HGM_SM_HUGETLB_PUD_MAPPED,	/* HGM kernels */
+	HGM_SM_HUGETLB_PMD_MAPPED,	/* HGM kernels */
+	HGM_SM_HUGETLB_PTE_MAPPED,	/* HGM kernels */
+	HGM_SM_THP_ELIGIBLE,		/* 0/1, not a size */
+	HGM_SM_PROTECTION_KEY,		/* a number, not a size */
+	HGM_SM_NR_FIELDS
+};
+
+/** VmFlags of smaps as bits (two-letter mnemonics of fs/proc/task_mmu.c). */
+enum hgm_vmflag {
+	HGM_VF_RD, HGM_VF_WR, HGM_VF_EX, HGM_VF_SH, HGM_VF_MR, HGM_VF_MW,
+	HGM_VF_ME, HGM_VF_MS, HGM_VF_GD, HGM_VF_PF, HGM_VF_LO, HGM_VF_IO,
+	HGM_VF_SR, HGM_VF_RR, HGM_VF_DC, HGM_VF_DE, HGM_VF_LF, HGM_VF_AC,
+	HGM_VF_NR, HGM_VF_HT, HGM_VF_SF, HGM_VF_AR, HGM_VF_WF, HGM_VF_DD,
+	HGM_VF_BT, HGM_VF_SD, HGM_VF_MM, HGM_VF_HG, HGM_VF_NH, HGM_VF_MG,
+	HGM_VF_UM, HGM_VF_UW, HGM_VF_SS, HGM_VF_MT, HGM_VF_SL,
+	HGM_VF_HM,	/* HGM: high-granularity mapping enabled on the VMA */
+	HGM_VF_NR_FLAGS
+};
+
+#define HGM_VMA_NAME_MAX	4096
+#define HGM_VMFLAGS_MAX		256
+
+/** One VMA as smaps describes it. Strings are owned by the struct. */
+struct hgm_vma {
+	uint64_t start, end;		/* [start, end) */
+	char perms[5];			/* "rw-p" */
+	uint64_t offset;		/* file offset in bytes */
+	unsigned int dev_major, dev_minor;
+	uint64_t inode;
+	char name[HGM_VMA_NAME_MAX];	/* path, [heap], ... or "" */
+	uint64_t field[HGM_SM_NR_FIELDS];
+	uint64_t present;		/* bit i set: field i was in the record */
+	uint64_t vmflags;		/* bit hgm_vmflag set when listed */
+	char vmflags_str[HGM_VMFLAGS_MAX]; /* VmFlags as printed, "" if absent */
+	unsigned int unknown_fields;	/* labels this library does not know */
+};
+
+static inline bool hgm_vma_has(const struct hgm_vma *v, enum hgm_smaps_field f)
+{
+	return v->present & (UINT64_C(1) << f);
+}
+
+static inline bool hgm_vma_flag(const struct hgm_vma *v, enum hgm_vmflag f)
+{
+	return v->vmflags & (UINT64_C(1) << f);
+}
+
+/** A streaming smaps reader: one buffer, no allocation per line or per VMA. */
+struct hgm_smaps;
+
+/**
+ * hgm_smaps_open() - start reading /proc/@pid/smaps through @ctx
+ * @pid: process id, or 0 for "self"
+ * Returns 0 and sets *@sm, or -errno: -ESRCH no such process, -EACCES/-EPERM
+ * not allowed to read it.
+ */
+int hgm_smaps_open(const struct hgm_ctx *ctx, pid_t pid, struct hgm_smaps **sm);
+
+/** Reads smaps text from @fd (which the reader then owns and closes). */
+int hgm_smaps_open_fd(int fd, struct hgm_smaps **sm);
+
+/**
+ * hgm_smaps_next() - parse the next VMA record into @vma
+ * Returns 1 with a record, 0 at the end, -EBADMSG on a malformed line
+ * (hgm_smaps_lineno() tells which), or -errno from read(2) (-ESRCH when the
+ * process exited mid-read).
+ */
+int hgm_smaps_next(struct hgm_smaps *sm, struct hgm_vma *vma);
+
+/** Returns the number of the line last parsed (1-based), for error messages. */
+unsigned long hgm_smaps_lineno(const struct hgm_smaps *sm);
+void hgm_smaps_free(struct hgm_smaps *sm);
+
+/** Returns the smaps label of @f ("AnonHugePages"). */
+const char *hgm_smaps_field_name(enum hgm_smaps_field f);
+/** Returns the two-letter mnemonic of @f ("ht"). */
+const char *hgm_vmflag_name(enum hgm_vmflag f);
+
+/* ---- classifying and measuring a VMA ------------------------------------ */
+
+enum hgm_kind {
+	HGM_KIND_HUGETLB,
+	HGM_KIND_THP,
+	HGM_KIND_ANON,
+	HGM_KIND_FILE,
+	HGM_KIND_SHMEM,
+	HGM_KIND_OTHER,
+};
+
+/** Returns "hugetlb", "thp", "anon", "file", "shmem" or "other". */
+const char *hgm_kind_name(enum hgm_kind k);
+
+/** Returns the kind of @vma, judged from its flags, name and THP fields. */
+enum hgm_kind hgm_vma_kind(const struct hgm_vma *vma);
+
+enum hgm_level { HGM_LEVEL_PTE, HGM_LEVEL_PMD, HGM_LEVEL_PUD, HGM_NR_LEVELS };
+
+/** Returns "pte", "pmd" or "pud". */
+const char *hgm_level_name(enum hgm_level l);
+
+/** What a VMA maps at each page-table level, in bytes. */
+struct hgm_vma_usage {
+	enum hgm_kind kind;
+	uint64_t page_size;			/* KernelPageSize */
+	uint64_t mapped[HGM_NR_LEVELS];		/* bytes mapped by leaves per level */
+	bool pte_known;				/* mapped[PTE] is a measurement */
+	bool from_hgm_fields;			/* hugetlb figures from Hugetlb*Mapped */
+};
+
+/**
+ * hgm_vma_usage() - bytes mapped at each level, from smaps alone
+ * @pmd_size: bytes mapped by one PMD leaf (hgm_thp_pmd_size())
+ *
+ * hugetlb: the HGM fields when present, else Shared_Hugetlb + Private_Hugetlb
+ * at the level of the page size.  THP: AnonHugePages + ShmemPmdMapped +
+ * FilePmdMapped at PMD level; THP mapped by PTEs cannot be told from smaps,
+ * so pte_known is false for non-hugetlb VMAs.
+ */
+void hgm_vma_usage(const struct hgm_vma *vma, uint64_t pmd_size, struct hgm_vma_usage *u);
+
+/** Returns the level whose leaf maps @page_size bytes on this machine. */
+enum hgm_level hgm_level_of_size(uint64_t page_size, uint64_t pmd_size);
+
+/* ---- hugetlb pools -------------------------------------------------------- */
+
+#define HGM_NODE_ALL	(-1)
+
+/** One hugetlb pool: system-wide (node == HGM_NODE_ALL) or one NUMA node. */
+struct hgm_pool {
+	uint64_t page_size;
+	int node;
+	uint64_t total, free, surplus;
+	uint64_t reserved;	/* system-wide only */
+	uint64_t overcommit;	/* system-wide only */
+	bool has_reserved, has_overcommit;
+};
+
+struct hgm_pools {
+	size_t nr;
+	struct hgm_pool *pool;	/* sorted by size, then node (system-wide first) */
+	size_t nr_nodes;	/* NUMA nodes with a hugepages directory */
+};
+
+/**
+ * hgm_pools_read() - every hugetlb page size, system-wide and per node
+ * Returns 0 and sets *@pools (possibly empty: no hugetlb), or -errno.
+ */
+int hgm_pools_read(const struct hgm_ctx *ctx, struct hgm_pools **pools);
+void hgm_pools_free(struct hgm_pools *pools);
+
+/**
+ * hgm_pool_get() - one pool: @page_size on @node (HGM_NODE_ALL: system-wide)
+ * Returns 0, or -ENOENT when that size or node does not exist, or -errno.
+ */
+int hgm_pool_get(const struct hgm_ctx *ctx, uint64_t page_size, int node, struct hgm_pool *pool);
+
+/**
+ * hgm_pool_set() - ask the kernel for @count pages of @page_size on @node
+ * The kernel may grant fewer: read the pool back to see what it did.
+ * Returns 0, or -ENOENT (no such size or node), -EACCES, or -errno.
+ */
+int hgm_pool_set(const struct hgm_ctx *ctx, uint64_t page_size, int node, uint64_t count);
+
+/* ---- THP / mTHP settings -------------------------------------------------- */
+
+#define HGM_SETTING_MAX 32
+
+struct hgm_thp_size {
+	uint64_t size;
+	char enabled[HGM_SETTING_MAX];		/* selected value: "inherit", "never", ... */
+	char shmem_enabled[HGM_SETTING_MAX];	/* "" when the kernel has none */
+};
+
+struct hgm_thp {
+	bool available;				/* /sys/kernel/mm/transparent_hugepage exists */
+	char enabled[HGM_SETTING_MAX];
+	char defrag[HGM_SETTING_MAX];
+	char shmem_enabled[HGM_SETTING_MAX];
+	uint64_t pmd_size;
+	int use_zero_page;			/* -1 unknown */
+	int khugepaged_defrag;			/* -1 unknown */
+	int64_t max_ptes_none;			/* -1 unknown */
+	int64_t pages_to_scan;			/* -1 unknown */
+	int64_t scan_sleep_ms;			/* -1 unknown */
+	int64_t pages_collapsed;		/* -1 unknown */
+	int64_t full_scans;			/* -1 unknown */
+	size_t nr_sizes;
+	struct hgm_thp_size *sizes;		/* mTHP sizes, ascending */
+};
+
+/** Reads THP and mTHP settings. Returns 0 (available may be false) or -errno. */
+int hgm_thp_read(const struct hgm_ctx *ctx, struct hgm_thp **thp);
+void hgm_thp_free(struct hgm_thp *thp);
+
+/** Returns the PMD leaf size from sysfs, or the x86_64 value (2 MiB) without THP. */
+uint64_t hgm_thp_pmd_size(const struct hgm_ctx *ctx);
+
+/**
+ * hgm_parse_selected() - the "[selected]" word of a sysfs choice list
+ * Returns 0 and copies it to @out, or -EINVAL when no word is bracketed.
+ */
+int hgm_parse_selected(const char *text, char *out, size_t size);
+
+/* ---- kernel features -------------------------------------------------------- */
+
+enum hgm_feature {
+	HGM_FEAT_HGM,			/* UFFD_FEATURE_MINOR_HUGETLBFS_HGM */
+	HGM_FEAT_MADV_SPLIT,		/* MADV_SPLIT (HGM without userfaultfd) */
+	HGM_FEAT_MADV_COLLAPSE,
+	HGM_FEAT_PROCESS_MADVISE,
+	HGM_FEAT_PAGEMAP_SCAN,
+	HGM_FEAT_PROCMAP_QUERY,
+	HGM_FEAT_USERFAULTFD,
+	HGM_FEAT_HUGETLB,
+	HGM_FEAT_THP,
+	HGM_FEAT_KPAGEFLAGS,
+	HGM_NR_FEATURES
+};
+
+struct hgm_features {
+	char release[128];		/* uname -r (or the recorded osrelease) */
+	bool probed;			/* false on a recorded tree: only release is known */
+	uint64_t have;			/* bit hgm_feature set: present */
+	uint64_t uffd_features;		/* UFFDIO_API features, valid if uffd_probed */
+	uint64_t uffd_ioctls;
+	bool uffd_probed;
+	int uffd_errno;			/* why userfaultfd could not be opened, 0 if it was */
+};
+
+/** Probes the running kernel (on a live context). Returns 0 or -errno. */
+int hgm_features_probe(const struct hgm_ctx *ctx, struct hgm_features *f);
+
+static inline bool hgm_has(const struct hgm_features *f, enum hgm_feature x)
+{
+	return f->have & (UINT64_C(1) << x);
+}
+
+/** Returns the feature's name ("madv_collapse"). */
+const char *hgm_feature_name(enum hgm_feature x);
+
+/** Returns the name of userfaultfd feature bit @bit ("minor_hugetlbfs_hgm"), or NULL. */
+const char *hgm_uffd_feature_name(unsigned int bit);
+
+/* ---- capabilities ----------------------------------------------------------- */
+
+enum hgm_cap { HGM_CAP_SYS_ADMIN, HGM_CAP_SYS_PTRACE, HGM_CAP_SYS_NICE, HGM_NR_CAPS };
+
+struct hgm_caps {
+	bool have[HGM_NR_CAPS];		/* effective set */
+};
+
+/** Reads the caller's effective capabilities. Returns 0 or -errno. */
+int hgm_caps_read(struct hgm_caps *caps);
+/** Returns "CAP_SYS_ADMIN" etc. */
+const char *hgm_cap_name(enum hgm_cap c);
+/** Returns what a caller without @c cannot see or do, one sentence. */
+const char *hgm_cap_hides(enum hgm_cap c);
+
+#ifdef __cplusplus
+}
+#endif
+#endif /* HGM_H */

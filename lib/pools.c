@@ -1,0 +1,225 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+/* pools.c - hugetlb pools per page size, system-wide and per NUMA node */
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "hgm-private.h"
+
+#define HUGEPAGES_DIR	"/sys/kernel/mm/hugepages"
+#define NODE_DIR	"/sys/devices/system/node"
+
+/* Parses "hugepages-2048kB" into bytes; returns false for other names. */
+static bool parse_hugepages_name(const char *name, uint64_t *size)
+{
+	const char *p = name;
+	uint64_t kb;
+
+	if (strncmp(p, "hugepages-", 10))
+		return false;
+	p += 10;
+	if (hgm_strtou64(&p, &kb) || strcmp(p, "kB") || kb > UINT64_MAX / 1024)
+		return false;
+	*size = kb * 1024;
+	return true;
+}
+
+/* Opens @path under the context as a directory stream. */
+static DIR *ctx_opendir(const struct hgm_ctx *ctx, const char *path, int *err)
+{
+	int fd = hgm_ctx_open(ctx, path, O_RDONLY | O_DIRECTORY);
+	DIR *d;
+
+	if (fd < 0) {
+		*err = fd;
+		return NULL;
+	}
+	d = fdopendir(fd);
+	if (!d) {
+		*err = -errno;
+		close(fd);
+	}
+	return d;
+}
+
+static int add_pool(struct hgm_pools *p, size_t *cap, const struct hgm_pool *pool)
+{
+	if (p->nr == *cap) {
+		size_t ncap = *cap ? *cap * 2 : 8;
+		struct hgm_pool *np = realloc(p->pool, ncap * sizeof(*np));
+
+		if (!np)
+			return -ENOMEM;
+		p->pool = np;
+		*cap = ncap;
+	}
+	p->pool[p->nr++] = *pool;
+	return 0;
+}
+
+/* Reads the counters of one pool directory; the per-node ones lack two files. */
+static int read_pool(const struct hgm_ctx *ctx, const char *dir, struct hgm_pool *pool)
+{
+	char path[512];
+	int ret;
+
+	snprintf(path, sizeof(path), "%s/nr_hugepages", dir);
+	ret = hgm_ctx_read_u64(ctx, path, &pool->total);
+	if (ret)
+		return ret;
+	snprintf(path, sizeof(path), "%s/free_hugepages", dir);
+	ret = hgm_ctx_read_u64(ctx, path, &pool->free);
+	if (ret)
+		return ret;
+	snprintf(path, sizeof(path), "%s/surplus_hugepages", dir);
+	ret = hgm_ctx_read_u64(ctx, path, &pool->surplus);
+	if (ret)
+		return ret;
+	snprintf(path, sizeof(path), "%s/resv_hugepages", dir);
+	pool->has_reserved = hgm_ctx_read_u64(ctx, path, &pool->reserved) == 0;
+	snprintf(path, sizeof(path), "%s/nr_overcommit_hugepages", dir);
+	pool->has_overcommit = hgm_ctx_read_u64(ctx, path, &pool->overcommit) == 0;
+	return 0;
+}
+
+static int cmp_pool(const void *a, const void *b)
+{
+	const struct hgm_pool *x = a, *y = b;
+
+	if (x->page_size != y->page_size)
+		return x->page_size < y->page_size ? -1 : 1;
+	return (x->node > y->node) - (x->node < y->node);
+}
+
+/* Adds the pools of every hugepages-* directory under @dir for @node. */
+static int scan_sizes(const struct hgm_ctx *ctx, const char *dir, int node,
+		      struct hgm_pools *p, size_t *cap)
+{
+	struct dirent *de;
+	int err = 0, ret = 0;
+	DIR *d = ctx_opendir(ctx, dir, &err);
+
+	if (!d)
+		return err;
+	while ((de = readdir(d))) {
+		struct hgm_pool pool = { .node = node };
+		char sub[512];
+
+		if (!parse_hugepages_name(de->d_name, &pool.page_size))
+			continue;
+		snprintf(sub, sizeof(sub), "%s/%s", dir, de->d_name);
+		ret = read_pool(ctx, sub, &pool);
+		if (ret == 0)
+			ret = add_pool(p, cap, &pool);
+		if (ret)
+			break;
+	}
+	closedir(d);
+	return ret;
+}
+
+HGM_EXPORT int hgm_pools_read(const struct hgm_ctx *ctx, struct hgm_pools **out)
+{
+	struct hgm_pools *p = calloc(1, sizeof(*p));
+	struct dirent *de;
+	size_t cap = 0;
+	int ret, err = 0;
+	DIR *d;
+
+	if (!p)
+		return -ENOMEM;
+	ret = scan_sizes(ctx, HUGEPAGES_DIR, HGM_NODE_ALL, p, &cap);
+	if (ret == -ENOENT)
+		ret = 0;	/* no hugetlb in this kernel: no pools */
+	if (ret)
+		goto fail;
+
+	d = ctx_opendir(ctx, NODE_DIR, &err);
+	if (d) {
+		while ((de = readdir(d))) {
+			const char *s = de->d_name;
+			char dir[512];
+			uint64_t node;
+
+			if (strncmp(s, "node", 4))
+				continue;
+			s += 4;
+			if (hgm_strtou64(&s, &node) || *s || node > 1u << 20)
+				continue;
+			snprintf(dir, sizeof(dir), NODE_DIR "/%s/hugepages", de->d_name);
+			ret = scan_sizes(ctx, dir, (int)node, p, &cap);
+			if (ret == -ENOENT) {
+				ret = 0;
+				continue;
+			}
+			if (ret)
+				break;
+			p->nr_nodes++;
+		}
+		closedir(d);
+		if (ret)
+			goto fail;
+	}
+	if (p->nr)
+		qsort(p->pool, p->nr, sizeof(*p->pool), cmp_pool);
+	*out = p;
+	return 0;
+fail:
+	hgm_pools_free(p);
+	return ret;
+}
+
+HGM_EXPORT void hgm_pools_free(struct hgm_pools *p)
+{
+	if (!p)
+		return;
+	free(p->pool);
+	free(p);
+}
+
+/* The directory of pool @page_size on @node. */
+static void pool_dir(char *buf, size_t size, uint64_t page_size, int node)
+{
+	if (node == HGM_NODE_ALL)
+		snprintf(buf, size, HUGEPAGES_DIR "/hugepages-%" PRIu64 "kB", page_size / 1024);
+	else
+		snprintf(buf, size, NODE_DIR "/node%d/hugepages/hugepages-%" PRIu64 "kB", node,
+			 page_size / 1024);
+}
+
+HGM_EXPORT int hgm_pool_get(const struct hgm_ctx *ctx, uint64_t page_size, int node,
+			    struct hgm_pool *pool)
+{
+	char dir[256];
+
+	memset(pool, 0, sizeof(*pool));
+	pool->page_size = page_size;
+	pool->node = node;
+	pool_dir(dir, sizeof(dir), page_size, node);
+	return read_pool(ctx, dir, pool);
+}
+
+HGM_EXPORT int hgm_pool_set(const struct hgm_ctx *ctx, uint64_t page_size, int node,
+			    uint64_t count)
+{
+	char path[300], buf[32];
+	ssize_t n;
+	int fd, len;
+
+	pool_dir(path, sizeof(path), page_size, node);
+	strcat(path, "/nr_hugepages");
+	fd = hgm_ctx_open(ctx, path, O_WRONLY);
+	if (fd < 0)
+		return fd;
+	len = snprintf(buf, sizeof(buf), "%" PRIu64 "\n", count);
+	n = write(fd, buf, len);
+	if (n < 0)
+		n = -errno;
+	close(fd);
+	return n < 0 ? (int)n : 0;
+}
