@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /* status.c - `hgmctl status`: kernel features, hugetlb pools, THP settings, capabilities */
+#include <ctype.h>
 #include <errno.h>
 #include <inttypes.h>
 #include <stdlib.h>
@@ -130,7 +131,7 @@ static void json_status(const struct status *st)
 		/* "CAP_SYS_ADMIN" -> "sys_admin" */
 		snprintf(key, sizeof(key), "%s", hgm_cap_name(i) + 4);
 		for (char *k = key; *k; k++)
-			*k = (char)(*k | 0x20);
+			*k = (char)tolower((unsigned char)*k);
 		if (st->caps_known)
 			jw_bool(&w, key, st->caps.have[i]);
 		else

@@ -1,0 +1,72 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-or-later
+# golden.sh - run hgmctl on recorded /proc+/sys trees and diff against tests/cli/expected
+#
+# Each case writes its stdout, stderr and exit status into one transcript.
+# UPDATE=1 rewrites the expected files (review the diff before committing).
+set -u
+here=$(cd "$(dirname "$0")" && pwd)
+HGMCTL=${HGMCTL:-$here/../../hgmctl}
+FIXTURES=${FIXTURES:-$here/../fixtures}
+EXPECTED=${EXPECTED:-$here/expected}
+hgm="--root $FIXTURES/tree-hgm"
+host="--root $FIXTURES/tree-host"
+
+cases=(
+	"maps-hgm|$hgm maps 1000"
+	"maps-hgm-json|$hgm maps 1000 --json"
+	"maps-hgm-raw-bytes|$hgm -r -b -o START,KIND,PSIZE,PUD,PMD,PTE,FLAGS maps 1000"
+	"maps-hgm-noheadings-append|$hgm maps -n -o +FLAGS 1000"
+	"maps-host|$host maps 4242"
+	"maps-host-json|$host --json maps 4242"
+	"status-hgm|$hgm status"
+	"status-hgm-json|$hgm status --json"
+	"status-hgm-columns|$hgm status -o SIZE,NODE,FREE"
+	"status-host-json|$host status -J"
+	"err-maps-no-such-pid|$hgm maps 4243"
+	"err-maps-bad-pid|$hgm maps 12x"
+	"err-maps-zero-pid|$hgm maps 0"
+	"err-maps-no-pid|$hgm maps"
+	"err-maps-extra-arg|$hgm maps 1000 1001"
+	"err-unknown-column|$hgm maps -o START,NOPE 1000"
+	"err-unknown-command|$hgm map 1000"
+	"err-no-command|$hgm"
+	"err-unknown-option|$hgm maps --frobnicate 1000"
+	"err-bad-root|--root $FIXTURES/no-such-tree status"
+	"err-demo-under-root|$hgm demo"
+	"err-demo-bad-size|demo --thp 3X"
+	"err-demo-size-not-multiple|demo --hugetlb 3M --thp 0"
+)
+
+echo "TAP version 13"
+echo "1..${#cases[@]}"
+n=0 failed=0
+for c in "${cases[@]}"; do
+	n=$((n + 1))
+	name=${c%%|*}
+	args=${c#*|}
+	out=$(mktemp)
+	{
+		# shellcheck disable=SC2086 # word splitting of args is intended
+		"$HGMCTL" $args > "$out.stdout" 2> "$out.stderr"
+		rc=$?
+		cat "$out.stdout"
+		echo "[stderr]"
+		cat "$out.stderr"
+		echo "[exit $rc]"
+	} > "$out"
+	# recorded trees live wherever the source is: keep the transcript path-free
+	sed -i "s|$FIXTURES|FIXTURES|g" "$out"
+	if [ "${UPDATE:-0}" = 1 ]; then
+		cp "$out" "$EXPECTED/$name"
+	fi
+	if diff -u "$EXPECTED/$name" "$out" > "$out.diff" 2>&1; then
+		echo "ok $n $name"
+	else
+		echo "not ok $n $name"
+		sed 's/^/# /' "$out.diff"
+		failed=$((failed + 1))
+	fi
+	rm -f "$out" "$out.stdout" "$out.stderr" "$out.diff"
+done
+[ "$failed" = 0 ]

@@ -1,0 +1,572 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * host_test.c - hgmctl against the live kernel: a child maps known hugetlb and
+ * THP layouts, and `hgmctl maps/status --json` must report exactly them.
+ *
+ * Needs root (hugetlb pools are grown for the test and restored after); each
+ * test SKIPs with the reason when it cannot set up what it needs.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <linux/memfd.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/prctl.h>
+#include <sys/utsname.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "jsonq.h"
+#include "kselftest_harness.h"
+
+#ifndef MAP_HUGE_SHIFT
+#define MAP_HUGE_SHIFT 26
+#endif
+
+#define K ((uint64_t)1024)
+#define M (K * K)
+#define G (M * K)
+
+static const char *hgmctl(void)
+{
+	const char *p = getenv("HGMCTL");
+
+	return p && *p ? p : HGMCTL_BIN;
+}
+
+/* ---- sysfs helpers, independent of libhgm (it is what is under test) ---- */
+
+static int read_u64(const char *path, uint64_t *v)
+{
+	FILE *f = fopen(path, "r");
+	int ok;
+
+	if (!f)
+		return -1;
+	ok = fscanf(f, "%" SCNu64, v) == 1;
+	fclose(f);
+	return ok ? 0 : -1;
+}
+
+static int write_u64(const char *path, uint64_t v)
+{
+	FILE *f = fopen(path, "w");
+	int ok;
+
+	if (!f)
+		return -1;
+	ok = fprintf(f, "%" PRIu64 "\n", v) > 0;
+	return fclose(f) == 0 && ok ? 0 : -1;
+}
+
+static void pool_path(char *buf, size_t size, uint64_t page_size, const char *file)
+{
+	snprintf(buf, size, "/sys/kernel/mm/hugepages/hugepages-%" PRIu64 "kB/%s",
+		 page_size / K, file);
+}
+
+/* Grows the pool of @page_size until @need pages are free; returns 0 or -1. */
+static int pool_make_free(uint64_t page_size, uint64_t need)
+{
+	char nr[256], fr[256], rs[256];
+	uint64_t total, free_, resv;
+
+	pool_path(nr, sizeof(nr), page_size, "nr_hugepages");
+	pool_path(fr, sizeof(fr), page_size, "free_hugepages");
+	pool_path(rs, sizeof(rs), page_size, "resv_hugepages");
+	if (read_u64(nr, &total) || read_u64(fr, &free_) || read_u64(rs, &resv))
+		return -1;
+	if (free_ - resv >= need)
+		return 0;
+	if (write_u64(nr, total + need - (free_ - resv)))
+		return -1;
+	if (read_u64(fr, &free_) || read_u64(rs, &resv))
+		return -1;
+	return free_ - resv >= need ? 0 : -1;
+}
+
+/* Sums "Label: N kB" lines of a smaps-like file, in bytes. */
+static uint64_t smaps_sum(const char *path, const char *label)
+{
+	char line[512];
+	uint64_t sum = 0, kb;
+	size_t n = strlen(label);
+	FILE *f = fopen(path, "r");
+
+	if (!f)
+		return UINT64_MAX;
+	while (fgets(line, sizeof(line), f))
+		if (strncmp(line, label, n) == 0 && line[n] == ':' &&
+		    sscanf(line + n + 1, "%" SCNu64, &kb) == 1)
+			sum += kb * K;
+	fclose(f);
+	return sum;
+}
+
+/* ---- the child that maps a known layout ------------------------------------ */
+
+struct layout {
+	uint64_t hugetlb;	/* bytes of hugetlb */
+	uint64_t hpage;		/* its page size */
+	bool shared;		/* memfd MAP_SHARED, else MAP_PRIVATE anonymous */
+	uint64_t thp;		/* bytes of THP, PMD-aligned */
+	bool split;		/* split the upper half of the THP to PTE mappings */
+};
+
+struct placed {
+	uint64_t hugetlb_addr, thp_addr;
+	int err;
+};
+
+static void __attribute__((noreturn)) child_main(const struct layout *l, int fd)
+{
+	struct placed p = { 0 };
+	uint64_t off;
+
+	prctl(PR_SET_PDEATHSIG, SIGKILL);
+	if (l->hugetlb) {
+		int shift = __builtin_ctzll(l->hpage);
+		char *a;
+
+		if (l->shared) {
+			int mfd = memfd_create("host-test", MFD_HUGETLB | (shift << MFD_HUGE_SHIFT));
+
+			if (mfd < 0 || ftruncate(mfd, l->hugetlb))
+				goto fail;
+			a = mmap(NULL, l->hugetlb, PROT_READ | PROT_WRITE, MAP_SHARED, mfd, 0);
+		} else {
+			a = mmap(NULL, l->hugetlb, PROT_READ | PROT_WRITE,
+				 MAP_PRIVATE | MAP_ANONYMOUS | MAP_HUGETLB | (shift << MAP_HUGE_SHIFT),
+				 -1, 0);
+		}
+		if (a == MAP_FAILED)
+			goto fail;
+		for (off = 0; off < l->hugetlb; off += l->hpage)
+			a[off] = 1;
+		p.hugetlb_addr = (uintptr_t)a;
+	}
+	if (l->thp) {
+		char *raw = mmap(NULL, l->thp + 2 * M, PROT_READ | PROT_WRITE,
+				 MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+		char *a;
+
+		if (raw == MAP_FAILED)
+			goto fail;
+		a = (char *)(((uintptr_t)raw + 2 * M - 1) & ~(uintptr_t)(2 * M - 1));
+		if (madvise(a, l->thp, MADV_HUGEPAGE))
+			goto fail;
+		for (off = 0; off < l->thp; off += 4096)
+			a[off] = 1;
+		if (l->split) {
+			for (off = l->thp / 2; off < l->thp; off += 2 * M)
+				if (mprotect(a + off, 4096, PROT_READ) ||
+				    mprotect(a + off, 4096, PROT_READ | PROT_WRITE))
+					goto fail;
+			madvise(a + l->thp / 2, l->thp / 2, MADV_NOHUGEPAGE);
+		}
+		p.thp_addr = (uintptr_t)a;
+	}
+	if (write(fd, &p, sizeof(p)) != sizeof(p))
+		_exit(1);
+	for (;;)
+		pause();
+fail:
+	p.err = errno;
+	if (write(fd, &p, sizeof(p)) != sizeof(p))
+		_exit(1);
+	_exit(1);
+}
+
+static pid_t spawn(const struct layout *l, struct placed *p)
+{
+	int fds[2];
+	pid_t pid;
+
+	if (pipe(fds))
+		return -1;
+	fflush(NULL);
+	pid = fork();
+	if (pid == 0) {
+		close(fds[0]);
+		child_main(l, fds[1]);
+	}
+	close(fds[1]);
+	if (pid < 0 || read(fds[0], p, sizeof(*p)) != sizeof(*p)) {
+		p->err = EIO;
+	}
+	close(fds[0]);
+	return pid;
+}
+
+/* Runs hgmctl with @args; returns its parsed JSON stdout or NULL. */
+static struct jq_value *hgmctl_json(const char *args, int *status)
+{
+	char cmd[512], err[128];
+	struct jq_value *v;
+	char *out;
+
+	snprintf(cmd, sizeof(cmd), "%s %s", hgmctl(), args);
+	out = jq_read_cmd(cmd, status);
+	if (!out)
+		return NULL;
+	v = jq_parse(out, err, sizeof(err));
+	if (!v)
+		fprintf(stderr, "# %s: invalid JSON: %s\n", cmd, err);
+	free(out);
+	return v;
+}
+
+static const struct jq_value *vma_at(const struct jq_value *maps, uint64_t addr)
+{
+	const struct jq_value *vmas = jq_get(maps, "vmas");
+	char want[32];
+	size_t i;
+
+	snprintf(want, sizeof(want), "0x%" PRIx64, addr);
+	for (i = 0; i < jq_len(vmas); i++) {
+		const struct jq_value *v = jq_at(vmas, i);
+
+		if (jq_str(jq_get(v, "start")) && strcmp(jq_str(jq_get(v, "start")), want) == 0)
+			return v;
+	}
+	return NULL;
+}
+
+static uint64_t u64_at(const struct jq_value *v, const char *path)
+{
+	unsigned long long x;
+
+	return jq_u64(jq_get(v, path), &x) == 0 ? x : UINT64_MAX;
+}
+
+/* ---- fixture: a root caller, pools restored whatever happens ----------------- */
+
+FIXTURE(live) {
+	uint64_t saved[2];	/* nr_hugepages of 2M, 1G */
+	bool have[2];
+	pid_t child;
+	struct jq_value *json;
+};
+
+static const uint64_t sizes[2] = { 2 * M, 1 * G };
+
+FIXTURE_SETUP(live)
+{
+	char path[256];
+	int i;
+
+	self->child = 0;
+	self->json = NULL;
+	if (geteuid() != 0)
+		SKIP(return, "needs root to reserve hugetlb pages");
+	for (i = 0; i < 2; i++) {
+		pool_path(path, sizeof(path), sizes[i], "nr_hugepages");
+		self->have[i] = read_u64(path, &self->saved[i]) == 0;
+	}
+}
+
+FIXTURE_TEARDOWN(live)
+{
+	char path[256];
+	uint64_t now;
+	int i;
+
+	if (self->child > 0) {
+		kill(self->child, SIGKILL);
+		waitpid(self->child, NULL, 0);
+	}
+	jq_free(self->json);
+	for (i = 0; i < 2; i++) {
+		if (!self->have[i])
+			continue;
+		pool_path(path, sizeof(path), sizes[i], "nr_hugepages");
+		write_u64(path, self->saved[i]);
+		EXPECT_EQ(0, read_u64(path, &now));
+		EXPECT_EQ(self->saved[i], now);
+	}
+}
+
+TEST_F(live, maps_reports_2m_hugetlb_at_pmd_level)
+{
+	const struct layout l = { .hugetlb = 16 * M, .hpage = 2 * M };
+	const struct jq_value *v;
+	struct placed p;
+	char args[64];
+	int status;
+
+	if (pool_make_free(2 * M, 8))
+		SKIP(return, "cannot reserve 8 free 2 MiB hugepages");
+	self->child = spawn(&l, &p);
+	ASSERT_EQ(0, p.err);
+	snprintf(args, sizeof(args), "maps %d --json", self->child);
+	self->json = hgmctl_json(args, &status);
+	ASSERT_NE(NULL, self->json);
+	ASSERT_EQ(0, status);
+	EXPECT_EQ(self->child, u64_at(self->json, "pid"));
+	v = vma_at(self->json, p.hugetlb_addr);
+	ASSERT_NE(NULL, v);
+	EXPECT_STREQ("hugetlb", jq_str(jq_get(v, "kind")));
+	EXPECT_EQ(2 * M, u64_at(v, "page_size"));
+	EXPECT_EQ(16 * M, u64_at(v, "mapped.pmd"));
+	EXPECT_EQ(0, u64_at(v, "mapped.pud"));
+	EXPECT_EQ(0, u64_at(v, "mapped.pte"));
+	EXPECT_EQ(16 * M, u64_at(self->json, "totals.hugetlb.pmd"));
+	EXPECT_EQ(0, u64_at(self->json, "totals.hugetlb.pud"));
+}
+
+TEST_F(live, maps_reports_1g_hugetlb_at_pud_level)
+{
+	const struct layout l = { .hugetlb = 1 * G, .hpage = 1 * G, .shared = true };
+	const struct jq_value *v;
+	struct placed p;
+	char args[64];
+	int status;
+
+	if (!self->have[1] || pool_make_free(1 * G, 1))
+		SKIP(return, "cannot reserve a free 1 GiB hugepage (memory too fragmented?)");
+	self->child = spawn(&l, &p);
+	ASSERT_EQ(0, p.err);
+	snprintf(args, sizeof(args), "maps %d --json", self->child);
+	self->json = hgmctl_json(args, &status);
+	ASSERT_NE(NULL, self->json);
+	v = vma_at(self->json, p.hugetlb_addr);
+	ASSERT_NE(NULL, v);
+	EXPECT_STREQ("hugetlb", jq_str(jq_get(v, "kind")));
+	EXPECT_EQ(1 * G, u64_at(v, "page_size"));
+	EXPECT_EQ(1 * G, u64_at(v, "mapped.pud"));
+	EXPECT_EQ(0, u64_at(v, "mapped.pmd"));
+	EXPECT_EQ(1 * G, u64_at(self->json, "totals.hugetlb.pud"));
+}
+
+TEST_F(live, maps_counts_pmd_mapped_thp_and_leaves_pte_mapped_unmeasured)
+{
+	const struct layout l = { .thp = 64 * M, .split = true };
+	const struct jq_value *lo, *hi;
+	char args[64], smaps[64];
+	struct placed p;
+	int status;
+
+	self->child = spawn(&l, &p);
+	ASSERT_EQ(0, p.err);
+	snprintf(smaps, sizeof(smaps), "/proc/%d/smaps_rollup", self->child);
+	if (smaps_sum(smaps, "AnonHugePages") < 32 * M)
+		SKIP(return, "the kernel gave fewer THPs than asked (THP disabled or no memory)");
+	snprintf(args, sizeof(args), "maps %d --json", self->child);
+	self->json = hgmctl_json(args, &status);
+	ASSERT_NE(NULL, self->json);
+	ASSERT_EQ(0, status);
+	/*
+	 *   p.thp_addr          +32M                 +64M
+	 *   | 16 PMD-mapped THP  | 16 THP split to PTEs |
+	 *   | kind thp, pmd 32M  | kind anon, pte null  |
+	 */
+	lo = vma_at(self->json, p.thp_addr);
+	hi = vma_at(self->json, p.thp_addr + 32 * M);
+	ASSERT_NE(NULL, lo);
+	ASSERT_NE(NULL, hi);
+	EXPECT_STREQ("thp", jq_str(jq_get(lo, "kind")));
+	EXPECT_EQ(32 * M, u64_at(lo, "mapped.pmd"));
+	EXPECT_EQ(JQ_NULL, jq_type(jq_get(lo, "mapped.pte")));
+	EXPECT_NE(NULL, jq_get(hi, "mapped.pte"));
+	EXPECT_EQ(JQ_NULL, jq_type(jq_get(hi, "mapped.pte")));
+	EXPECT_EQ(0, u64_at(hi, "mapped.pmd"));
+	EXPECT_EQ(32 * M, u64_at(hi, "rss"));
+	EXPECT_EQ(smaps_sum(smaps, "AnonHugePages"), u64_at(self->json, "totals.thp.pmd"));
+}
+
+/* The reference: 1 GiB hugetlb and 4 GiB THP, half of it PMD-mapped. */
+TEST_F_TIMEOUT(live, reference_workload_totals_equal_smaps_rollup, 120)
+{
+	const struct layout l = { .hugetlb = 1 * G, .hpage = 2 * M, .shared = true,
+				  .thp = 4 * G, .split = true };
+	char args[64], rollup[64];
+	struct placed p;
+	int status;
+
+	if (pool_make_free(2 * M, 512))
+		SKIP(return, "cannot reserve 512 free 2 MiB hugepages");
+	self->child = spawn(&l, &p);
+	ASSERT_EQ(0, p.err);
+	snprintf(args, sizeof(args), "maps %d --json", self->child);
+	self->json = hgmctl_json(args, &status);
+	ASSERT_NE(NULL, self->json);
+	snprintf(rollup, sizeof(rollup), "/proc/%d/smaps_rollup", self->child);
+	EXPECT_EQ(1 * G, u64_at(self->json, "totals.hugetlb.pmd"));
+	EXPECT_EQ(smaps_sum(rollup, "Shared_Hugetlb") + smaps_sum(rollup, "Private_Hugetlb"),
+		  u64_at(self->json, "totals.hugetlb.pmd"));
+	EXPECT_EQ(smaps_sum(rollup, "AnonHugePages") + smaps_sum(rollup, "ShmemPmdMapped") +
+		  smaps_sum(rollup, "FilePmdMapped"), u64_at(self->json, "totals.thp.pmd"));
+	EXPECT_EQ(2 * G, u64_at(self->json, "totals.thp.pmd")) {
+		TH_LOG("THP allocation fell short: AnonHugePages %" PRIu64,
+		       smaps_sum(rollup, "AnonHugePages"));
+	}
+}
+
+TEST_F(live, status_json_matches_sysfs)
+{
+	const struct jq_value *pools;
+	char path[256], buf[128];
+	unsigned int checked = 0;
+	struct utsname u;
+	int status;
+	size_t i;
+	FILE *f;
+
+	self->json = hgmctl_json("status --json", &status);
+	ASSERT_NE(NULL, self->json);
+	ASSERT_EQ(0, status);
+	ASSERT_EQ(0, uname(&u));
+	EXPECT_STREQ(u.release, jq_str(jq_get(self->json, "kernel.release")));
+	pools = jq_get(self->json, "pools");
+	ASSERT_NE(NULL, pools);
+	for (i = 0; i < jq_len(pools); i++) {
+		const struct jq_value *pl = jq_at(pools, i);
+		uint64_t size = u64_at(pl, "size"), v;
+		char dir[200];
+
+		if (jq_type(jq_get(pl, "node")) == JQ_NULL)
+			snprintf(dir, sizeof(dir), "/sys/kernel/mm/hugepages/hugepages-%" PRIu64 "kB",
+				 size / K);
+		else
+			snprintf(dir, sizeof(dir),
+				 "/sys/devices/system/node/node%" PRIu64
+				 "/hugepages/hugepages-%" PRIu64 "kB", u64_at(pl, "node"), size / K);
+		snprintf(path, sizeof(path), "%s/nr_hugepages", dir);
+		ASSERT_EQ(0, read_u64(path, &v));
+		EXPECT_EQ(v, u64_at(pl, "total"));
+		snprintf(path, sizeof(path), "%s/free_hugepages", dir);
+		ASSERT_EQ(0, read_u64(path, &v));
+		EXPECT_EQ(v, u64_at(pl, "free"));
+		snprintf(path, sizeof(path), "%s/surplus_hugepages", dir);
+		ASSERT_EQ(0, read_u64(path, &v));
+		EXPECT_EQ(v, u64_at(pl, "surplus"));
+		snprintf(path, sizeof(path), "%s/resv_hugepages", dir);
+		if (read_u64(path, &v) == 0) {
+			EXPECT_EQ(v, u64_at(pl, "reserved"));
+		} else {
+			EXPECT_EQ(JQ_NULL, jq_type(jq_get(pl, "reserved")));
+		}
+		checked++;
+	}
+	/* one system-wide pool per size, plus one per node and size */
+	f = popen("ls -d /sys/kernel/mm/hugepages/hugepages-* "
+		  "/sys/devices/system/node/node*/hugepages/hugepages-* | wc -l", "r");
+	ASSERT_NE(NULL, f);
+	ASSERT_NE(NULL, fgets(buf, sizeof(buf), f));
+	pclose(f);
+	EXPECT_EQ(strtoul(buf, NULL, 10), checked);
+
+	f = fopen("/sys/kernel/mm/transparent_hugepage/enabled", "r");
+	if (f) {
+		char want[32];
+
+		ASSERT_NE(NULL, fgets(buf, sizeof(buf), f));
+		fclose(f);
+		ASSERT_EQ(1, sscanf(strchr(buf, '['), "[%31[^]]", want));
+		EXPECT_STREQ(want, jq_str(jq_get(self->json, "thp.enabled")));
+	}
+	EXPECT_EQ(1, jq_bool(jq_get(self->json, "caps.sys_admin")));
+}
+
+TEST_F(live, maps_of_an_exited_process_is_an_error_not_an_empty_table)
+{
+	char cmd[256], stat[64], *out;
+	int status, i;
+
+	self->child = fork();
+	if (self->child == 0)
+		_exit(0);
+	ASSERT_GT(self->child, 0);
+	/* a zombie: /proc/PID exists, but there is no memory left to describe */
+	snprintf(stat, sizeof(stat), "/proc/%d/stat", self->child);
+	for (i = 0; i < 1000; i++) {
+		char buf[256] = "";
+		FILE *f = fopen(stat, "r");
+
+		ASSERT_NE(NULL, f);
+		ASSERT_NE(NULL, fgets(buf, sizeof(buf), f));
+		fclose(f);
+		if (strstr(buf, ") Z "))
+			break;
+		usleep(1000);
+	}
+	snprintf(cmd, sizeof(cmd), "%s maps %d 2>&1", hgmctl(), self->child);
+	out = jq_read_cmd(cmd, &status);
+	ASSERT_NE(NULL, out);
+	EXPECT_EQ(1, WEXITSTATUS(status));
+	EXPECT_NE(NULL, strstr(out, "exited")) {
+		TH_LOG("output: %s", out);
+	}
+	free(out);
+}
+
+TEST_F(live, maps_of_a_missing_pid_is_an_error)
+{
+	char cmd[256], *out;
+	uint64_t pid_max;
+	int status;
+
+	ASSERT_EQ(0, read_u64("/proc/sys/kernel/pid_max", &pid_max));
+	snprintf(cmd, sizeof(cmd), "%s maps %" PRIu64 " 2>&1", hgmctl(), pid_max);
+	out = jq_read_cmd(cmd, &status);
+	ASSERT_NE(NULL, out);
+	EXPECT_EQ(1, WEXITSTATUS(status));
+	EXPECT_NE(NULL, strstr(out, "does not exist"));
+	free(out);
+}
+
+TEST_F(live, maps_of_another_users_process_is_permission_denied)
+{
+	int fds[2], status;
+	char out[512] = "";
+	ssize_t n;
+
+	ASSERT_EQ(0, pipe(fds));
+	self->child = fork();
+	if (self->child == 0) {
+		dup2(fds[1], 1);
+		dup2(fds[1], 2);
+		if (setgid(65534) || setuid(65534))
+			_exit(125);
+		execl(hgmctl(), "hgmctl", "maps", "1", (char *)NULL);
+		_exit(126);
+	}
+	close(fds[1]);
+	n = read(fds[0], out, sizeof(out) - 1);
+	close(fds[0]);
+	ASSERT_EQ(self->child, waitpid(self->child, &status, 0));
+	self->child = 0;
+	if (WEXITSTATUS(status) >= 125)
+		SKIP(return, "cannot run hgmctl as user nobody from this build tree");
+	out[n > 0 ? n : 0] = '\0';
+	EXPECT_EQ(1, WEXITSTATUS(status));
+	EXPECT_NE(NULL, strstr(out, "permission denied")) {
+		TH_LOG("output: %s", out);
+	}
+}
+
+TEST_F(live, demo_shows_its_mappings_and_restores_the_pool)
+{
+	char cmd[256], path[256], *out;
+	uint64_t before, after;
+	int status;
+
+	pool_path(path, sizeof(path), 2 * M, "nr_hugepages");
+	ASSERT_EQ(0, read_u64(path, &before));
+	snprintf(cmd, sizeof(cmd), "%s demo --hugetlb 8M --thp 8M --json", hgmctl());
+	out = jq_read_cmd(cmd, &status);
+	ASSERT_NE(NULL, out);
+	ASSERT_EQ(0, WEXITSTATUS(status));
+	self->json = jq_parse(out, NULL, 0);
+	free(out);
+	ASSERT_NE(NULL, self->json);
+	EXPECT_EQ(8 * M, u64_at(self->json, "totals.hugetlb.pmd"));
+	ASSERT_EQ(0, read_u64(path, &after));
+	EXPECT_EQ(before, after);
+}
+
+TEST_HARNESS_MAIN

@@ -1,0 +1,180 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/* sysfs_test.c - pools, THP settings, features and sizes on a recorded tree */
+#include <errno.h>
+#include <string.h>
+
+#include "hgm.h"
+#include "kselftest_harness.h"
+
+#define M (1024ULL * 1024)
+#define G (1024 * M)
+
+FIXTURE(tree) {
+	struct hgm_ctx *ctx;
+};
+
+FIXTURE_SETUP(tree)
+{
+	ASSERT_EQ(0, hgm_ctx_new(&self->ctx, FIXTURES_DIR "/tree-hgm"));
+}
+
+FIXTURE_TEARDOWN(tree)
+{
+	hgm_ctx_free(self->ctx);
+}
+
+TEST_F(tree, pools_list_every_size_system_wide_then_per_node)
+{
+	static const struct { uint64_t size; int node; uint64_t total, free; } want[] = {
+		{ 2 * M, HGM_NODE_ALL, 1024, 513 },
+		{ 2 * M, 0, 512, 1 },
+		{ 2 * M, 1, 512, 512 },
+		{ 1 * G, HGM_NODE_ALL, 2, 1 },
+		{ 1 * G, 0, 1, 0 },
+		{ 1 * G, 1, 1, 1 },
+	};
+	struct hgm_pools *p;
+	size_t i;
+
+	ASSERT_EQ(0, hgm_pools_read(self->ctx, &p));
+	ASSERT_EQ(6, p->nr);
+	EXPECT_EQ(2, p->nr_nodes);
+	for (i = 0; i < p->nr; i++) {
+		EXPECT_EQ(want[i].size, p->pool[i].page_size);
+		EXPECT_EQ(want[i].node, p->pool[i].node);
+		EXPECT_EQ(want[i].total, p->pool[i].total);
+		EXPECT_EQ(want[i].free, p->pool[i].free);
+		/* the kernel keeps reservations and overcommit per hstate only */
+		EXPECT_EQ(want[i].node == HGM_NODE_ALL, p->pool[i].has_reserved);
+		EXPECT_EQ(want[i].node == HGM_NODE_ALL, p->pool[i].has_overcommit);
+	}
+	EXPECT_EQ(2, p->pool[0].reserved);
+	EXPECT_EQ(16, p->pool[0].overcommit);
+	hgm_pools_free(p);
+}
+
+TEST_F(tree, pool_of_a_missing_node_or_size_is_enoent)
+{
+	struct hgm_pool pool;
+
+	EXPECT_EQ(0, hgm_pool_get(self->ctx, 2 * M, 1, &pool));
+	EXPECT_EQ(512, pool.total);
+	EXPECT_EQ(-ENOENT, hgm_pool_get(self->ctx, 2 * M, 7, &pool));
+	EXPECT_EQ(-ENOENT, hgm_pool_get(self->ctx, 4 * M, HGM_NODE_ALL, &pool));
+}
+
+TEST_F(tree, thp_settings_are_the_selected_words)
+{
+	struct hgm_thp *t;
+
+	ASSERT_EQ(0, hgm_thp_read(self->ctx, &t));
+	EXPECT_TRUE(t->available);
+	EXPECT_STREQ("always", t->enabled);
+	EXPECT_STREQ("madvise", t->defrag);
+	EXPECT_STREQ("never", t->shmem_enabled);
+	EXPECT_EQ(2 * M, t->pmd_size);
+	EXPECT_EQ(511, t->max_ptes_none);
+	EXPECT_EQ(42, t->pages_collapsed);
+	ASSERT_EQ(8, t->nr_sizes);
+	EXPECT_EQ(16 * 1024, t->sizes[0].size);
+	EXPECT_EQ(64 * 1024, t->sizes[2].size);
+	EXPECT_STREQ("madvise", t->sizes[2].enabled);
+	EXPECT_STREQ("inherit", t->sizes[7].enabled);
+	hgm_thp_free(t);
+}
+
+TEST_F(tree, recorded_tree_features_come_from_files_only)
+{
+	struct hgm_features f;
+
+	ASSERT_EQ(0, hgm_features_probe(self->ctx, &f));
+	EXPECT_FALSE(f.probed);
+	EXPECT_STREQ("6.12.117-hgm", f.release);
+	EXPECT_TRUE(hgm_has(&f, HGM_FEAT_HUGETLB));
+	EXPECT_TRUE(hgm_has(&f, HGM_FEAT_THP));
+	/* syscall probes would describe this machine, not the recorded one */
+	EXPECT_FALSE(hgm_has(&f, HGM_FEAT_MADV_COLLAPSE));
+	EXPECT_FALSE(f.uffd_probed);
+}
+
+TEST_F(tree, ctx_reads_under_root_and_bounds_reads)
+{
+	char small[4], buf[64];
+	uint64_t v;
+
+	EXPECT_EQ(0, hgm_ctx_read_u64(self->ctx,
+		"/sys/kernel/mm/hugepages/hugepages-2048kB/nr_hugepages", &v));
+	EXPECT_EQ(1024, v);
+	EXPECT_EQ(-EFBIG, hgm_ctx_read(self->ctx, "/proc/sys/kernel/osrelease", small,
+				       sizeof(small)));
+	EXPECT_EQ(13, hgm_ctx_read(self->ctx, "/proc/sys/kernel/osrelease", buf, sizeof(buf)));
+	EXPECT_EQ(-ENOENT, hgm_ctx_read(self->ctx, "/proc/nope", buf, sizeof(buf)));
+	/* a number followed by garbage is not a number */
+	EXPECT_EQ(-EINVAL, hgm_ctx_read_u64(self->ctx,
+		"/sys/kernel/mm/transparent_hugepage/enabled", &v));
+	EXPECT_FALSE(hgm_ctx_is_live(self->ctx));
+}
+
+TEST(live_context_is_live)
+{
+	struct hgm_ctx *ctx;
+
+	ASSERT_EQ(0, hgm_ctx_new(&ctx, NULL));
+	EXPECT_TRUE(hgm_ctx_is_live(ctx));
+	hgm_ctx_free(ctx);
+	ASSERT_EQ(0, hgm_ctx_new(&ctx, "/"));
+	EXPECT_TRUE(hgm_ctx_is_live(ctx));
+	hgm_ctx_free(ctx);
+	EXPECT_EQ(-ENOENT, hgm_ctx_new(&ctx, "/nonexistent/root"));
+}
+
+TEST(sizes_take_binary_suffixes)
+{
+	static const struct { const char *s; uint64_t v; } ok[] = {
+		{ "0", 0 }, { "4096", 4096 }, { "2M", 2 * M }, { "2m", 2 * M }, { "1G", G },
+		{ "2048kB", 2 * M }, { "2048K", 2 * M }, { "1GiB", G }, { "3MiB", 3 * M },
+		{ "1T", 1024 * G }, { "16777215T", 16777215ULL << 40 },
+	};
+	static const char *const bad[] = { "", "M", "-1", "1.5G", "2 M", "2X", "1GG", "0x10" };
+	size_t i;
+	uint64_t v;
+
+	for (i = 0; i < sizeof(ok) / sizeof(ok[0]); i++) {
+		EXPECT_EQ(0, hgm_parse_size(ok[i].s, &v)) {
+			TH_LOG("%s", ok[i].s);
+		}
+		EXPECT_EQ(ok[i].v, v);
+	}
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+		EXPECT_EQ(-EINVAL, hgm_parse_size(bad[i], &v)) {
+			TH_LOG("accepted bad size %zu", i);
+		}
+	EXPECT_EQ(-ERANGE, hgm_parse_size("16777216T", &v));
+	EXPECT_EQ(-ERANGE, hgm_parse_size("99999999999999999999", &v));
+}
+
+TEST(selected_word_of_a_choice_list)
+{
+	char out[16];
+
+	EXPECT_EQ(0, hgm_parse_selected("always [madvise] never\n", out, sizeof(out)));
+	EXPECT_STREQ("madvise", out);
+	EXPECT_EQ(-EINVAL, hgm_parse_selected("always madvise never", out, sizeof(out)));
+	EXPECT_EQ(-EINVAL, hgm_parse_selected("[] never", out, sizeof(out)));
+	EXPECT_EQ(-EINVAL, hgm_parse_selected("[a-word-longer-than-16]", out, sizeof(out)));
+}
+
+TEST(names_of_kinds_levels_and_features)
+{
+	EXPECT_STREQ("hugetlb", hgm_kind_name(HGM_KIND_HUGETLB));
+	EXPECT_STREQ("pud", hgm_level_name(HGM_LEVEL_PUD));
+	EXPECT_STREQ("madv_collapse", hgm_feature_name(HGM_FEAT_MADV_COLLAPSE));
+	EXPECT_STREQ("minor_hugetlbfs_hgm", hgm_uffd_feature_name(20));
+	EXPECT_STREQ("exact_address", hgm_uffd_feature_name(11));
+	EXPECT_STREQ("hm", hgm_vmflag_name(HGM_VF_HM));
+	EXPECT_EQ(HGM_LEVEL_PMD, hgm_level_of_size(2 * M, 2 * M));
+	EXPECT_EQ(HGM_LEVEL_PUD, hgm_level_of_size(G, 2 * M));
+	EXPECT_EQ(HGM_LEVEL_PTE, hgm_level_of_size(64 * 1024, 2 * M));
+}
+
+TEST_HARNESS_MAIN
