@@ -233,6 +233,5 @@ int cmd_demo(struct hgmctl *g, const struct hgmctl_cmd *cmd, int argc, const cha
 	free(hugetlb);
 	free(page_size);
 	free(thp);
-	poptFreeContext(pc);
 	return rc;
 }

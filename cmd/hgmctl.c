@@ -150,8 +150,8 @@ poptContext hgmctl_parse(struct hgmctl *g, const struct hgmctl_cmd *cmd, int arg
 	argv[0] = name;
 	pc = poptGetContext(name, argc, argv, options ? table : table + 1, 0);
 	poptSetOtherOptionHelp(pc, cmd->args);
+	g->cmd_pc = pc;
 	handle_opts(pc, cmd, cols, ncols);
-	(void)g;
 	return pc;
 }
 
@@ -204,6 +204,8 @@ int main(int argc, const char **argv)
 	ret = cmd->fn(&G, cmd, nrest, cargv);
 
 	hgm_ctx_free(G.ctx);
+	if (G.cmd_pc)
+		poptFreeContext(G.cmd_pc);
 	poptFreeContext(pc);
 	free(cargv);
 	free(G.output);

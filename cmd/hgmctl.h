@@ -25,6 +25,7 @@ struct hgmctl {
 	char *output;		/* --output LIST */
 	char *root;		/* --root DIR */
 	struct hgm_ctx *ctx;
+	poptContext cmd_pc;	/* the command's options; freed by main */
 };
 
 /* What a command needs before it runs (git's commands[] style). */

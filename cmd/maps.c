@@ -250,6 +250,5 @@ int cmd_maps(struct hgmctl *g, const struct hgmctl_cmd *cmd, int argc, const cha
 	if (poptPeekArg(pc))
 		usage_error("maps: unexpected argument '%s'", poptPeekArg(pc));
 	ret = show_maps(g, pid);
-	poptFreeContext(pc);
 	return ret;
 }

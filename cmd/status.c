@@ -304,6 +304,5 @@ int cmd_status(struct hgmctl *g, const struct hgmctl_cmd *cmd, int argc, const c
 
 	hgm_pools_free(st.pools);
 	hgm_thp_free(st.thp);
-	poptFreeContext(pc);
 	return EXIT_OK;
 }
