@@ -225,6 +225,15 @@ static struct jq_value *hgmctl_json(const char *args, int *status)
 	return v;
 }
 
+/* `hgmctl maps PID --json`, parsed. */
+static struct jq_value *maps_json(pid_t pid, int *status)
+{
+	char args[64];
+
+	snprintf(args, sizeof(args), "maps %d --json", (int)pid);
+	return hgmctl_json(args, status);
+}
+
 static const struct jq_value *vma_at(const struct jq_value *maps, uint64_t addr)
 {
 	const struct jq_value *vmas = jq_get(maps, "vmas");
@@ -298,7 +307,6 @@ TEST_F(live, maps_reports_2m_hugetlb_at_pmd_level)
 	const struct layout l = { .hugetlb = 16 * M, .hpage = 2 * M };
 	const struct jq_value *v;
 	struct placed p;
-	char args[64];
 	int status;
 
 	NEED_ROOT("reserve hugetlb pages");
@@ -306,8 +314,7 @@ TEST_F(live, maps_reports_2m_hugetlb_at_pmd_level)
 		SKIP(return, "cannot reserve 8 free 2 MiB hugepages");
 	self->child = spawn(&l, &p);
 	ASSERT_EQ(0, p.err);
-	snprintf(args, sizeof(args), "maps %d --json", self->child);
-	self->json = hgmctl_json(args, &status);
+	self->json = maps_json(self->child, &status);
 	ASSERT_NE(NULL, self->json);
 	ASSERT_EQ(0, status);
 	EXPECT_EQ(self->child, u64_at(self->json, "pid"));
@@ -327,7 +334,6 @@ TEST_F(live, maps_reports_1g_hugetlb_at_pud_level)
 	const struct layout l = { .hugetlb = 1 * G, .hpage = 1 * G, .shared = true };
 	const struct jq_value *v;
 	struct placed p;
-	char args[64];
 	int status;
 
 	NEED_ROOT("reserve hugetlb pages");
@@ -335,8 +341,7 @@ TEST_F(live, maps_reports_1g_hugetlb_at_pud_level)
 		SKIP(return, "cannot reserve a free 1 GiB hugepage (memory too fragmented?)");
 	self->child = spawn(&l, &p);
 	ASSERT_EQ(0, p.err);
-	snprintf(args, sizeof(args), "maps %d --json", self->child);
-	self->json = hgmctl_json(args, &status);
+	self->json = maps_json(self->child, &status);
 	ASSERT_NE(NULL, self->json);
 	v = vma_at(self->json, p.hugetlb_addr);
 	ASSERT_NE(NULL, v);
@@ -351,7 +356,7 @@ TEST_F(live, maps_counts_pmd_mapped_thp_and_leaves_pte_mapped_unmeasured)
 {
 	const struct layout l = { .thp = 64 * M, .split = true };
 	const struct jq_value *lo, *hi;
-	char args[64], smaps[64];
+	char smaps[64];
 	struct placed p;
 	int status;
 
@@ -360,8 +365,7 @@ TEST_F(live, maps_counts_pmd_mapped_thp_and_leaves_pte_mapped_unmeasured)
 	snprintf(smaps, sizeof(smaps), "/proc/%d/smaps_rollup", self->child);
 	if (smaps_sum(smaps, "AnonHugePages") < 32 * M)
 		SKIP(return, "the kernel gave fewer THPs than asked (THP disabled or no memory)");
-	snprintf(args, sizeof(args), "maps %d --json", self->child);
-	self->json = hgmctl_json(args, &status);
+	self->json = maps_json(self->child, &status);
 	ASSERT_NE(NULL, self->json);
 	ASSERT_EQ(0, status);
 	/*
@@ -388,7 +392,7 @@ TEST_F_TIMEOUT(live, reference_workload_totals_equal_smaps_rollup, 120)
 {
 	const struct layout l = { .hugetlb = 1 * G, .hpage = 2 * M, .shared = true,
 				  .thp = 4 * G, .split = true };
-	char args[64], rollup[64];
+	char rollup[64];
 	struct placed p;
 	int status;
 
@@ -397,8 +401,7 @@ TEST_F_TIMEOUT(live, reference_workload_totals_equal_smaps_rollup, 120)
 		SKIP(return, "cannot reserve 512 free 2 MiB hugepages");
 	self->child = spawn(&l, &p);
 	ASSERT_EQ(0, p.err);
-	snprintf(args, sizeof(args), "maps %d --json", self->child);
-	self->json = hgmctl_json(args, &status);
+	self->json = maps_json(self->child, &status);
 	ASSERT_NE(NULL, self->json);
 	snprintf(rollup, sizeof(rollup), "/proc/%d/smaps_rollup", self->child);
 	EXPECT_EQ(1 * G, u64_at(self->json, "totals.hugetlb.pmd"));
