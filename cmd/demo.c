@@ -12,10 +12,7 @@
 #include <unistd.h>
 
 #include "hgmctl.h"
-
-#ifndef MADV_COLLAPSE
-#define MADV_COLLAPSE 25
-#endif
+#include "uapi-compat.h"
 
 struct demo {
 	uint64_t hugetlb, page_size, thp, pmd_size;
