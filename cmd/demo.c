@@ -83,6 +83,8 @@ fail:
 	_exit(1);
 }
 
+static int demo_restore(const struct hgmctl *g, const struct demo *d);
+
 /* Makes sure the pool has enough free pages, growing it as root; exits on failure. */
 static void demo_reserve(const struct hgmctl *g, struct demo *d)
 {
@@ -108,6 +110,16 @@ static void demo_reserve(const struct hgmctl *g, struct demo *d)
 	if (ret)
 		errx(EXIT_ERROR, "cannot grow the %s hugetlb pool: %s",
 		     fmt_size(g, d->page_size, sz, sizeof(sz)), strerror(-ret));
+	/* the kernel grants what it can find: check before mapping */
+	if (hgm_pool_get(g->ctx, d->page_size, HGM_NODE_ALL, &pool) == 0 &&
+	    pool.free - pool.reserved < need) {
+		uint64_t got = pool.free - pool.reserved;
+
+		demo_restore(g, d);
+		errx(EXIT_ERROR, "the kernel could give only %" PRIu64 " of %" PRIu64
+		     " free %s hugepages (not enough free memory, or too fragmented)", got, need,
+		     fmt_size(g, d->page_size, sz, sizeof(sz)));
+	}
 	if (g->verbose)
 		warnx("grew the %s pool from %" PRIu64 " pages", sz, pool.total);
 }
