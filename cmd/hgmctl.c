@@ -15,6 +15,8 @@ static const struct hgmctl_cmd commands[] = {
 	  "kernel features, hugetlb pools per node, THP settings, capabilities" },
 	{ "maps", cmd_maps, CMD_NEEDS_PID, "[OPTION...] PID",
 	  "one row per VMA: kind, page size, bytes mapped at each level" },
+	{ "pagemap", cmd_pagemap, CMD_NEEDS_PID, "[OPTION...] PID [RANGE]",
+	  "per folio or page: level, kind, order, PFN, flags, mapcount, node" },
 	{ "demo", cmd_demo, 0, "[OPTION...]",
 	  "start a process with hugetlb and THP mappings and show it" },
 };

@@ -158,82 +158,155 @@ static void text_totals(const struct hgmctl *g, const struct totals *t)
 		       fmt_size(g, t->thp[HGM_LEVEL_PMD], a, sizeof(a)));
 }
 
-int show_maps(struct hgmctl *g, pid_t pid)
-{
-	struct libscols_table *tb = NULL;
-	struct totals t = { .thp_pte_known = true };
-	struct hgm_smaps *sm;
-	struct hgm_vma *v;
+struct maps_state {
+	struct hgmctl *g;
 	struct columns c;
-	uint64_t pmd_size = hgm_thp_pmd_size(g->ctx);
+	struct libscols_table *tb;
 	struct jw w;
+	struct totals t;
+	uint64_t pmd_size;
+	struct hgm_vma *cur;		/* the VMA being measured */
+	struct hgm_vma_usage u;
+	bool have_cur, scanning, flags_unknown;
+	uint64_t scan_pmd, scan_pte;
+};
+
+/* Emits the row of the current VMA, with what the scan measured. */
+static void finish_vma(struct maps_state *st)
+{
+	struct hgm_vma_usage *u = &st->u;
+
+	if (!st->have_cur)
+		return;
+	if (st->scanning) {
+		u->mapped[HGM_LEVEL_PMD] = st->scan_pmd;
+		if (!st->flags_unknown) {
+			u->pte_known = true;
+			u->mapped[HGM_LEVEL_PTE] = st->scan_pte;
+			/* THP mapped by PTEs is still THP */
+			if (u->kind == HGM_KIND_ANON && st->scan_pte)
+				u->kind = HGM_KIND_THP;
+		}
+	}
+	add_totals(&st->t, u);
+	if (st->g->json)
+		json_vma(&st->w, st->cur, u);
+	else
+		table_vma(st->g, st->tb, &st->c, st->cur, u);
+	st->have_cur = false;
+}
+
+static int on_vma(const struct hgm_vma *v, void *arg)
+{
+	struct maps_state *st = arg;
+
+	finish_vma(st);
+	memcpy(st->cur, v, sizeof(*v));
+	hgm_vma_usage(v, st->pmd_size, &st->u);
+	st->have_cur = true;
+	st->scan_pmd = st->scan_pte = 0;
+	st->flags_unknown = false;
+	/* hugetlb comes whole from smaps; only live processes have page tables */
+	st->scanning = st->u.kind != HGM_KIND_HUGETLB && hgm_ctx_is_live(st->g->ctx);
+	return st->scanning ? 0 : HGM_SCAN_SKIP;
+}
+
+static int on_folio(const struct hgm_folio *f, void *arg)
+{
+	struct maps_state *st = arg;
+	uint64_t len = f->end - f->start;
+
+	if (!f->present)
+		return 0;
+	if (f->level == HGM_LEVEL_PMD)
+		st->scan_pmd += len;
+	else if (!f->flags_known)
+		st->flags_unknown = true;
+	else if (f->kind == HGM_FOLIO_THP || f->kind == HGM_FOLIO_MTHP)
+		st->scan_pte += len;
+	return 0;
+}
+
+/* Feeds every VMA of a recorded tree to on_vma (there is no pagemap to scan). */
+static int maps_from_smaps(struct maps_state *st, pid_t pid)
+{
+	struct hgm_vma *v = malloc(sizeof(*v));	/* on_vma still holds the last one */
+	struct hgm_smaps *sm;
 	int ret;
 
-	if (!g->json) {
-		columns_init(&c, maps_cols, NCOLS, maps_defaults,
-			     sizeof(maps_defaults) / sizeof(maps_defaults[0]), g->output);
-	}
-	ret = hgm_smaps_open(g->ctx, pid, &sm);
-	if (ret)
-		proc_error(ret, pid, "smaps");
-	v = malloc(sizeof(*v));
 	if (!v)
 		err(EXIT_ERROR, "cannot allocate memory");
-
-	/*
-	 * Nothing is printed until the whole file is read: a process that exits
-	 * mid-read gets an error, never half a table.
-	 */
-	if (g->json) {
-		char *jbuf = NULL;
-		size_t jlen = 0;
-		FILE *mem = open_memstream(&jbuf, &jlen);
-
-		if (!mem)
-			err(EXIT_ERROR, "cannot allocate memory");
-		jw_init(&w, mem);
-		jw_obj_open(&w, NULL);
-		jw_i64(&w, "pid", pid);
-		jw_arr_open(&w, "vmas");
-		while ((ret = hgm_smaps_next(sm, v)) > 0) {
-			struct hgm_vma_usage u;
-
-			hgm_vma_usage(v, pmd_size, &u);
-			add_totals(&t, &u);
-			json_vma(&w, v, &u);
-		}
-		jw_arr_close(&w);
-		json_totals(&w, &t);
-		jw_obj_close(&w);
-		jw_end(&w);
-		fclose(mem);
-		if (ret == 0)
-			fwrite(jbuf, 1, jlen, stdout);
-		free(jbuf);
-	} else {
-		tb = table_new(g, &c);
-		while ((ret = hgm_smaps_next(sm, v)) > 0) {
-			struct hgm_vma_usage u;
-
-			hgm_vma_usage(v, pmd_size, &u);
-			add_totals(&t, &u);
-			table_vma(g, tb, &c, v, &u);
-		}
-		if (ret == 0) {
-			table_print(tb);
-			if (!g->raw && !g->no_headings)
-				text_totals(g, &t);
-		} else {
-			scols_unref_table(tb);
-		}
+	ret = hgm_smaps_open(st->g->ctx, pid, &sm);
+	if (ret) {
+		free(v);
+		return ret;
 	}
+	while ((ret = hgm_smaps_next(sm, v)) > 0)
+		on_vma(v, st);
 	if (ret == -EBADMSG)
 		errx(EXIT_ERROR, "cannot parse smaps of process %d: malformed line %lu",
 		     (int)pid, hgm_smaps_lineno(sm));
 	hgm_smaps_free(sm);
 	free(v);
+	return ret;
+}
+
+int show_maps(struct hgmctl *g, pid_t pid)
+{
+	const struct hgm_scan_ops ops = { .vma = on_vma, .folio = on_folio };
+	struct maps_state st = { .g = g, .t = { .thp_pte_known = true } };
+	char *jbuf = NULL;
+	size_t jlen = 0;
+	FILE *mem = NULL;
+	int ret;
+
+	st.pmd_size = hgm_thp_pmd_size(g->ctx);
+	st.cur = malloc(sizeof(*st.cur));
+	if (!st.cur)
+		err(EXIT_ERROR, "cannot allocate memory");
+	/*
+	 * Nothing is printed until the whole process is read: one that exits
+	 * mid-read gets an error, never half a table.
+	 */
+	if (g->json) {
+		mem = open_memstream(&jbuf, &jlen);
+		if (!mem)
+			err(EXIT_ERROR, "cannot allocate memory");
+		jw_init(&st.w, mem);
+		jw_obj_open(&st.w, NULL);
+		jw_i64(&st.w, "pid", pid);
+		jw_arr_open(&st.w, "vmas");
+	} else {
+		columns_init(&st.c, maps_cols, NCOLS, maps_defaults,
+			     sizeof(maps_defaults) / sizeof(maps_defaults[0]), g->output);
+		st.tb = table_new(g, &st.c);
+	}
+	if (hgm_ctx_is_live(g->ctx))
+		ret = hgm_scan(g->ctx, pid, 0, 0, HGM_SCAN_NO_COUNT, &ops, &st);
+	else
+		ret = maps_from_smaps(&st, pid);
+	if (ret == 0)
+		finish_vma(&st);
+
+	if (g->json) {
+		jw_arr_close(&st.w);
+		json_totals(&st.w, &st.t);
+		jw_obj_close(&st.w);
+		jw_end(&st.w);
+		fclose(mem);
+		if (ret == 0)
+			fwrite(jbuf, 1, jlen, stdout);
+		free(jbuf);
+	} else if (ret == 0) {
+		table_print(st.tb);
+		if (!g->raw && !g->no_headings)
+			text_totals(g, &st.t);
+	} else {
+		scols_unref_table(st.tb);
+	}
+	free(st.cur);
 	if (ret < 0)
-		proc_error(ret, pid, "smaps");
+		proc_error(ret, pid, "memory maps");
 	return EXIT_OK;
 }
 

@@ -208,6 +208,95 @@ void hgm_vma_usage(const struct hgm_vma *vma, uint64_t pmd_size, struct hgm_vma_
 /** Returns the level whose leaf maps @page_size bytes on this machine. */
 enum hgm_level hgm_level_of_size(uint64_t page_size, uint64_t pmd_size);
 
+/* ---- page scanner ----------------------------------------------------------- */
+
+enum hgm_folio_kind {
+	HGM_FOLIO_UNKNOWN,	/* present, but its folio cannot be told (no PFNs) */
+	HGM_FOLIO_BASE,		/* order-0 page */
+	HGM_FOLIO_THP,		/* PMD-order transparent huge page */
+	HGM_FOLIO_MTHP,		/* smaller multi-size THP */
+	HGM_FOLIO_HUGETLB,
+	HGM_FOLIO_ZERO,		/* the shared zero page or huge zero page */
+	HGM_FOLIO_KSM,
+	HGM_FOLIO_SWAPPED,	/* not present: in swap */
+};
+
+/** Returns "base", "thp", "mthp", "hugetlb", "zero", "ksm", "swapped" or "unknown". */
+const char *hgm_folio_kind_name(enum hgm_folio_kind k);
+
+/**
+ * One row of a scan: pages of one folio mapped contiguously by leaves of one
+ * level (or, per page, one page).  Values a caller may not see are flagged
+ * unknown, never reported as zeros.
+ */
+struct hgm_folio {
+	uint64_t start, end;		/* virtual range */
+	enum hgm_level level;		/* level of the leaf entries mapping it */
+	enum hgm_folio_kind kind;
+	bool present, swapped, file, exclusive, uffd_wp, soft_dirty;
+	bool pfn_known;			/* false without CAP_SYS_ADMIN: PFNs read as 0 */
+	uint64_t pfn;			/* PFN of the page at start */
+	bool flags_known;		/* kpageflags/kpagecount could be read */
+	uint64_t head_pfn;		/* first PFN of the folio */
+	unsigned int order;		/* folio order (log2 pages) */
+	uint64_t kflags;		/* kpageflags of the folio's head (KPF_* bits) */
+	bool mapcount_known;		/* kpagecount read (not with HGM_SCAN_NO_COUNT) */
+	uint64_t mapcount;		/* kpagecount of the page at start */
+	int node;			/* NUMA node, -1 unknown or not asked */
+	const struct hgm_vma *vma;	/* the VMA it lies in */
+};
+
+enum {
+	HGM_SCAN_PAGES = 1 << 0,	/* one row per page instead of per folio */
+	HGM_SCAN_NODES = 1 << 1,	/* look up NUMA nodes (move_pages) */
+	HGM_SCAN_NO_IOCTL = 1 << 2,	/* do not use PAGEMAP_SCAN (tests, old kernels) */
+	HGM_SCAN_NO_FOLIOS = 1 << 3,	/* levels only: skip kpageflags, kpagecount */
+	HGM_SCAN_NO_COUNT = 1 << 4,	/* skip kpagecount (mapcount unknown) */
+};
+
+#define HGM_SCAN_SKIP	1	/* from ops->vma: no rows for this VMA */
+
+struct hgm_scan_ops {
+	/**
+	 * Called for each VMA in the range before its rows: returns 0 to scan
+	 * it, HGM_SCAN_SKIP to skip its pages, anything else stops the scan.
+	 */
+	int (*vma)(const struct hgm_vma *vma, void *arg);
+	/** Called for each row, in address order; non-zero stops. */
+	int (*folio)(const struct hgm_folio *folio, void *arg);
+};
+
+/**
+ * hgm_scan() - walk the mappings of @pid in [@start, @end) (0, 0: everything)
+ * Streams rows to @ops; memory use does not grow with the size of the process.
+ * Returns 0, the first non-zero value a callback returned, or -errno
+ * (-ESRCH: the process is gone or exited during the scan).
+ */
+int hgm_scan(const struct hgm_ctx *ctx, pid_t pid, uint64_t start, uint64_t end,
+	     unsigned int flags, const struct hgm_scan_ops *ops, void *arg);
+
+/** Returns the name of kpageflags bit @bit ("thp", "compound_head"), or NULL. */
+const char *hgm_kpf_name(unsigned int bit);
+
+/** A RANGE argument: an address range, or the index of a VMA. */
+struct hgm_range {
+	uint64_t start, end;	/* [start, end), when vma < 0 */
+	long vma;		/* "vma:N": N (0 = the first VMA), else -1 */
+};
+
+/**
+ * hgm_parse_range() - parse "ADDR-END", "ADDR+LEN" (LEN with K/M/G) or "vma:N"
+ * Addresses are hexadecimal, with or without 0x.
+ * Returns 0, or -EINVAL (garbage, or an empty or reversed range).
+ */
+int hgm_parse_range(const char *str, struct hgm_range *r);
+
+/**
+ * hgm_vma_nth() - the @n-th VMA (from 0) of @pid, as `maps` lists them
+ * Returns 0, -ENOENT when there are fewer VMAs, or -errno.
+ */
+int hgm_vma_nth(const struct hgm_ctx *ctx, pid_t pid, long n, struct hgm_vma *vma);
+
 /* ---- hugetlb pools -------------------------------------------------------- */
 
 #define HGM_NODE_ALL	(-1)

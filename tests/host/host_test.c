@@ -128,10 +128,14 @@ struct layout {
 	bool shared;		/* memfd MAP_SHARED, else MAP_PRIVATE anonymous */
 	uint64_t thp;		/* bytes of THP, PMD-aligned */
 	bool split;		/* split the upper half of the THP to PTE mappings */
+	bool split_all;		/* split every THP to PTE mappings */
+	bool share;		/* a second process maps the hugetlb memory too */
+	uint64_t small;		/* bytes of anonymous memory in a VMA too small for PMDs */
 };
 
 struct placed {
-	uint64_t hugetlb_addr, thp_addr;
+	uint64_t hugetlb_addr, thp_addr, small_addr;
+	pid_t sharer;
 	int err;
 };
 
@@ -174,14 +178,49 @@ static void __attribute__((noreturn)) child_main(const struct layout *l, int fd)
 			goto fail;
 		for (off = 0; off < l->thp; off += 4096)
 			a[off] = 1;
-		if (l->split) {
-			for (off = l->thp / 2; off < l->thp; off += 2 * M)
+		if (l->split || l->split_all) {
+			for (off = l->split_all ? 0 : l->thp / 2; off < l->thp; off += 2 * M)
 				if (mprotect(a + off, 4096, PROT_READ) ||
 				    mprotect(a + off, 4096, PROT_READ | PROT_WRITE))
 					goto fail;
 			madvise(a + l->thp / 2, l->thp / 2, MADV_NOHUGEPAGE);
 		}
 		p.thp_addr = (uintptr_t)a;
+	}
+	if (l->small) {
+		char *a = mmap(NULL, l->small, PROT_READ | PROT_WRITE,
+			       MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+
+		if (a == MAP_FAILED)
+			goto fail;
+		for (off = 0; off < l->small; off += 4096)
+			a[off] = 1;
+		p.small_addr = (uintptr_t)a;
+	}
+	if (l->share) {
+		/* inherits the MAP_SHARED hugetlb mapping: two mappers of each page */
+		int ready[2];
+		char c = 0;
+
+		if (pipe(ready))
+			goto fail;
+		p.sharer = fork();
+		if (p.sharer == 0) {
+			volatile char *h = (char *)(uintptr_t)p.hugetlb_addr;
+
+			prctl(PR_SET_PDEATHSIG, SIGKILL);
+			/* fork copies no page tables of shared mappings: fault them in */
+			for (off = 0; off < l->hugetlb; off += l->hpage)
+				c += h[off];
+			if (write(ready[1], &c, 1) != 1)
+				_exit(1);
+			for (;;)
+				pause();
+		}
+		if (p.sharer < 0 || read(ready[0], &c, 1) != 1)
+			goto fail;
+		close(ready[0]);
+		close(ready[1]);
 	}
 	if (write(fd, &p, sizeof(p)) != sizeof(p))
 		_exit(1);
@@ -360,7 +399,7 @@ TEST_F(live, maps_reports_1g_hugetlb_at_pud_level)
 	EXPECT_EQ(1 * G, u64_at(self->json, "totals.hugetlb.pud"));
 }
 
-TEST_F(live, maps_counts_pmd_mapped_thp_and_leaves_pte_mapped_unmeasured)
+TEST_F(live, maps_counts_pmd_mapped_and_pte_mapped_thp)
 {
 	const struct layout l = { .thp = 64 * M, .split = true };
 	const struct jq_value *lo, *hi;
@@ -379,7 +418,7 @@ TEST_F(live, maps_counts_pmd_mapped_thp_and_leaves_pte_mapped_unmeasured)
 	/*
 	 *   p.thp_addr          +32M                 +64M
 	 *   | 16 PMD-mapped THP  | 16 THP split to PTEs |
-	 *   | kind thp, pmd 32M  | kind anon, pte null  |
+	 *   | kind thp, pmd 32M  | kind thp, pte 32M    |   (pte: null unless root)
 	 */
 	lo = vma_at(self->json, p.thp_addr);
 	hi = vma_at(self->json, p.thp_addr + 32 * M);
@@ -387,11 +426,18 @@ TEST_F(live, maps_counts_pmd_mapped_thp_and_leaves_pte_mapped_unmeasured)
 	ASSERT_NE(NULL, hi);
 	EXPECT_STREQ("thp", jq_str(jq_get(lo, "kind")));
 	EXPECT_EQ(32 * M, u64_at(lo, "mapped.pmd"));
-	EXPECT_EQ(JQ_NULL, jq_type(jq_get(lo, "mapped.pte")));
-	EXPECT_NE(NULL, jq_get(hi, "mapped.pte"));
-	EXPECT_EQ(JQ_NULL, jq_type(jq_get(hi, "mapped.pte")));
 	EXPECT_EQ(0, u64_at(hi, "mapped.pmd"));
 	EXPECT_EQ(32 * M, u64_at(hi, "rss"));
+	if (geteuid() == 0) {
+		/* kpageflags tells which PTE-mapped pages belong to THPs */
+		EXPECT_EQ(0, u64_at(lo, "mapped.pte"));
+		EXPECT_EQ(32 * M, u64_at(hi, "mapped.pte"));
+		EXPECT_STREQ("thp", jq_str(jq_get(hi, "kind")));
+		/* plus any large page-cache folios of the libraries, mapped by PTEs */
+		EXPECT_GE(u64_at(self->json, "totals.thp.pte"), 32 * M);
+	} else {
+		EXPECT_EQ(JQ_NULL, jq_type(jq_get(hi, "mapped.pte")));
+	}
 	EXPECT_EQ(smaps_sum(smaps, "AnonHugePages"), u64_at(self->json, "totals.thp.pmd"));
 }
 
@@ -425,6 +471,9 @@ TEST_F_TIMEOUT(live, reference_workload_totals_equal_smaps_rollup, 120)
 		TH_LOG("THP allocation fell short: AnonHugePages %" PRIu64,
 		       smaps_sum(rollup, "AnonHugePages"));
 	}
+	/* the split half, found by the page scanner */
+	EXPECT_EQ(2 * G, u64_at(vma_at(self->json, p.thp_addr + 2 * G), "mapped.pte"));
+	EXPECT_GE(u64_at(self->json, "totals.thp.pte"), 2 * G);
 }
 
 TEST_F(live, status_json_matches_sysfs)
@@ -597,6 +646,258 @@ TEST_F(live, demo_shows_its_mappings_and_restores_the_pool)
 	EXPECT_EQ(8 * M, u64_at(self->json, "totals.hugetlb.pmd"));
 	ASSERT_EQ(0, read_u64(path, &after));
 	EXPECT_EQ(before, after);
+}
+
+/* `hgmctl pagemap PID START+LEN --json`, parsed. */
+static struct jq_value *pagemap_json(pid_t pid, uint64_t start, uint64_t len, int *status)
+{
+	char args[128];
+
+	snprintf(args, sizeof(args), "pagemap %d %" PRIx64 "+%" PRIu64 " --json", (int)pid,
+		 start, len);
+	return hgmctl_json(args, status);
+}
+
+/* Checks that folios[] covers [start, start + n * size) with rows of @size each. */
+static int rows_of(const struct jq_value *json, uint64_t start, uint64_t size, size_t n)
+{
+	const struct jq_value *rows = jq_get(json, "folios");
+	size_t i;
+
+	if (jq_len(rows) != n)
+		return -1;
+	for (i = 0; i < n; i++) {
+		const struct jq_value *r = jq_at(rows, i);
+		char want[32];
+
+		snprintf(want, sizeof(want), "0x%" PRIx64, start + i * size);
+		if (!jq_str(jq_get(r, "start")) || strcmp(jq_str(jq_get(r, "start")), want))
+			return -1;
+		if (u64_at(r, "order") == UINT64_MAX)
+			return -1;
+	}
+	return 0;
+}
+
+static uint64_t hex_at(const struct jq_value *v, const char *path)
+{
+	const char *s = jq_str(jq_get(v, path));
+
+	return s ? strtoull(s, NULL, 16) : UINT64_MAX;
+}
+
+TEST_F(live, pagemap_shows_pmd_mapped_thp_as_order_9_pmd_rows)
+{
+	const struct layout l = { .thp = 8 * M };
+	struct placed p;
+	char smaps[64];
+	int status;
+	size_t i;
+
+	NEED_ROOT("read PFNs and kpageflags");
+	self->child = spawn(&l, &p);
+	ASSERT_EQ(0, p.err);
+	snprintf(smaps, sizeof(smaps), "/proc/%d/smaps_rollup", self->child);
+	if (smaps_sum(smaps, "AnonHugePages") < 8 * M)
+		SKIP(return, "the kernel gave fewer THPs than asked");
+	self->json = pagemap_json(self->child, p.thp_addr, 8 * M, &status);
+	ASSERT_NE(NULL, self->json);
+	ASSERT_EQ(0, status);
+	ASSERT_EQ(0, rows_of(self->json, p.thp_addr, 2 * M, 4));
+	for (i = 0; i < 4; i++) {
+		const struct jq_value *r = jq_at(jq_get(self->json, "folios"), i);
+
+		EXPECT_STREQ("pmd", jq_str(jq_get(r, "level")));
+		EXPECT_STREQ("thp", jq_str(jq_get(r, "kind")));
+		EXPECT_EQ(9, u64_at(r, "order"));
+		EXPECT_EQ(1, u64_at(r, "mapcount"));
+		EXPECT_EQ(1, jq_bool(jq_get(r, "exclusive")));
+		EXPECT_EQ(0, hex_at(r, "pfn") % 512);
+		EXPECT_EQ(hex_at(r, "pfn"), hex_at(r, "head_pfn"));
+		EXPECT_NE(UINT64_MAX, u64_at(r, "node"));
+	}
+}
+
+TEST_F(live, pagemap_shows_split_thp_as_pte_rows_of_whole_folios)
+{
+	const struct layout l = { .thp = 8 * M, .split_all = true };
+	struct placed p;
+	int status;
+	size_t i;
+
+	NEED_ROOT("read PFNs and kpageflags");
+	self->child = spawn(&l, &p);
+	ASSERT_EQ(0, p.err);
+	self->json = pagemap_json(self->child, p.thp_addr, 8 * M, &status);
+	ASSERT_NE(NULL, self->json);
+	ASSERT_EQ(0, status);
+	if (jq_len(jq_get(self->json, "folios")) != 4 ||
+	    strcmp(jq_str(jq_get(self->json, "folios[0].kind")) ?: "", "thp"))
+		SKIP(return, "the kernel gave fewer THPs than asked");
+	/* the PMDs are split, the folios are not: each is one row, mapped by PTEs */
+	ASSERT_EQ(0, rows_of(self->json, p.thp_addr, 2 * M, 4));
+	for (i = 0; i < 4; i++) {
+		const struct jq_value *r = jq_at(jq_get(self->json, "folios"), i);
+
+		EXPECT_STREQ("pte", jq_str(jq_get(r, "level")));
+		EXPECT_STREQ("thp", jq_str(jq_get(r, "kind")));
+		EXPECT_EQ(9, u64_at(r, "order"));
+		EXPECT_EQ(1, u64_at(r, "mapcount"));
+	}
+}
+
+TEST_F(live, pagemap_shows_hugetlb_pages_at_their_level)
+{
+	const struct layout l2 = { .hugetlb = 4 * M, .hpage = 2 * M };
+	const struct layout l1 = { .hugetlb = 1 * G, .hpage = 1 * G };
+	struct placed p;
+	int status;
+
+	NEED_ROOT("reserve hugetlb pages");
+	ASSERT_EQ(0, pool_make_free(2 * M, 2));
+	self->child = spawn(&l2, &p);
+	ASSERT_EQ(0, p.err);
+	self->json = pagemap_json(self->child, p.hugetlb_addr, 4 * M, &status);
+	ASSERT_NE(NULL, self->json);
+	ASSERT_EQ(0, rows_of(self->json, p.hugetlb_addr, 2 * M, 2));
+	EXPECT_STREQ("pmd", jq_str(jq_get(self->json, "folios[1].level")));
+	EXPECT_STREQ("hugetlb", jq_str(jq_get(self->json, "folios[1].kind")));
+	EXPECT_EQ(9, u64_at(self->json, "folios[1].order"));
+	EXPECT_EQ(1, u64_at(self->json, "folios[1].mapcount"));
+	kill(self->child, SIGKILL);
+	waitpid(self->child, NULL, 0);
+	self->child = 0;
+	jq_free(self->json);
+	self->json = NULL;
+
+	if (!self->have[1] || pool_make_free(1 * G, 1))
+		SKIP(return, "cannot reserve a free 1 GiB hugepage");
+	self->child = spawn(&l1, &p);
+	ASSERT_EQ(0, p.err);
+	self->json = pagemap_json(self->child, p.hugetlb_addr, 1 * G, &status);
+	ASSERT_NE(NULL, self->json);
+	ASSERT_EQ(0, rows_of(self->json, p.hugetlb_addr, 1 * G, 1));
+	EXPECT_STREQ("pud", jq_str(jq_get(self->json, "folios[0].level")));
+	EXPECT_EQ(18, u64_at(self->json, "folios[0].order"));
+	EXPECT_EQ(0, hex_at(self->json, "folios[0].pfn") % (1 << 18));
+}
+
+TEST_F(live, shared_hugetlb_page_counts_both_mappers)
+{
+	const struct layout l = { .hugetlb = 2 * M, .hpage = 2 * M, .shared = true, .share = true };
+	struct placed p;
+	int status;
+
+	NEED_ROOT("reserve hugetlb pages");
+	ASSERT_EQ(0, pool_make_free(2 * M, 1));
+	self->child = spawn(&l, &p);
+	ASSERT_EQ(0, p.err);
+	ASSERT_GT(p.sharer, 0);
+	self->json = pagemap_json(self->child, p.hugetlb_addr, 2 * M, &status);
+	ASSERT_NE(NULL, self->json);
+	ASSERT_EQ(0, rows_of(self->json, p.hugetlb_addr, 2 * M, 1));
+	EXPECT_EQ(2, u64_at(self->json, "folios[0].mapcount"));
+	EXPECT_EQ(0, jq_bool(jq_get(self->json, "folios[0].exclusive")));
+	/* the other mapper sees the same folio */
+	{
+		struct jq_value *other = pagemap_json(p.sharer, p.hugetlb_addr, 2 * M, &status);
+
+		ASSERT_NE(NULL, other);
+		EXPECT_EQ(hex_at(self->json, "folios[0].pfn"), hex_at(other, "folios[0].pfn"));
+		jq_free(other);
+	}
+}
+
+TEST_F(live, pagemap_shows_64k_mthp_folios)
+{
+	static const char knob[] = "/sys/kernel/mm/transparent_hugepage/hugepages-64kB/enabled";
+	const struct layout l = { .small = 1 * M };
+	char saved[128] = "", *a, *b;
+	struct placed p;
+	int status;
+	size_t i, n;
+	FILE *f;
+
+	NEED_ROOT("enable 64 KiB mTHP");
+	f = fopen(knob, "r");
+	if (!f)
+		SKIP(return, "this kernel has no 64 KiB mTHP");
+	ASSERT_NE(NULL, fgets(saved, sizeof(saved), f));
+	fclose(f);
+	a = strchr(saved, '[');
+	b = a ? strchr(a, ']') : NULL;
+	ASSERT_NE(NULL, b);
+	*b = '\0';
+	f = fopen(knob, "w");
+	ASSERT_NE(NULL, f);
+	fputs("always", f);
+	ASSERT_EQ(0, fclose(f));
+	self->child = spawn(&l, &p);
+	/* restore at once: the knob is system-wide */
+	f = fopen(knob, "w");
+	ASSERT_NE(NULL, f);
+	fputs(a + 1, f);
+	ASSERT_EQ(0, fclose(f));
+	ASSERT_EQ(0, p.err);
+	self->json = pagemap_json(self->child, p.small_addr, 1 * M, &status);
+	ASSERT_NE(NULL, self->json);
+	n = jq_len(jq_get(self->json, "folios"));
+	/*
+	 * 1 MiB in 64 KiB folios, naturally aligned: where the VMA does not
+	 * start on 64 KiB, the pages before the first boundary are base pages
+	 */
+	{
+		uint64_t bytes = 0;
+
+		for (i = 0; i < n; i++) {
+			const struct jq_value *r = jq_at(jq_get(self->json, "folios"), i);
+
+			if (strcmp(jq_str(jq_get(r, "kind")), "mthp"))
+				continue;
+			EXPECT_EQ(4, u64_at(r, "order"));
+			EXPECT_STREQ("pte", jq_str(jq_get(r, "level")));
+			EXPECT_EQ(0, hex_at(r, "start") % (64 * K));
+			EXPECT_EQ(64 * K, hex_at(r, "end") - hex_at(r, "start"));
+			bytes += hex_at(r, "end") - hex_at(r, "start");
+		}
+		if (bytes == 0)
+			SKIP(return, "the kernel gave no 64 KiB folios");
+		EXPECT_GE(bytes, 1 * M - 64 * K);
+	}
+}
+
+TEST_F(live, scans_of_a_changing_or_exiting_target_end_cleanly)
+{
+	char cmd[256], *out;
+	int i, status;
+
+	/* a target that maps and unmaps THP while it is scanned, then exits */
+	self->child = fork();
+	if (self->child == 0) {
+		prctl(PR_SET_PDEATHSIG, SIGKILL);
+		for (i = 0; i < 400; i++) {
+			char *a = mmap(NULL, 8 * M, PROT_READ | PROT_WRITE,
+				       MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+
+			if (a == MAP_FAILED)
+				_exit(1);
+			madvise(a, 8 * M, MADV_HUGEPAGE);
+			memset(a, 1, 8 * M);
+			munmap(a, 8 * M);
+		}
+		_exit(0);
+	}
+	ASSERT_GT(self->child, 0);
+	for (i = 0; i < 20; i++) {
+		snprintf(cmd, sizeof(cmd), "%s pagemap %d --json >/dev/null 2>&1", hgmctl(),
+			 self->child);
+		out = jq_read_cmd(cmd, &status);
+		ASSERT_NE(NULL, out);
+		free(out);
+		/* whole result (0) or a clear error (1), never a crash */
+		ASSERT_TRUE(WIFEXITED(status));
+		EXPECT_LE(WEXITSTATUS(status), 1);
+	}
 }
 
 TEST_HARNESS_MAIN

@@ -1,0 +1,335 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/* pagemap.c - `hgmctl pagemap PID [RANGE]`: per folio (or page), level, PFN, flags, node */
+#include <errno.h>
+#include <inttypes.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "hgmctl.h"
+
+enum { COL_ADDR, COL_END, COL_SIZE, COL_LEVEL, COL_KIND, COL_ORDER, COL_PFN, COL_HEAD,
+       COL_MAPCOUNT, COL_NODE, COL_EXCL, COL_FLAGS };
+
+static const struct colinfo pm_cols[] = {
+	[COL_ADDR] = { "ADDR", 12, SCOLS_FL_RIGHT, "first address of the row" },
+	[COL_END] = { "END", 12, SCOLS_FL_RIGHT, "address after the row" },
+	[COL_SIZE] = { "SIZE", 5, SCOLS_FL_RIGHT, "bytes the row maps" },
+	[COL_LEVEL] = { "LEVEL", 3, 0, "level of the leaf entries: pud, pmd or pte" },
+	[COL_KIND] = { "KIND", 7, 0, "hugetlb, thp, mthp, base, zero, ksm, swapped or unknown" },
+	[COL_ORDER] = { "ORDER", 2, SCOLS_FL_RIGHT, "folio order (log2 of its pages)" },
+	[COL_PFN] = { "PFN", 8, SCOLS_FL_RIGHT, "page frame number at ADDR (hex)" },
+	[COL_HEAD] = { "HEAD", 8, SCOLS_FL_RIGHT, "PFN of the folio's head (hex)" },
+	[COL_MAPCOUNT] = { "MAPCNT", 3, SCOLS_FL_RIGHT, "kpagecount of the page at ADDR" },
+	[COL_NODE] = { "NODE", 2, SCOLS_FL_RIGHT, "NUMA node" },
+	[COL_EXCL] = { "EXCL", 1, 0, "mapped by this process only (PM_MMAP_EXCLUSIVE)" },
+	[COL_FLAGS] = { "FLAGS", 30, SCOLS_FL_TRUNC, "kpageflags of the folio's head" },
+};
+
+static const int pm_defaults[] = {
+	COL_ADDR, COL_SIZE, COL_LEVEL, COL_KIND, COL_ORDER, COL_PFN, COL_MAPCOUNT, COL_NODE,
+	COL_FLAGS,
+};
+
+#define NCOLS (sizeof(pm_cols) / sizeof(pm_cols[0]))
+
+struct pm_state {
+	struct hgmctl *g;
+	struct columns cols;
+	struct libscols_table *tb;
+	struct jw w;
+	int kind;			/* --kind filter, -1: all */
+	int level;			/* --level filter, -1: all */
+	unsigned long rows;
+	bool flags_hidden, pfns_hidden;
+};
+
+/* "thp,lru,..." of the KPF bits in @kf, into @buf. */
+static void flag_list(uint64_t kf, char *buf, size_t size, const char *sep)
+{
+	size_t len = 0;
+	unsigned int b;
+
+	buf[0] = '\0';
+	for (b = 0; b < 64 && len < size; b++) {
+		if (!(kf & (UINT64_C(1) << b)) || !hgm_kpf_name(b))
+			continue;
+		len += snprintf(buf + len, size - len, "%s%s", len ? sep : "", hgm_kpf_name(b));
+	}
+}
+
+static void json_row(struct pm_state *st, const struct hgm_folio *f)
+{
+	struct jw *w = &st->w;
+	unsigned int b;
+
+	jw_obj_open(w, NULL);
+	jw_hex(w, "start", f->start);
+	jw_hex(w, "end", f->end);
+	jw_str(w, "level", hgm_level_name(f->level));
+	jw_str(w, "kind", hgm_folio_kind_name(f->kind));
+	if (f->flags_known || f->kind == HGM_FOLIO_HUGETLB || f->level != HGM_LEVEL_PTE)
+		jw_u64(w, "order", f->order);
+	else
+		jw_null(w, "order");
+	if (f->pfn_known)
+		jw_hex(w, "pfn", f->pfn);
+	else
+		jw_null(w, "pfn");
+	if (f->flags_known) {
+		jw_hex(w, "head_pfn", f->head_pfn);
+		jw_u64(w, "mapcount", f->mapcount);	/* pagemap always asks for it */
+		jw_arr_open(w, "flags");
+		for (b = 0; b < 64; b++)
+			if (f->kflags & (UINT64_C(1) << b) && hgm_kpf_name(b))
+				jw_str(w, NULL, hgm_kpf_name(b));
+		jw_arr_close(w);
+	} else {
+		jw_null(w, "head_pfn");
+		jw_null(w, "mapcount");
+		jw_null(w, "flags");
+	}
+	if (f->node >= 0)
+		jw_i64(w, "node", f->node);
+	else
+		jw_null(w, "node");
+	jw_bool(w, "present", f->present);
+	jw_bool(w, "swapped", f->swapped);
+	jw_bool(w, "exclusive", f->exclusive);
+	jw_obj_close(w);
+}
+
+static void table_row(struct pm_state *st, const struct hgm_folio *f)
+{
+	struct libscols_line *ln = scols_table_new_line(st->tb, NULL);
+	size_t i;
+
+	if (!ln)
+		err(EXIT_ERROR, "cannot allocate table line");
+	for (i = 0; i < st->cols.n; i++) {
+		char buf[512];
+		const char *s = buf;
+
+		switch (st->cols.id[i]) {
+		case COL_ADDR:
+			snprintf(buf, sizeof(buf), "%" PRIx64, f->start);
+			break;
+		case COL_END:
+			snprintf(buf, sizeof(buf), "%" PRIx64, f->end);
+			break;
+		case COL_SIZE:
+			fmt_size(st->g, f->end - f->start, buf, sizeof(buf));
+			break;
+		case COL_LEVEL:
+			s = hgm_level_name(f->level);
+			break;
+		case COL_KIND:
+			s = hgm_folio_kind_name(f->kind);
+			break;
+		case COL_ORDER:
+			if (f->flags_known || f->kind == HGM_FOLIO_HUGETLB || f->level != HGM_LEVEL_PTE)
+				snprintf(buf, sizeof(buf), "%u", f->order);
+			else
+				s = "-";
+			break;
+		case COL_PFN:
+			if (f->pfn_known)
+				snprintf(buf, sizeof(buf), "%" PRIx64, f->pfn);
+			else
+				s = "-";
+			break;
+		case COL_HEAD:
+			if (f->flags_known)
+				snprintf(buf, sizeof(buf), "%" PRIx64, f->head_pfn);
+			else
+				s = "-";
+			break;
+		case COL_MAPCOUNT:
+			if (f->flags_known)
+				snprintf(buf, sizeof(buf), "%" PRIu64, f->mapcount);
+			else
+				s = "-";
+			break;
+		case COL_NODE:
+			if (f->node >= 0)
+				snprintf(buf, sizeof(buf), "%d", f->node);
+			else
+				s = "-";
+			break;
+		case COL_EXCL:
+			s = f->present ? (f->exclusive ? "y" : "n") : "-";
+			break;
+		case COL_FLAGS:
+			if (f->flags_known)
+				flag_list(f->kflags, buf, sizeof(buf), ",");
+			else
+				s = "-";
+			break;
+		}
+		if (scols_line_set_data(ln, i, s))
+			err(EXIT_ERROR, "cannot set table data");
+	}
+}
+
+static int on_folio(const struct hgm_folio *f, void *arg)
+{
+	struct pm_state *st = arg;
+
+	if (st->kind >= 0 && (int)f->kind != st->kind &&
+	    !(st->kind == HGM_FOLIO_THP && f->kind == HGM_FOLIO_MTHP))
+		return 0;
+	if (st->level >= 0 && (int)f->level != st->level)
+		return 0;
+	if (f->present && !f->pfn_known)
+		st->pfns_hidden = true;
+	if (f->present && !f->flags_known)
+		st->flags_hidden = true;
+	st->rows++;
+	if (st->g->json)
+		json_row(st, f);
+	else
+		table_row(st, f);
+	return 0;
+}
+
+static int parse_kind(const char *s)
+{
+	static const enum hgm_folio_kind kinds[] = {
+		HGM_FOLIO_HUGETLB, HGM_FOLIO_THP, HGM_FOLIO_MTHP, HGM_FOLIO_BASE, HGM_FOLIO_ZERO,
+		HGM_FOLIO_KSM, HGM_FOLIO_SWAPPED, HGM_FOLIO_UNKNOWN,
+	};
+	size_t i;
+
+	for (i = 0; i < sizeof(kinds) / sizeof(kinds[0]); i++)
+		if (strcmp(s, hgm_folio_kind_name(kinds[i])) == 0)
+			return kinds[i];
+	usage_error("pagemap: unknown kind '%s' (hugetlb, thp, mthp, base, zero, ksm, swapped, unknown)",
+		    s);
+}
+
+static int parse_level(const char *s)
+{
+	int l;
+
+	for (l = 0; l < HGM_NR_LEVELS; l++)
+		if (strcmp(s, hgm_level_name(l)) == 0)
+			return l;
+	usage_error("pagemap: unknown level '%s' (pte, pmd, pud)", s);
+}
+
+/* The address range of RANGE for @pid; vma:N is looked up. Exits on errors. */
+void resolve_range(struct hgmctl *g, pid_t pid, const char *arg, uint64_t *start, uint64_t *end)
+{
+	struct hgm_range r;
+	struct hgm_vma *v;
+	int ret;
+
+	if (hgm_parse_range(arg, &r))
+		usage_error("invalid range '%s' (ADDR-END, ADDR+LEN or vma:N)", arg);
+	if (r.vma < 0) {
+		*start = r.start;
+		*end = r.end;
+		return;
+	}
+	v = malloc(sizeof(*v));
+	if (!v)
+		err(EXIT_ERROR, "cannot allocate memory");
+	ret = hgm_vma_nth(g->ctx, pid, r.vma, v);
+	if (ret == -ENOENT)
+		errx(EXIT_ERROR, "process %d has no VMA %ld", (int)pid, r.vma);
+	if (ret)
+		proc_error(ret, pid, "smaps");
+	*start = v->start;
+	*end = v->end;
+	free(v);
+}
+
+int cmd_pagemap(struct hgmctl *g, const struct hgmctl_cmd *cmd, int argc, const char **argv)
+{
+	char *kind = NULL, *level = NULL;
+	int pages = 0, no_ioctl = 0;
+	const struct poptOption options[] = {
+		{ "pages", 0, POPT_ARG_NONE, &pages, 0, "one row per page instead of per folio", NULL },
+		{ "kind", 0, POPT_ARG_STRING, &kind, 0, "only rows of this kind (thp includes mthp)",
+		  "KIND" },
+		{ "level", 0, POPT_ARG_STRING, &level, 0, "only rows mapped at this level", "LEVEL" },
+		{ "no-pagemap-scan", 0, POPT_ARG_NONE | POPT_ARGFLAG_DOC_HIDDEN, &no_ioctl, 0,
+		  "read /proc/PID/pagemap instead of using PAGEMAP_SCAN", NULL },
+		POPT_TABLEEND
+	};
+	const struct hgm_scan_ops ops = { .folio = on_folio };
+	struct pm_state st = { .g = g, .kind = -1, .level = -1 };
+	uint64_t start = 0, end = 0;
+	const char *arg, *range;
+	char *jbuf = NULL;
+	size_t jlen = 0;
+	unsigned int flags;
+	FILE *mem = NULL;
+	pid_t pid;
+	size_t i;
+	int ret;
+
+	poptContext pc = hgmctl_parse(g, cmd, argc, argv, options, pm_cols, NCOLS);
+	arg = poptGetArg(pc);
+	if (!arg)
+		usage_error("pagemap: no PID given");
+	pid = parse_pid(arg);
+	range = poptGetArg(pc);
+	if (poptPeekArg(pc))
+		usage_error("pagemap: unexpected argument '%s'", poptPeekArg(pc));
+	if (kind)
+		st.kind = parse_kind(kind);
+	if (level)
+		st.level = parse_level(level);
+	if (range)
+		resolve_range(g, pid, range, &start, &end);
+
+	flags = (pages ? HGM_SCAN_PAGES : 0) | (no_ioctl ? HGM_SCAN_NO_IOCTL : 0);
+	if (g->json) {
+		flags |= HGM_SCAN_NODES;
+		mem = open_memstream(&jbuf, &jlen);
+		if (!mem)
+			err(EXIT_ERROR, "cannot allocate memory");
+		jw_init(&st.w, mem);
+		jw_obj_open(&st.w, NULL);
+		jw_i64(&st.w, "pid", pid);
+		jw_arr_open(&st.w, pages ? "pages" : "folios");
+	} else {
+		columns_init(&st.cols, pm_cols, NCOLS, pm_defaults,
+			     sizeof(pm_defaults) / sizeof(pm_defaults[0]), g->output);
+		for (i = 0; i < st.cols.n; i++)
+			if (st.cols.id[i] == COL_NODE)
+				flags |= HGM_SCAN_NODES;
+		st.tb = table_new(g, &st.cols);
+	}
+
+	ret = hgm_scan(g->ctx, pid, start, end, flags, &ops, &st);
+
+	/* a partial result is never printed as if it were whole */
+	if (ret < 0) {
+		if (mem)
+			fclose(mem);
+		free(jbuf);
+		if (st.tb)
+			scols_unref_table(st.tb);
+		proc_error(ret, pid, "pagemap");
+	}
+	if (g->json) {
+		jw_arr_close(&st.w);
+		jw_bool(&st.w, "pfns_visible", !st.pfns_hidden);
+		jw_bool(&st.w, "flags_visible", !st.flags_hidden);
+		jw_obj_close(&st.w);
+		jw_end(&st.w);
+		fclose(mem);
+		fwrite(jbuf, 1, jlen, stdout);
+		free(jbuf);
+	} else {
+		table_print(st.tb);
+	}
+	if (st.pfns_hidden)
+		warnx("PFNs read as 0 without CAP_SYS_ADMIN: folios, flags and mapcounts are unknown");
+	else if (st.flags_hidden)
+		warnx("/proc/kpageflags is not readable: flags and mapcounts are unknown");
+	free(kind);
+	free(level);
+	return EXIT_OK;
+}

@@ -1,0 +1,589 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+/*
+ * scan.c - the page scanner: which folio backs each mapped range, at which level
+ *
+ * Per VMA, PAGEMAP_SCAN reports runs of pages with the same categories
+ * (present, huge leaf, file, swapped); without the ioctl, /proc/PID/pagemap is
+ * read in large batches instead.  A huge leaf costs one pagemap entry and one
+ * kpageflags/kpagecount entry.  PTE-mapped runs need every PFN (to see where
+ * folios start and end), and kpageflags is read once per run of contiguous
+ * PFNs, in one pread.  Rows stream to callbacks: memory use is fixed.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <linux/kernel-page-flags.h>
+#include <numa.h>
+#include <numaif.h>
+#include <stdlib.h>
+#include <string.h>
+#include <signal.h>
+#include <sys/ioctl.h>
+#include <unistd.h>
+
+#include "hgm-private.h"
+
+#define PM_PFN_MASK	((UINT64_C(1) << 55) - 1)
+#define PM_SOFT_DIRTY	(UINT64_C(1) << 55)
+#define PM_EXCLUSIVE	(UINT64_C(1) << 56)
+#define PM_UFFD_WP	(UINT64_C(1) << 57)
+#define PM_FILE		(UINT64_C(1) << 61)
+#define PM_SWAP		(UINT64_C(1) << 62)
+#define PM_PRESENT	(UINT64_C(1) << 63)
+
+#define NR_REGIONS	1024		/* PAGEMAP_SCAN results per call */
+#define PM_BATCH	65536		/* pagemap entries per pread (512 KiB) */
+#define MAX_FOLIO_PAGES	512		/* largest non-hugetlb folio looked for */
+#define NODE_BATCH	1024		/* rows held back for one move_pages call */
+
+static const char *const folio_kind_names[] = {
+	[HGM_FOLIO_UNKNOWN] = "unknown", [HGM_FOLIO_BASE] = "base",
+	[HGM_FOLIO_THP] = "thp", [HGM_FOLIO_MTHP] = "mthp",
+	[HGM_FOLIO_HUGETLB] = "hugetlb", [HGM_FOLIO_ZERO] = "zero",
+	[HGM_FOLIO_KSM] = "ksm", [HGM_FOLIO_SWAPPED] = "swapped",
+};
+
+HGM_EXPORT const char *hgm_folio_kind_name(enum hgm_folio_kind k)
+{
+	return k < ARRAY_SIZE(folio_kind_names) ? folio_kind_names[k] : "unknown";
+}
+
+static const char *const kpf_names[] = {
+	[KPF_LOCKED] = "locked", [KPF_ERROR] = "error", [KPF_REFERENCED] = "referenced",
+	[KPF_UPTODATE] = "uptodate", [KPF_DIRTY] = "dirty", [KPF_LRU] = "lru",
+	[KPF_ACTIVE] = "active", [KPF_SLAB] = "slab", [KPF_WRITEBACK] = "writeback",
+	[KPF_RECLAIM] = "reclaim", [KPF_BUDDY] = "buddy", [KPF_MMAP] = "mmap",
+	[KPF_ANON] = "anon", [KPF_SWAPCACHE] = "swapcache", [KPF_SWAPBACKED] = "swapbacked",
+	[KPF_COMPOUND_HEAD] = "compound_head", [KPF_COMPOUND_TAIL] = "compound_tail",
+	[KPF_HUGE] = "huge", [KPF_UNEVICTABLE] = "unevictable", [KPF_HWPOISON] = "hwpoison",
+	[KPF_NOPAGE] = "nopage", [KPF_KSM] = "ksm", [KPF_THP] = "thp",
+	[KPF_OFFLINE] = "offline", [KPF_ZERO_PAGE] = "zero_page", [KPF_IDLE] = "idle",
+	[KPF_PGTABLE] = "pgtable",
+};
+
+HGM_EXPORT const char *hgm_kpf_name(unsigned int bit)
+{
+	return bit < ARRAY_SIZE(kpf_names) ? kpf_names[bit] : NULL;
+}
+
+HGM_EXPORT int hgm_parse_range(const char *str, struct hgm_range *r)
+{
+	const char *p = str;
+	char *end;
+	uint64_t a, b;
+
+	if (!str)
+		return -EINVAL;
+	if (strncmp(p, "vma:", 4) == 0) {
+		uint64_t n;
+
+		p += 4;
+		if (hgm_strtou64(&p, &n) || *p || n > (uint64_t)LONG_MAX)
+			return -EINVAL;
+		r->vma = (long)n;
+		r->start = r->end = 0;
+		return 0;
+	}
+	if (*p == '-' || *p == '+')
+		return -EINVAL;
+	errno = 0;
+	a = strtoull(p, &end, 16);
+	if (errno || end == p || (*end != '-' && *end != '+'))
+		return -EINVAL;
+	if (*end == '-') {
+		p = end + 1;
+		if (*p == '-' || *p == '+')
+			return -EINVAL;
+		b = strtoull(p, &end, 16);
+		if (errno || end == p || *end)
+			return -EINVAL;
+	} else {
+		uint64_t len;
+
+		if (hgm_parse_size(end + 1, &len) || len > UINT64_MAX - a)
+			return -EINVAL;
+		b = a + len;
+	}
+	if (b <= a)
+		return -EINVAL;
+	r->start = a;
+	r->end = b;
+	r->vma = -1;
+	return 0;
+}
+
+HGM_EXPORT int hgm_vma_nth(const struct hgm_ctx *ctx, pid_t pid, long n, struct hgm_vma *vma)
+{
+	struct hgm_smaps *sm;
+	long i = 0;
+	int ret;
+
+	ret = hgm_smaps_open(ctx, pid, &sm);
+	if (ret)
+		return ret;
+	while ((ret = hgm_smaps_next(sm, vma)) > 0 && i++ < n)
+		;
+	hgm_smaps_free(sm);
+	return ret < 0 ? ret : ret == 0 ? -ENOENT : 0;
+}
+
+struct scan {
+	pid_t pid;
+	unsigned int flags;
+	const struct hgm_scan_ops *ops;
+	void *arg;
+	int pagemap, kflags_fd, kcount_fd;	/* -1 where unavailable */
+	bool use_ioctl;
+	bool live;				/* the live system, not a recorded tree */
+	bool kcount_fd_wanted;			/* mapcounts asked for */
+	uint64_t page, pmd_size;
+	struct hgm_vma *vma;
+	bool hgm_vma;				/* HGM enabled on this hugetlb VMA */
+	struct page_region regions[NR_REGIONS];
+	uint64_t pme[PM_BATCH];
+	uint64_t kf[PM_BATCH + 2 * MAX_FOLIO_PAGES];
+	uint64_t kc[PM_BATCH];
+	/* rows waiting for their NUMA node */
+	struct hgm_folio pending[NODE_BATCH];
+	unsigned int npending;
+};
+
+static int flush_rows(struct scan *s)
+{
+	void *pages[NODE_BATCH];
+	int status[NODE_BATCH];
+	unsigned int i, n = s->npending;
+	int ret = 0;
+
+	if (!n)
+		return 0;
+	for (i = 0; i < n; i++)
+		pages[i] = (void *)(uintptr_t)s->pending[i].start;
+	if (numa_move_pages(s->pid, n, pages, NULL, status, 0) < 0)
+		for (i = 0; i < n; i++)
+			status[i] = -1;
+	s->npending = 0;
+	for (i = 0; i < n && !ret; i++) {
+		s->pending[i].node = status[i] >= 0 ? status[i] : -1;
+		ret = s->ops->folio(&s->pending[i], s->arg);
+	}
+	return ret;
+}
+
+static int emit(struct scan *s, const struct hgm_folio *f)
+{
+	if (!(s->flags & HGM_SCAN_NODES))
+		return s->ops->folio(f, s->arg);
+	s->pending[s->npending++] = *f;
+	return s->npending == NODE_BATCH ? flush_rows(s) : 0;
+}
+
+/*
+ * pagemap ends early only when the target's memory is gone; on a recorded tree
+ * a short file means the same.
+ */
+static int gone(const struct scan *s)
+{
+	return s->live && kill(s->pid, 0) == 0 && errno != ESRCH ? 0 : -ESRCH;
+}
+
+/* Reads @n 64-bit entries at index @idx of @fd; returns the number read or -errno. */
+static ssize_t read_entries(int fd, uint64_t idx, uint64_t *buf, size_t n)
+{
+	size_t got = 0;
+
+	while (got < n) {
+		ssize_t r = pread(fd, buf + got, (n - got) * 8, (off_t)((idx + got) * 8));
+
+		if (r < 0) {
+			if (errno == EINTR)
+				continue;
+			return -errno;
+		}
+		if (r == 0)
+			break;
+		got += (size_t)r / 8;
+	}
+	return (ssize_t)got;
+}
+
+static enum hgm_folio_kind kind_of(uint64_t kf, unsigned int order, bool hugetlb_vma,
+				   uint64_t pmd_pages)
+{
+	if (kf & (UINT64_C(1) << KPF_ZERO_PAGE))
+		return HGM_FOLIO_ZERO;
+	if (kf & (UINT64_C(1) << KPF_KSM))
+		return HGM_FOLIO_KSM;
+	if (hugetlb_vma || (kf & (UINT64_C(1) << KPF_HUGE)))
+		return HGM_FOLIO_HUGETLB;
+	if (order == 0)
+		return HGM_FOLIO_BASE;
+	return (UINT64_C(1) << order) >= pmd_pages ? HGM_FOLIO_THP : HGM_FOLIO_MTHP;
+}
+
+/* Fills the pagemap-derived fields of @f from entry @pme. */
+static void from_pme(struct hgm_folio *f, uint64_t pme)
+{
+	f->present = pme & PM_PRESENT;
+	f->swapped = pme & PM_SWAP;
+	f->file = pme & PM_FILE;
+	f->exclusive = pme & PM_EXCLUSIVE;
+	f->uffd_wp = pme & PM_UFFD_WP;
+	f->soft_dirty = pme & PM_SOFT_DIRTY;
+	f->pfn = f->present ? (pme & PM_PFN_MASK) : 0;
+	f->pfn_known = f->present && f->pfn != 0;
+}
+
+static void new_row(struct scan *s, struct hgm_folio *f, uint64_t start, uint64_t end,
+		    enum hgm_level level)
+{
+	memset(f, 0, sizeof(*f));
+	f->start = start;
+	f->end = end;
+	f->level = level;
+	f->node = -1;
+	f->vma = s->vma;
+}
+
+/* The leaf size of a huge run at @addr of @len bytes in the current VMA. */
+static uint64_t huge_leaf(const struct scan *s, uint64_t addr, uint64_t len)
+{
+	uint64_t ps = s->vma->field[HGM_SM_KERNEL_PAGE_SIZE];
+
+	if (!hgm_vma_flag(s->vma, HGM_VF_HT))
+		return s->pmd_size;
+	/* on an HGM VMA, pieces get the largest aligned leaf that fits */
+	if (s->hgm_vma && ((addr & (ps - 1)) || len < ps))
+		return s->pmd_size;
+	return ps;
+}
+
+/* One row per huge leaf in [a, e). */
+static int scan_huge(struct scan *s, uint64_t a, uint64_t e)
+{
+	bool hugetlb = hgm_vma_flag(s->vma, HGM_VF_HT);
+	int ret;
+
+	while (a < e) {
+		uint64_t leaf = huge_leaf(s, a, e - a), pme, kf = 0, kc = 0;
+		uint64_t pages = leaf / s->page;
+		struct hgm_folio f;
+		ssize_t n;
+
+		new_row(s, &f, a, a + leaf, hgm_level_of_size(leaf, s->pmd_size));
+		n = read_entries(s->pagemap, a / s->page, &pme, 1);
+		if (n < 0)
+			return n;
+		if (n == 0)
+			return gone(s);
+		if (!(pme & (PM_PRESENT | PM_SWAP))) {	/* the fallback walks holes too */
+			a += leaf;
+			continue;
+		}
+		from_pme(&f, pme);
+		f.order = (unsigned int)__builtin_ctzll(pages);
+		if (hugetlb)	/* the folio is the hugetlb page, whatever maps it */
+			f.order = (unsigned int)__builtin_ctzll(s->vma->field[HGM_SM_KERNEL_PAGE_SIZE] /
+								 s->page);
+		if (f.pfn_known && s->kflags_fd >= 0 && !(s->flags & HGM_SCAN_NO_FOLIOS) &&
+		    read_entries(s->kflags_fd, f.pfn, &kf, 1) == 1 &&
+		    (!s->kcount_fd_wanted || read_entries(s->kcount_fd, f.pfn, &kc, 1) == 1)) {
+			f.flags_known = true;
+			f.kflags = kf;
+			f.mapcount = kc;
+			f.mapcount_known = s->kcount_fd_wanted;
+			f.head_pfn = f.pfn & ~((UINT64_C(1) << f.order) - 1);
+		}
+		f.kind = kind_of(kf, f.order, hugetlb, s->pmd_size / s->page);
+		if (s->flags & HGM_SCAN_PAGES) {
+			uint64_t i;
+
+			for (i = 0; i < pages; i++) {
+				struct hgm_folio p = f;
+
+				p.start = a + i * s->page;
+				p.end = p.start + s->page;
+				if (f.pfn_known)
+					p.pfn = f.pfn + i;
+				ret = emit(s, &p);
+				if (ret)
+					return ret;
+			}
+		} else if ((ret = emit(s, &f))) {
+			return ret;
+		}
+		a += leaf;
+	}
+	return 0;
+}
+
+/*
+ * Where the folio holding the PFN at kf[i] (flags of a run that starts at
+ * @pfn0, with @nkf flags read) starts and ends, in PFNs.
+ */
+static int folio_bounds(struct scan *s, uint64_t pfn0, size_t i, size_t nkf,
+			uint64_t *head, uint64_t *npages)
+{
+	const uint64_t tail = UINT64_C(1) << KPF_COMPOUND_TAIL;
+	const uint64_t headf = UINT64_C(1) << KPF_COMPOUND_HEAD;
+	uint64_t h, back[MAX_FOLIO_PAGES];
+	size_t j;
+
+	if (!(s->kf[i] & (tail | headf))) {
+		*head = pfn0 + i;
+		*npages = 1;
+		return 0;
+	}
+	/* the head: in this run, or before it */
+	for (j = i; j > 0 && (s->kf[j] & tail); j--)
+		;
+	if (s->kf[j] & headf) {
+		h = pfn0 + j;
+	} else {
+		uint64_t from = pfn0 >= MAX_FOLIO_PAGES ? pfn0 - MAX_FOLIO_PAGES : 0;
+		ssize_t n = read_entries(s->kflags_fd, from, back, pfn0 - from);
+		ssize_t k;
+
+		if (n < 0)
+			return (int)n;
+		for (k = n - 1; k >= 0 && (back[k] & tail); k--)
+			;
+		h = k >= 0 ? from + (uint64_t)k : pfn0;
+	}
+	/* the end: the tails after it (the run's flags were read past its end) */
+	for (j = i + 1; j < nkf && (s->kf[j] & tail); j++)
+		;
+	*head = h;
+	*npages = pfn0 + j - h;
+	return 0;
+}
+
+/* Rows for PTE-mapped, present pages [a, a + n pages) with pagemap entries @pme. */
+static int scan_ptes(struct scan *s, uint64_t a, const uint64_t *pme, size_t n)
+{
+	bool hugetlb = hgm_vma_flag(s->vma, HGM_VF_HT);
+	bool folios = s->kflags_fd >= 0 && !(s->flags & HGM_SCAN_NO_FOLIOS);
+	bool per_page = s->flags & HGM_SCAN_PAGES;
+	size_t i = 0;
+	int ret;
+
+	while (i < n) {
+		uint64_t pfn0 = pme[i] & PM_PFN_MASK;
+		size_t run = 1, nkf = 0, k;
+		struct hgm_folio f;
+
+		/*
+		 * A run: pages whose PFNs follow each other, or, when PFNs are
+		 * hidden (read as 0), every present page: one "unknown" row.
+		 */
+		while (i + run < n && (pme[i + run] & PM_PRESENT) &&
+		       (pme[i + run] & PM_PFN_MASK) == (pfn0 ? pfn0 + run : 0))
+			run++;
+		if (folios && pfn0) {
+			ssize_t r = read_entries(s->kflags_fd, pfn0, s->kf, run + MAX_FOLIO_PAGES);
+			ssize_t c = s->kcount_fd_wanted ? read_entries(s->kcount_fd, pfn0, s->kc, run) : 0;
+
+			if (r < 0 || c < 0)
+				return r < 0 ? (int)r : (int)c;
+			nkf = (size_t)r < run ? 0 : (size_t)r;
+		}
+		for (k = 0; k < run; ) {
+			uint64_t head = pfn0 + k, npages = run - k, take;
+
+			if (nkf) {
+				ret = folio_bounds(s, pfn0, k, nkf, &head, &npages);
+				if (ret)
+					return ret;
+				npages -= pfn0 + k - head;	/* pages from here on */
+			}
+			take = per_page ? 1 : (npages < run - k ? npages : run - k);
+			new_row(s, &f, a + (i + k) * s->page, a + (i + k + take) * s->page,
+				HGM_LEVEL_PTE);
+			from_pme(&f, pme[i + k]);
+			if (nkf) {
+				f.flags_known = true;
+				f.head_pfn = head;
+				f.order = (unsigned int)(63 - __builtin_clzll(npages + (pfn0 + k - head)));
+				f.kflags = head >= pfn0 ? s->kf[head - pfn0] : s->kf[k];
+				f.mapcount = s->kcount_fd_wanted ? s->kc[k] : 0;
+				f.mapcount_known = s->kcount_fd_wanted;
+				f.kind = kind_of(f.kflags | s->kf[k], f.order, hugetlb,
+						 s->pmd_size / s->page);
+			} else {
+				f.kind = hugetlb ? HGM_FOLIO_HUGETLB : HGM_FOLIO_UNKNOWN;
+			}
+			ret = emit(s, &f);
+			if (ret)
+				return ret;
+			k += take;
+		}
+		i += run;
+	}
+	return 0;
+}
+
+/* Rows for [a, e) whose pages share categories @cat (PAGE_IS_*). */
+static int scan_run(struct scan *s, uint64_t a, uint64_t e, uint64_t cat)
+{
+	int ret;
+
+	if (cat & PAGE_IS_PRESENT && cat & PAGE_IS_HUGE)
+		return scan_huge(s, a, e);
+	while (a < e) {
+		size_t n = (e - a) / s->page, i, j;
+		ssize_t r;
+
+		if (n > PM_BATCH)
+			n = PM_BATCH;
+		r = read_entries(s->pagemap, a / s->page, s->pme, n);
+		if (r < 0)
+			return (int)r;
+		if ((size_t)r < n)
+			return gone(s);
+		/* present and swapped pages may alternate within a run the fallback made */
+		for (i = 0; i < n; i = j) {
+			bool present = s->pme[i] & PM_PRESENT;
+
+			for (j = i + 1; j < n && !!(s->pme[j] & PM_PRESENT) == present; j++)
+				;
+			if (present) {
+				ret = scan_ptes(s, a + i * s->page, s->pme + i, j - i);
+			} else if (s->pme[i] & PM_SWAP) {
+				struct hgm_folio f;
+
+				new_row(s, &f, a + i * s->page, a + j * s->page, HGM_LEVEL_PTE);
+				from_pme(&f, s->pme[i]);
+				f.kind = HGM_FOLIO_SWAPPED;
+				ret = emit(s, &f);
+			} else {
+				ret = 0;
+			}
+			if (ret)
+				return ret;
+		}
+		a += n * s->page;
+	}
+	return 0;
+}
+
+static int scan_vma(struct scan *s, uint64_t start, uint64_t end)
+{
+	struct pm_scan_arg arg = {
+		.size = sizeof(arg),
+		.start = start,
+		.end = end,
+		.vec = (uintptr_t)s->regions,
+		.vec_len = NR_REGIONS,
+		.category_anyof_mask = PAGE_IS_PRESENT | PAGE_IS_SWAPPED,
+		.return_mask = PAGE_IS_PRESENT | PAGE_IS_SWAPPED | PAGE_IS_HUGE | PAGE_IS_FILE,
+	};
+	int ret;
+
+	if (!s->use_ioctl)
+		return scan_run(s, start, end, hgm_vma_flag(s->vma, HGM_VF_HT) ?
+				PAGE_IS_PRESENT | PAGE_IS_HUGE : 0);
+	while (arg.start < end) {
+		long n = ioctl(s->pagemap, PAGEMAP_SCAN, &arg);
+		long i;
+
+		if (n < 0) {
+			if (errno == ENOTTY) {	/* no PAGEMAP_SCAN: batched reads */
+				s->use_ioctl = false;
+				return scan_vma(s, arg.start, end);
+			}
+			return errno == ESRCH || errno == EFAULT ? -ESRCH : -errno;
+		}
+		for (i = 0; i < n; i++) {
+			ret = scan_run(s, s->regions[i].start, s->regions[i].end,
+				       s->regions[i].categories);
+			if (ret)
+				return ret;
+		}
+		if (arg.walk_end <= arg.start)
+			break;
+		arg.start = arg.walk_end;
+	}
+	return 0;
+}
+
+HGM_EXPORT int hgm_scan(const struct hgm_ctx *ctx, pid_t pid, uint64_t start, uint64_t end,
+			unsigned int flags, const struct hgm_scan_ops *ops, void *arg)
+{
+	struct hgm_smaps *sm = NULL;
+	struct scan *s;
+	char path[64];
+	int ret;
+
+	if (!end)
+		end = UINT64_MAX;
+	s = calloc(1, sizeof(*s));
+	if (!s)
+		return -ENOMEM;
+	s->pid = pid;
+	s->flags = flags;
+	s->ops = ops;
+	s->arg = arg;
+	s->kflags_fd = s->kcount_fd = -1;
+	s->page = (uint64_t)sysconf(_SC_PAGESIZE);
+	s->pmd_size = hgm_thp_pmd_size(ctx);
+	s->use_ioctl = !(flags & HGM_SCAN_NO_IOCTL);
+	s->live = hgm_ctx_is_live(ctx);
+	s->kcount_fd_wanted = !(flags & HGM_SCAN_NO_COUNT);
+	s->vma = malloc(sizeof(*s->vma));
+	hgm_proc_path(path, sizeof(path), pid, "pagemap");
+	s->pagemap = hgm_ctx_open(ctx, path, O_RDONLY);
+	if (!s->vma) {
+		ret = -ENOMEM;
+		goto out;
+	}
+	if (s->pagemap < 0) {
+		ret = s->pagemap == -ENOENT ? -ESRCH : s->pagemap;
+		goto out;
+	}
+	/* without CAP_SYS_ADMIN these do not open: rows say flags are unknown */
+	s->kflags_fd = hgm_ctx_open(ctx, "/proc/kpageflags", O_RDONLY);
+	s->kcount_fd = hgm_ctx_open(ctx, "/proc/kpagecount", O_RDONLY);
+	if (s->kflags_fd < 0 || s->kcount_fd < 0) {
+		if (s->kflags_fd >= 0)
+			close(s->kflags_fd);
+		s->kflags_fd = -1;
+	}
+	if (flags & HGM_SCAN_NODES && numa_available() < 0)
+		s->flags &= ~HGM_SCAN_NODES;
+
+	ret = hgm_smaps_open(ctx, pid, &sm);
+	if (ret)
+		goto out;
+	while ((ret = hgm_smaps_next(sm, s->vma)) > 0) {
+		uint64_t a = s->vma->start > start ? s->vma->start : start & ~(s->page - 1);
+		uint64_t e = s->vma->end < end ? s->vma->end : (end + s->page - 1) & ~(s->page - 1);
+
+		/* the vsyscall gate lies above the user address space: no page tables */
+		if (a >= e || strcmp(s->vma->name, "[vsyscall]") == 0)
+			continue;
+		s->hgm_vma = hgm_vma_flag(s->vma, HGM_VF_HM);
+		ret = ops->vma ? ops->vma(s->vma, arg) : 0;
+		if (ret == HGM_SCAN_SKIP)
+			continue;
+		if (ret)
+			break;
+		if (ops->folio && (ret = scan_vma(s, a, e)))
+			break;
+		/* rows point at the VMA: deliver them before it is overwritten */
+		if ((ret = flush_rows(s)))
+			break;
+	}
+	if (ret == 0)
+		ret = flush_rows(s);
+out:
+	hgm_smaps_free(sm);
+	if (s->pagemap >= 0)
+		close(s->pagemap);
+	if (s->kflags_fd >= 0)
+		close(s->kflags_fd);
+	if (s->kcount_fd >= 0)
+		close(s->kcount_fd);
+	free(s->vma);
+	free(s);
+	return ret;
+}
