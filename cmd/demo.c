@@ -226,7 +226,7 @@ int cmd_demo(struct hgmctl *g, const struct hgmctl_cmd *cmd, int argc, const cha
 			fmt_size(g, d.hugetlb, a, sizeof(a)), fmt_size(g, d.page_size, b, sizeof(b)),
 			fmt_size(g, d.thp, c, sizeof(c)),
 			fmt_size(g, d.thp / d.pmd_size / 2 * d.pmd_size, e, sizeof(e)));
-		rc = show_maps(g, pid);
+		rc = show_maps(g, pid, false);
 		if (hold) {
 			int sig;
 

@@ -17,6 +17,8 @@ static const struct hgmctl_cmd commands[] = {
 	  "one row per VMA: kind, page size, bytes mapped at each level" },
 	{ "pagemap", cmd_pagemap, CMD_NEEDS_PID, "[OPTION...] PID [RANGE]",
 	  "per folio or page: level, kind, order, PFN, flags, mapcount, node" },
+	{ "rmap", cmd_rmap, 0, "[OPTION...] PFN | PID ADDR",
+	  "every process, VMA and address that maps a folio, and at which level" },
 	{ "demo", cmd_demo, 0, "[OPTION...]",
 	  "start a process with hugetlb and THP mappings and show it" },
 };

@@ -126,11 +126,12 @@ int cmd_status(struct hgmctl *g, const struct hgmctl_cmd *cmd, int argc, const c
 int cmd_maps(struct hgmctl *g, const struct hgmctl_cmd *cmd, int argc, const char **argv);
 int cmd_demo(struct hgmctl *g, const struct hgmctl_cmd *cmd, int argc, const char **argv);
 int cmd_pagemap(struct hgmctl *g, const struct hgmctl_cmd *cmd, int argc, const char **argv);
+int cmd_rmap(struct hgmctl *g, const struct hgmctl_cmd *cmd, int argc, const char **argv);
 
 /* The address range of RANGE (ADDR-END, ADDR+LEN, vma:N) in @pid; exits on errors. */
 void resolve_range(struct hgmctl *g, pid_t pid, const char *arg, uint64_t *start, uint64_t *end);
 
 /* maps of @pid as a table or JSON, shared by `maps` and `demo`; returns an exit code */
-int show_maps(struct hgmctl *g, pid_t pid);
+int show_maps(struct hgmctl *g, pid_t pid, bool granularity);
 
 #endif /* HGMCTL_H */

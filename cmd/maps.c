@@ -8,7 +8,7 @@
 #include "hgmctl.h"
 
 enum { COL_START, COL_END, COL_KIND, COL_PSIZE, COL_PUD, COL_PMD, COL_PTE, COL_RSS,
-       COL_FLAGS, COL_NAME };
+       COL_FLAGS, COL_NAME, COL_LEVELS };
 
 static const struct colinfo maps_cols[] = {
 	[COL_START] = { "START", 12, SCOLS_FL_RIGHT, "first address of the VMA" },
@@ -22,6 +22,9 @@ static const struct colinfo maps_cols[] = {
 	[COL_RSS] = { "RSS", 5, SCOLS_FL_RIGHT, "resident set size (hugetlb not included)" },
 	[COL_FLAGS] = { "FLAGS", 20, SCOLS_FL_TRUNC, "VmFlags of smaps" },
 	[COL_NAME] = { "NAME", 0.3, SCOLS_FL_TRUNC, "mapped file or [heap], [stack], ..." },
+	[COL_LEVELS] = { "LEVELS", 0.5, 0,
+			 "levels along the VMA (--granularity): G PUD, H PMD, p PTE-mapped "
+			 "huge folio, b base pages, . unmapped, * mixed" },
 };
 
 static const int maps_defaults[] = {
@@ -29,6 +32,17 @@ static const int maps_defaults[] = {
 };
 
 #define NCOLS (sizeof(maps_cols) / sizeof(maps_cols[0]))
+
+#define GRAN_WIDTH	64		/* blocks (characters) per VMA at most */
+
+/* What a block of the granularity line holds, as bits. */
+enum { GB_PUD = 1, GB_PMD = 2, GB_PTE_HUGE = 4, GB_BASE = 8 };
+
+struct granularity {
+	uint64_t block;			/* bytes per character */
+	unsigned int n;			/* characters */
+	unsigned char bits[GRAN_WIDTH];
+};
 
 struct totals {
 	uint64_t hugetlb[HGM_NR_LEVELS];
@@ -50,7 +64,26 @@ static void add_totals(struct totals *t, const struct hgm_vma_usage *u)
 		t->thp_pte_known = false;
 }
 
-static void json_vma(struct jw *w, const struct hgm_vma *v, const struct hgm_vma_usage *u)
+/* The granularity line: one glyph per block. */
+static void gran_string(const struct granularity *gr, char *buf)
+{
+	unsigned int i;
+
+	for (i = 0; i < gr->n; i++) {
+		switch (gr->bits[i]) {
+		case 0:			buf[i] = '.'; break;
+		case GB_PUD:		buf[i] = 'G'; break;
+		case GB_PMD:		buf[i] = 'H'; break;
+		case GB_PTE_HUGE:	buf[i] = 'p'; break;
+		case GB_BASE:		buf[i] = 'b'; break;
+		default:		buf[i] = '*'; break;
+		}
+	}
+	buf[gr->n] = '\0';
+}
+
+static void json_vma(struct jw *w, const struct hgm_vma *v, const struct hgm_vma_usage *u,
+		     const struct granularity *gr)
 {
 	jw_obj_open(w, NULL);
 	jw_hex(w, "start", v->start);
@@ -68,6 +101,15 @@ static void json_vma(struct jw *w, const struct hgm_vma *v, const struct hgm_vma
 	jw_u64(w, "rss", v->field[HGM_SM_RSS]);
 	jw_str(w, "flags", v->vmflags_str);
 	jw_str(w, "name", v->name);
+	if (gr) {
+		char line[GRAN_WIDTH + 1];
+
+		gran_string(gr, line);
+		jw_obj_open(w, "granularity");
+		jw_u64(w, "block", gr->block);
+		jw_str(w, "map", line);
+		jw_obj_close(w);
+	}
 	jw_obj_close(w);
 }
 
@@ -90,7 +132,8 @@ static void json_totals(struct jw *w, const struct totals *t)
 }
 
 static void table_vma(const struct hgmctl *g, struct libscols_table *tb, const struct columns *c,
-		      const struct hgm_vma *v, const struct hgm_vma_usage *u)
+		      const struct hgm_vma *v, const struct hgm_vma_usage *u,
+		      const struct granularity *gr)
 {
 	struct libscols_line *ln = scols_table_new_line(tb, NULL);
 	size_t i;
@@ -98,7 +141,7 @@ static void table_vma(const struct hgmctl *g, struct libscols_table *tb, const s
 	if (!ln)
 		err(EXIT_ERROR, "cannot allocate table line");
 	for (i = 0; i < c->n; i++) {
-		char buf[32];
+		char buf[GRAN_WIDTH + 32];
 		const char *s = buf;
 
 		switch (c->id[i]) {
@@ -135,6 +178,12 @@ static void table_vma(const struct hgmctl *g, struct libscols_table *tb, const s
 		case COL_NAME:
 			s = v->name;
 			break;
+		case COL_LEVELS:
+			if (gr)
+				gran_string(gr, buf);
+			else
+				s = "-";
+			break;
 		}
 		if (scols_line_set_data(ln, i, s))
 			err(EXIT_ERROR, "cannot set table data");
@@ -169,7 +218,43 @@ struct maps_state {
 	struct hgm_vma_usage u;
 	bool have_cur, scanning, flags_unknown;
 	uint64_t scan_pmd, scan_pte;
+	bool granularity;		/* --granularity */
+	struct granularity gr;
 };
+
+/* Block size for @v: a PMD (or its page size) at least, GRAN_WIDTH blocks at most. */
+static void gran_init(struct maps_state *st, const struct hgm_vma *v)
+{
+	uint64_t size = v->end - v->start, block = st->pmd_size;
+
+	if (v->field[HGM_SM_KERNEL_PAGE_SIZE] > block)
+		block = v->field[HGM_SM_KERNEL_PAGE_SIZE];
+	while (block * GRAN_WIDTH < size)
+		block *= 2;
+	st->gr.block = block;
+	st->gr.n = (unsigned int)((size + block - 1) / block);
+	memset(st->gr.bits, 0, sizeof(st->gr.bits));
+}
+
+static void gran_mark(struct maps_state *st, const struct hgm_folio *f)
+{
+	unsigned int bit, i, first, last;
+
+	if (f->level == HGM_LEVEL_PUD)
+		bit = GB_PUD;
+	else if (f->level == HGM_LEVEL_PMD)
+		bit = GB_PMD;
+	else if (f->kind == HGM_FOLIO_BASE || f->kind == HGM_FOLIO_ZERO || f->kind == HGM_FOLIO_KSM)
+		bit = GB_BASE;
+	else if (f->kind == HGM_FOLIO_UNKNOWN)
+		bit = GB_BASE | GB_PTE_HUGE;	/* cannot tell: shows as mixed */
+	else
+		bit = GB_PTE_HUGE;
+	first = (unsigned int)((f->start - st->cur->start) / st->gr.block);
+	last = (unsigned int)((f->end - 1 - st->cur->start) / st->gr.block);
+	for (i = first; i <= last && i < st->gr.n; i++)
+		st->gr.bits[i] |= bit;
+}
 
 /* Emits the row of the current VMA, with what the scan measured. */
 static void finish_vma(struct maps_state *st)
@@ -190,9 +275,9 @@ static void finish_vma(struct maps_state *st)
 	}
 	add_totals(&st->t, u);
 	if (st->g->json)
-		json_vma(&st->w, st->cur, u);
+		json_vma(&st->w, st->cur, u, st->granularity ? &st->gr : NULL);
 	else
-		table_vma(st->g, st->tb, &st->c, st->cur, u);
+		table_vma(st->g, st->tb, &st->c, st->cur, u, st->granularity ? &st->gr : NULL);
 	st->have_cur = false;
 }
 
@@ -206,9 +291,14 @@ static int on_vma(const struct hgm_vma *v, void *arg)
 	st->have_cur = true;
 	st->scan_pmd = st->scan_pte = 0;
 	st->flags_unknown = false;
-	/* hugetlb comes whole from smaps; only live processes have page tables */
+	if (st->granularity)
+		gran_init(st, v);
+	/*
+	 * Only live processes have page tables.  hugetlb figures come whole
+	 * from smaps; its pages are walked only to draw the granularity line.
+	 */
 	st->scanning = st->u.kind != HGM_KIND_HUGETLB && hgm_ctx_is_live(st->g->ctx);
-	return st->scanning ? 0 : HGM_SCAN_SKIP;
+	return st->scanning || (st->granularity && hgm_ctx_is_live(st->g->ctx)) ? 0 : HGM_SCAN_SKIP;
 }
 
 static int on_folio(const struct hgm_folio *f, void *arg)
@@ -217,6 +307,10 @@ static int on_folio(const struct hgm_folio *f, void *arg)
 	uint64_t len = f->end - f->start;
 
 	if (!f->present)
+		return 0;
+	if (st->granularity)
+		gran_mark(st, f);
+	if (!st->scanning)
 		return 0;
 	if (f->level == HGM_LEVEL_PMD)
 		st->scan_pmd += len;
@@ -251,10 +345,14 @@ static int maps_from_smaps(struct maps_state *st, pid_t pid)
 	return ret;
 }
 
-int show_maps(struct hgmctl *g, pid_t pid)
+int show_maps(struct hgmctl *g, pid_t pid, bool granularity)
 {
 	const struct hgm_scan_ops ops = { .vma = on_vma, .folio = on_folio };
-	struct maps_state st = { .g = g, .t = { .thp_pte_known = true } };
+	struct maps_state st = { .g = g, .t = { .thp_pte_known = true },
+				 .granularity = granularity };
+	static const int gran_defaults[] = {
+		COL_START, COL_END, COL_KIND, COL_PSIZE, COL_PUD, COL_PMD, COL_PTE, COL_LEVELS, COL_NAME,
+	};
 	char *jbuf = NULL;
 	size_t jlen = 0;
 	FILE *mem = NULL;
@@ -277,12 +375,18 @@ int show_maps(struct hgmctl *g, pid_t pid)
 		jw_i64(&st.w, "pid", pid);
 		jw_arr_open(&st.w, "vmas");
 	} else {
-		columns_init(&st.c, maps_cols, NCOLS, maps_defaults,
-			     sizeof(maps_defaults) / sizeof(maps_defaults[0]), g->output);
+		if (granularity)
+			columns_init(&st.c, maps_cols, NCOLS, gran_defaults,
+				     sizeof(gran_defaults) / sizeof(gran_defaults[0]), g->output);
+		else
+			columns_init(&st.c, maps_cols, NCOLS, maps_defaults,
+				     sizeof(maps_defaults) / sizeof(maps_defaults[0]), g->output);
 		st.tb = table_new(g, &st.c);
 	}
 	if (hgm_ctx_is_live(g->ctx))
 		ret = hgm_scan(g->ctx, pid, 0, 0, HGM_SCAN_NO_COUNT, &ops, &st);
+	else if (granularity)
+		errx(EXIT_ERROR, "--granularity needs page tables: a recorded tree has none");
 	else
 		ret = maps_from_smaps(&st, pid);
 	if (ret == 0)
@@ -312,16 +416,20 @@ int show_maps(struct hgmctl *g, pid_t pid)
 
 int cmd_maps(struct hgmctl *g, const struct hgmctl_cmd *cmd, int argc, const char **argv)
 {
-	poptContext pc = hgmctl_parse(g, cmd, argc, argv, NULL, maps_cols, NCOLS);
+	int granularity = 0;
+	const struct poptOption options[] = {
+		{ "granularity", 'g', POPT_ARG_NONE, &granularity, 0,
+		  "add a line of the mapping levels along each VMA (LEVELS column)", NULL },
+		POPT_TABLEEND
+	};
+	poptContext pc = hgmctl_parse(g, cmd, argc, argv, options, maps_cols, NCOLS);
 	const char *arg = poptGetArg(pc);
 	pid_t pid;
-	int ret;
 
 	if (!arg)
 		usage_error("maps: no PID given");
 	pid = parse_pid(arg);
 	if (poptPeekArg(pc))
 		usage_error("maps: unexpected argument '%s'", poptPeekArg(pc));
-	ret = show_maps(g, pid);
-	return ret;
+	return show_maps(g, pid, granularity);
 }

@@ -1,9 +1,11 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /* pagemap.c - `hgmctl pagemap PID [RANGE]`: per folio (or page), level, PFN, flags, node */
 #include <errno.h>
+#include <fcntl.h>
 #include <inttypes.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "hgmctl.h"
 
@@ -282,6 +284,17 @@ int cmd_pagemap(struct hgmctl *g, const struct hgmctl_cmd *cmd, int argc, const 
 		st.level = parse_level(level);
 	if (range)
 		resolve_range(g, pid, range, &start, &end);
+	if (!hgm_ctx_is_live(g->ctx)) {
+		char path[64];
+		int fd;
+
+		snprintf(path, sizeof(path), "/proc/%d/pagemap", (int)pid);
+		fd = hgm_ctx_open(g->ctx, path, O_RDONLY);
+		if (fd < 0)
+			errx(EXIT_ERROR, "the recorded tree has no pagemap for process %d "
+			     "(tests/record-tree records smaps only)", (int)pid);
+		close(fd);
+	}
 
 	flags = (pages ? HGM_SCAN_PAGES : 0) | (no_ioctl ? HGM_SCAN_NO_IOCTL : 0);
 	if (g->json) {

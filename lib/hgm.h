@@ -275,6 +275,20 @@ struct hgm_scan_ops {
 int hgm_scan(const struct hgm_ctx *ctx, pid_t pid, uint64_t start, uint64_t end,
 	     unsigned int flags, const struct hgm_scan_ops *ops, void *arg);
 
+/** The folio a PFN belongs to, from /proc/kpageflags. */
+struct hgm_pfn_folio {
+	uint64_t head;		/* first PFN */
+	unsigned int order;
+	uint64_t kflags;	/* of the head */
+};
+
+/**
+ * hgm_pfn_folio() - find the folio of @pfn: its head and its order
+ * Returns 0, -EACCES/-EPERM without the privilege to read kpageflags, or
+ * -ENXIO when @pfn is beyond the end of memory.
+ */
+int hgm_pfn_folio(const struct hgm_ctx *ctx, uint64_t pfn, struct hgm_pfn_folio *out);
+
 /** Returns the name of kpageflags bit @bit ("thp", "compound_head"), or NULL. */
 const char *hgm_kpf_name(unsigned int bit);
 

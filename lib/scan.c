@@ -36,6 +36,8 @@
 #define MAX_FOLIO_PAGES	512		/* largest non-hugetlb folio looked for */
 #define NODE_BATCH	1024		/* rows held back for one move_pages call */
 
+static ssize_t read_entries(int fd, uint64_t idx, uint64_t *buf, size_t n);
+
 static const char *const folio_kind_names[] = {
 	[HGM_FOLIO_UNKNOWN] = "unknown", [HGM_FOLIO_BASE] = "base",
 	[HGM_FOLIO_THP] = "thp", [HGM_FOLIO_MTHP] = "mthp",
@@ -125,6 +127,62 @@ HGM_EXPORT int hgm_vma_nth(const struct hgm_ctx *ctx, pid_t pid, long n, struct 
 		;
 	hgm_smaps_free(sm);
 	return ret < 0 ? ret : ret == 0 ? -ENOENT : 0;
+}
+
+HGM_EXPORT int hgm_pfn_folio(const struct hgm_ctx *ctx, uint64_t pfn, struct hgm_pfn_folio *out)
+{
+	const uint64_t tail = UINT64_C(1) << KPF_COMPOUND_TAIL;
+	const uint64_t headf = UINT64_C(1) << KPF_COMPOUND_HEAD;
+	uint64_t buf[1024], head = pfn, kf, n = 1;
+	int fd, ret = 0;
+	ssize_t r;
+
+	fd = hgm_ctx_open(ctx, "/proc/kpageflags", O_RDONLY);
+	if (fd < 0)
+		return fd;
+	if (read_entries(fd, pfn, &kf, 1) != 1) {
+		ret = -ENXIO;
+		goto out;
+	}
+	/* back to the head, a buffer at a time (a 1 GiB folio has 262143 tails) */
+	while (kf & tail && head > 0) {
+		uint64_t from = head > ARRAY_SIZE(buf) ? head - ARRAY_SIZE(buf) : 0;
+		ssize_t k;
+
+		r = read_entries(fd, from, buf, head - from);
+		if (r <= 0) {
+			ret = r < 0 ? (int)r : -ENXIO;
+			goto out;
+		}
+		for (k = r - 1; k >= 0 && (buf[k] & tail); k--)
+			;
+		head = from + (uint64_t)(k >= 0 ? k : 0);
+		if (k >= 0) {
+			kf = buf[k];
+			break;
+		}
+	}
+	/* forward over the tails to the end */
+	if (kf & headf) {
+		for (;;) {
+			ssize_t k;
+
+			r = read_entries(fd, head + n, buf, ARRAY_SIZE(buf));
+			if (r <= 0)
+				break;
+			for (k = 0; k < r && (buf[k] & tail); k++)
+				;
+			n += (uint64_t)k;
+			if (k < r)
+				break;
+		}
+	}
+	out->head = head;
+	out->order = (unsigned int)(63 - __builtin_clzll(n));
+	out->kflags = kf;
+out:
+	close(fd);
+	return ret;
 }
 
 struct scan {
@@ -258,47 +316,48 @@ static uint64_t huge_leaf(const struct scan *s, uint64_t addr, uint64_t len)
 	return ps;
 }
 
-/* One row per huge leaf in [a, e). */
+/* One row per huge leaf in [a, e), clipped to it (a range may start mid-leaf). */
 static int scan_huge(struct scan *s, uint64_t a, uint64_t e)
 {
 	bool hugetlb = hgm_vma_flag(s->vma, HGM_VF_HT);
 	int ret;
 
 	while (a < e) {
-		uint64_t leaf = huge_leaf(s, a, e - a), pme, kf = 0, kc = 0;
-		uint64_t pages = leaf / s->page;
+		uint64_t leaf = huge_leaf(s, a & ~(s->pmd_size - 1), e - a), pme, kf = 0, kc = 0;
+		uint64_t lstart = a & ~(leaf - 1), lend = lstart + leaf, i, mask;
 		struct hgm_folio f;
 		ssize_t n;
 
-		new_row(s, &f, a, a + leaf, hgm_level_of_size(leaf, s->pmd_size));
+		if (lend > e)
+			lend = e;
+		new_row(s, &f, a, lend, hgm_level_of_size(leaf, s->pmd_size));
 		n = read_entries(s->pagemap, a / s->page, &pme, 1);
 		if (n < 0)
 			return n;
 		if (n == 0)
 			return gone(s);
 		if (!(pme & (PM_PRESENT | PM_SWAP))) {	/* the fallback walks holes too */
-			a += leaf;
+			a = lend;
 			continue;
 		}
 		from_pme(&f, pme);
-		f.order = (unsigned int)__builtin_ctzll(pages);
-		if (hugetlb)	/* the folio is the hugetlb page, whatever maps it */
-			f.order = (unsigned int)__builtin_ctzll(s->vma->field[HGM_SM_KERNEL_PAGE_SIZE] /
-								 s->page);
+		/* the folio is the whole leaf, or for hugetlb the whole hugetlb page */
+		f.order = (unsigned int)__builtin_ctzll((hugetlb ? s->vma->field[HGM_SM_KERNEL_PAGE_SIZE]
+							     : leaf) / s->page);
+		mask = (UINT64_C(1) << f.order) - 1;
 		if (f.pfn_known && s->kflags_fd >= 0 && !(s->flags & HGM_SCAN_NO_FOLIOS) &&
-		    read_entries(s->kflags_fd, f.pfn, &kf, 1) == 1 &&
+		    read_entries(s->kflags_fd, f.pfn & ~mask, &kf, 1) == 1 &&
 		    (!s->kcount_fd_wanted || read_entries(s->kcount_fd, f.pfn, &kc, 1) == 1)) {
 			f.flags_known = true;
 			f.kflags = kf;
 			f.mapcount = kc;
 			f.mapcount_known = s->kcount_fd_wanted;
-			f.head_pfn = f.pfn & ~((UINT64_C(1) << f.order) - 1);
 		}
+		if (f.pfn_known)
+			f.head_pfn = f.pfn & ~mask;
 		f.kind = kind_of(kf, f.order, hugetlb, s->pmd_size / s->page);
 		if (s->flags & HGM_SCAN_PAGES) {
-			uint64_t i;
-
-			for (i = 0; i < pages; i++) {
+			for (i = 0; a + i * s->page < lend; i++) {
 				struct hgm_folio p = f;
 
 				p.start = a + i * s->page;
@@ -312,7 +371,7 @@ static int scan_huge(struct scan *s, uint64_t a, uint64_t e)
 		} else if ((ret = emit(s, &f))) {
 			return ret;
 		}
-		a += leaf;
+		a = lend;
 	}
 	return 0;
 }
@@ -390,7 +449,13 @@ static int scan_ptes(struct scan *s, uint64_t a, const uint64_t *pme, size_t n)
 		for (k = 0; k < run; ) {
 			uint64_t head = pfn0 + k, npages = run - k, take;
 
-			if (nkf) {
+			if (hugetlb && pfn0) {
+				/* hugetlb folios are naturally aligned: no flags needed */
+				uint64_t hp = s->vma->field[HGM_SM_KERNEL_PAGE_SIZE] / s->page;
+
+				head = (pfn0 + k) & ~(hp - 1);
+				npages = head + hp - (pfn0 + k);
+			} else if (nkf) {
 				ret = folio_bounds(s, pfn0, k, nkf, &head, &npages);
 				if (ret)
 					return ret;
@@ -411,6 +476,11 @@ static int scan_ptes(struct scan *s, uint64_t a, const uint64_t *pme, size_t n)
 						 s->pmd_size / s->page);
 			} else {
 				f.kind = hugetlb ? HGM_FOLIO_HUGETLB : HGM_FOLIO_UNKNOWN;
+			}
+			if (hugetlb) {
+				f.order = (unsigned int)__builtin_ctzll(
+					s->vma->field[HGM_SM_KERNEL_PAGE_SIZE] / s->page);
+				f.head_pfn = head;
 			}
 			ret = emit(s, &f);
 			if (ret)
@@ -548,7 +618,8 @@ HGM_EXPORT int hgm_scan(const struct hgm_ctx *ctx, pid_t pid, uint64_t start, ui
 			close(s->kflags_fd);
 		s->kflags_fd = -1;
 	}
-	if (flags & HGM_SCAN_NODES && numa_available() < 0)
+	/* move_pages asks the live process: not for a recorded tree */
+	if (flags & HGM_SCAN_NODES && (numa_available() < 0 || !s->live))
 		s->flags &= ~HGM_SCAN_NODES;
 
 	ret = hgm_smaps_open(ctx, pid, &sm);

@@ -183,7 +183,9 @@ static void __attribute__((noreturn)) child_main(const struct layout *l, int fd)
 				if (mprotect(a + off, 4096, PROT_READ) ||
 				    mprotect(a + off, 4096, PROT_READ | PROT_WRITE))
 					goto fail;
-			madvise(a + l->thp / 2, l->thp / 2, MADV_NOHUGEPAGE);
+			/* keep khugepaged away from the split part (splits the VMA there) */
+			off = l->split_all ? 0 : l->thp / 2;
+			madvise(a + off, l->thp - off, MADV_NOHUGEPAGE);
 		}
 		p.thp_addr = (uintptr_t)a;
 	}
@@ -806,6 +808,66 @@ TEST_F(live, shared_hugetlb_page_counts_both_mappers)
 		EXPECT_EQ(hex_at(self->json, "folios[0].pfn"), hex_at(other, "folios[0].pfn"));
 		jq_free(other);
 	}
+	/* and rmap, scanning every process, finds exactly these two */
+	{
+		const struct jq_value *m;
+		struct jq_value *rmap;
+		char args[128];
+		bool seen[2] = { false, false };
+		size_t i;
+
+		snprintf(args, sizeof(args), "rmap --json %d 0x%" PRIx64 " 2>/dev/null",
+			 self->child, p.hugetlb_addr);
+		rmap = hgmctl_json(args, &status);
+		ASSERT_NE(NULL, rmap);
+		m = jq_get(rmap, "mappers");
+		EXPECT_EQ(2, jq_len(m));
+		EXPECT_EQ(1, jq_bool(jq_get(rmap, "hugetlb")));
+		EXPECT_EQ(9, u64_at(rmap, "order"));
+		for (i = 0; i < jq_len(m); i++) {
+			const struct jq_value *e = jq_at(m, i);
+			uint64_t pid = u64_at(e, "pid");
+
+			EXPECT_STREQ("pmd", jq_str(jq_get(e, "level")));
+			EXPECT_EQ(p.hugetlb_addr, hex_at(e, "start"));
+			EXPECT_EQ(p.hugetlb_addr + 2 * M, hex_at(e, "end"));
+			if (pid == (uint64_t)self->child)
+				seen[0] = true;
+			if (pid == (uint64_t)p.sharer)
+				seen[1] = true;
+		}
+		EXPECT_TRUE(seen[0]);
+		EXPECT_TRUE(seen[1]);
+		jq_free(rmap);
+	}
+}
+
+TEST_F(live, rmap_of_a_split_thp_finds_its_ptes_in_the_owner)
+{
+	const struct layout l = { .thp = 2 * M, .split_all = true };
+	struct jq_value *rmap;
+	struct placed p;
+	char args[128];
+	int status;
+
+	NEED_ROOT("read PFNs and kpageflags");
+	self->child = spawn(&l, &p);
+	ASSERT_EQ(0, p.err);
+	/* ask from the middle of the folio: rmap reports all of it */
+	snprintf(args, sizeof(args), "rmap --json --pids %d %d 0x%" PRIx64, self->child,
+		 self->child, p.thp_addr + 5 * 4096);
+	rmap = hgmctl_json(args, &status);
+	ASSERT_NE(NULL, rmap);
+	ASSERT_EQ(0, WEXITSTATUS(status));
+	if (u64_at(rmap, "order") != 9) {
+		jq_free(rmap);
+		SKIP(return, "the kernel gave no THP");
+	}
+	EXPECT_EQ(1, jq_len(jq_get(rmap, "mappers")));
+	EXPECT_STREQ("pte", jq_str(jq_get(rmap, "mappers[0].level")));
+	EXPECT_EQ(p.thp_addr, hex_at(rmap, "mappers[0].start"));
+	EXPECT_EQ(p.thp_addr + 2 * M, hex_at(rmap, "mappers[0].end"));
+	jq_free(rmap);
 }
 
 TEST_F(live, pagemap_shows_64k_mthp_folios)

@@ -224,6 +224,35 @@ TEST(hugetlb_vma_without_pagemap_scan_reads_one_entry_per_leaf)
 	rmtree(dir);
 }
 
+TEST(range_starting_inside_a_huge_leaf_is_clipped_with_the_right_head)
+{
+	const struct hgm_scan_ops ops = { .folio = collect };
+	struct hgm_ctx *ctx;
+	struct rows r = { .n = 0 };
+	char dir[64];
+
+	make_tree(dir, 512, "rd wr sh mr mw me ms ht", 2048);
+	folio(dir, 0x40000, 0, HUGE | HEAD, 1);
+	map_pages(dir, 0, 512, 0x40000);
+	ASSERT_EQ(0, hgm_ctx_new(&ctx, dir));
+	/* pages 1 and 2 of the 2 MiB page, one row per page */
+	ASSERT_EQ(0, hgm_scan(ctx, 1, VMA_START + PG, VMA_START + 3 * PG, HGM_SCAN_PAGES, &ops, &r));
+	ASSERT_EQ(2, r.n);
+	EXPECT_EQ(VMA_START + PG, r.f[0].start);
+	EXPECT_EQ(0x40001, r.f[0].pfn);
+	EXPECT_EQ(0x40000, r.f[0].head_pfn);
+	EXPECT_EQ(0x40002, r.f[1].pfn);
+	EXPECT_EQ(HGM_LEVEL_PMD, r.f[1].level);
+	/* and as one row: the part of the leaf inside the range */
+	r.n = 0;
+	ASSERT_EQ(0, hgm_scan(ctx, 1, VMA_START + PG, VMA_START + 3 * PG, 0, &ops, &r));
+	ASSERT_EQ(1, r.n);
+	EXPECT_EQ(VMA_START + 3 * PG, r.f[0].end);
+	EXPECT_EQ(9, r.f[0].order);
+	hgm_ctx_free(ctx);
+	rmtree(dir);
+}
+
 TEST(hidden_pfns_give_unknown_rows_not_zeros)
 {
 	struct rows r;

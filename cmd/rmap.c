@@ -1,0 +1,315 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/* rmap.c - `hgmctl rmap PFN | PID ADDR`: every process, VMA and address mapping a folio */
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "hgmctl.h"
+
+enum { COL_PID, COL_COMM, COL_ADDR, COL_END, COL_SIZE, COL_LEVEL, COL_VMA, COL_NAME };
+
+static const struct colinfo rmap_cols[] = {
+	[COL_PID] = { "PID", 5, SCOLS_FL_RIGHT, "process id" },
+	[COL_COMM] = { "COMMAND", 10, 0, "its command name" },
+	[COL_ADDR] = { "ADDR", 12, SCOLS_FL_RIGHT, "first address mapping the folio" },
+	[COL_END] = { "END", 12, SCOLS_FL_RIGHT, "address after the mapped part" },
+	[COL_SIZE] = { "SIZE", 5, SCOLS_FL_RIGHT, "bytes of the folio mapped there" },
+	[COL_LEVEL] = { "LEVEL", 3, 0, "level of the leaf entries" },
+	[COL_VMA] = { "VMA", 25, 0, "the VMA holding it" },
+	[COL_NAME] = { "NAME", 0.3, SCOLS_FL_TRUNC, "mapped file or [heap], ..." },
+};
+
+static const int rmap_defaults[] = {
+	COL_PID, COL_COMM, COL_ADDR, COL_SIZE, COL_LEVEL, COL_VMA, COL_NAME,
+};
+
+#define NCOLS (sizeof(rmap_cols) / sizeof(rmap_cols[0]))
+
+struct rmap_state {
+	struct hgmctl *g;
+	struct hgm_pfn_folio folio;
+	bool hugetlb;			/* the folio is a hugetlb page */
+	pid_t pid;			/* the process being scanned */
+	char comm[64];
+	struct columns cols;
+	struct libscols_table *tb;
+	struct jw w;
+	unsigned long found;
+};
+
+static void add_mapper(struct rmap_state *st, const struct hgm_folio *f, uint64_t start,
+		       uint64_t end)
+{
+	if (st->g->json) {
+		struct jw *w = &st->w;
+
+		jw_obj_open(w, NULL);
+		jw_i64(w, "pid", st->pid);
+		jw_str(w, "comm", st->comm);
+		jw_hex(w, "start", start);
+		jw_hex(w, "end", end);
+		jw_str(w, "level", hgm_level_name(f->level));
+		jw_hex(w, "vma_start", f->vma->start);
+		jw_hex(w, "vma_end", f->vma->end);
+		jw_str(w, "name", f->vma->name);
+		jw_obj_close(w);
+	} else {
+		struct libscols_line *ln = scols_table_new_line(st->tb, NULL);
+		size_t i;
+
+		if (!ln)
+			err(EXIT_ERROR, "cannot allocate table line");
+		for (i = 0; i < st->cols.n; i++) {
+			char buf[64];
+			const char *s = buf;
+
+			switch (st->cols.id[i]) {
+			case COL_PID: snprintf(buf, sizeof(buf), "%d", (int)st->pid); break;
+			case COL_COMM: s = st->comm; break;
+			case COL_ADDR: snprintf(buf, sizeof(buf), "%" PRIx64, start); break;
+			case COL_END: snprintf(buf, sizeof(buf), "%" PRIx64, end); break;
+			case COL_SIZE: fmt_size(st->g, end - start, buf, sizeof(buf)); break;
+			case COL_LEVEL: s = hgm_level_name(f->level); break;
+			case COL_VMA:
+				snprintf(buf, sizeof(buf), "%" PRIx64 "-%" PRIx64, f->vma->start,
+					 f->vma->end);
+				break;
+			case COL_NAME: s = f->vma->name; break;
+			}
+			if (scols_line_set_data(ln, i, s))
+				err(EXIT_ERROR, "cannot set table data");
+		}
+	}
+	st->found++;
+}
+
+/* hugetlb folios live in hugetlb VMAs only, and other folios never there */
+static int on_vma(const struct hgm_vma *v, void *arg)
+{
+	struct rmap_state *st = arg;
+
+	return hgm_vma_flag(v, HGM_VF_HT) == st->hugetlb ? 0 : HGM_SCAN_SKIP;
+}
+
+static int on_folio(const struct hgm_folio *f, void *arg)
+{
+	struct rmap_state *st = arg;
+	uint64_t page = (uint64_t)sysconf(_SC_PAGESIZE);
+	uint64_t npages = (f->end - f->start) / page;
+	uint64_t lo = st->folio.head, hi = st->folio.head + (UINT64_C(1) << st->folio.order);
+	uint64_t a, b;
+
+	if (!f->pfn_known || f->pfn >= hi || f->pfn + npages <= lo)
+		return 0;
+	/* the part of this row whose PFNs fall inside the folio */
+	a = f->pfn > lo ? f->pfn : lo;
+	b = f->pfn + npages < hi ? f->pfn + npages : hi;
+	add_mapper(st, f, f->start + (a - f->pfn) * page, f->start + (b - f->pfn) * page);
+	return 0;
+}
+
+struct pfn_probe {
+	uint64_t pfn;
+	bool found, known;
+};
+
+static int probe_row(const struct hgm_folio *f, void *arg)
+{
+	struct pfn_probe *pp = arg;
+
+	if (!f->present)
+		return 0;
+	pp->found = true;
+	pp->known = f->pfn_known;
+	pp->pfn = f->pfn;
+	return 1;	/* the first page is all we need */
+}
+
+/* The PFN mapped at @addr in @pid; exits with a message when there is none. */
+static int pfn_at(struct hgmctl *g, pid_t pid, uint64_t addr, uint64_t *pfn)
+{
+	const struct hgm_scan_ops ops = { .folio = probe_row };
+	struct pfn_probe pp = { 0 };
+	int ret = hgm_scan(g->ctx, pid, addr, addr + 1, HGM_SCAN_PAGES | HGM_SCAN_NO_FOLIOS,
+			   &ops, &pp);
+
+	if (ret < 0)
+		proc_error(ret, pid, "pagemap");
+	if (!pp.found)
+		errx(EXIT_ERROR, "nothing is mapped at 0x%" PRIx64 " in process %d", addr, (int)pid);
+	if (!pp.known)
+		errx(EXIT_ERROR, "PFNs read as 0 without CAP_SYS_ADMIN: cannot tell the folio");
+	*pfn = pp.pfn;
+	return 0;
+}
+
+static void read_comm(const struct hgmctl *g, pid_t pid, char *buf, size_t size)
+{
+	char path[64];
+
+	snprintf(path, sizeof(path), "/proc/%d/comm", (int)pid);
+	if (hgm_ctx_read(g->ctx, path, buf, size) < 0)
+		snprintf(buf, size, "?");
+	buf[strcspn(buf, "\n")] = '\0';
+}
+
+/* The PIDs to scan: --pids, or every process. */
+static pid_t *list_pids(const struct hgmctl *g, const char *pids, size_t *n)
+{
+	size_t cap = 64;
+	pid_t *v = malloc(cap * sizeof(*v));
+
+	*n = 0;
+	if (!v)
+		err(EXIT_ERROR, "cannot allocate memory");
+	if (pids) {
+		char *copy = strdup(pids), *tok, *save = NULL;
+
+		if (!copy)
+			err(EXIT_ERROR, "cannot allocate memory");
+		for (tok = strtok_r(copy, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
+			if (*n == cap && !(v = realloc(v, (cap *= 2) * sizeof(*v))))
+				err(EXIT_ERROR, "cannot allocate memory");
+			v[(*n)++] = parse_pid(tok);
+		}
+		free(copy);
+	} else {
+		int fd = hgm_ctx_open(g->ctx, "/proc", O_RDONLY | O_DIRECTORY);
+		struct dirent *de;
+		DIR *d = fd >= 0 ? fdopendir(fd) : NULL;
+
+		if (!d)
+			err(EXIT_ERROR, "cannot list /proc");
+		while ((de = readdir(d))) {
+			char *end;
+			long p = strtol(de->d_name, &end, 10);
+
+			if (*end || p <= 0 || p == getpid())
+				continue;
+			if (*n == cap && !(v = realloc(v, (cap *= 2) * sizeof(*v))))
+				err(EXIT_ERROR, "cannot allocate memory");
+			v[(*n)++] = (pid_t)p;
+		}
+		closedir(d);
+	}
+	return v;
+}
+
+int cmd_rmap(struct hgmctl *g, const struct hgmctl_cmd *cmd, int argc, const char **argv)
+{
+	char *pids = NULL;
+	const struct poptOption options[] = {
+		{ "pids", 'p', POPT_ARG_STRING, &pids, 0,
+		  "scan only these processes (default: all)", "PID,..." },
+		POPT_TABLEEND
+	};
+	const struct hgm_scan_ops ops = { .vma = on_vma, .folio = on_folio };
+	struct rmap_state st = { .g = g };
+	const char *a1, *a2;
+	unsigned long failed = 0;
+	char *jbuf = NULL;
+	size_t jlen = 0, n, i;
+	FILE *mem = NULL;
+	bool progress;
+	pid_t *list;
+	uint64_t pfn;
+	int ret;
+
+	poptContext pc = hgmctl_parse(g, cmd, argc, argv, options, rmap_cols, NCOLS);
+	a1 = poptGetArg(pc);
+	a2 = poptGetArg(pc);
+	if (!a1)
+		usage_error("rmap: give a PFN, or a PID and an address");
+	if (poptPeekArg(pc))
+		usage_error("rmap: unexpected argument '%s'", poptPeekArg(pc));
+	if (!hgm_ctx_is_live(g->ctx))
+		usage_error("rmap: needs live page tables; --root does not apply");
+
+	if (a2) {
+		/* PID ADDR: the folio mapped there */
+		struct hgm_range r;
+		char range[64];
+
+		snprintf(range, sizeof(range), "%s+1", a2);
+		if (hgm_parse_range(range, &r) || r.vma >= 0)
+			usage_error("rmap: invalid address '%s'", a2);
+		st.pid = parse_pid(a1);
+		ret = pfn_at(g, st.pid, r.start, &pfn);
+		if (ret)
+			return ret;
+	} else {
+		char *end;
+
+		errno = 0;
+		pfn = strtoull(a1, &end, 0);
+		if (errno || end == a1 || *end)
+			usage_error("rmap: invalid PFN '%s' (decimal, or hex with 0x)", a1);
+	}
+	ret = hgm_pfn_folio(g->ctx, pfn, &st.folio);
+	if (ret == -EACCES || ret == -EPERM)
+		errx(EXIT_ERROR, "cannot read /proc/kpageflags: needs CAP_SYS_ADMIN");
+	if (ret == -ENXIO)
+		errx(EXIT_ERROR, "PFN 0x%" PRIx64 " is beyond the end of memory", pfn);
+	if (ret)
+		errx(EXIT_ERROR, "cannot read /proc/kpageflags: %s", strerror(-ret));
+	st.hugetlb = st.folio.kflags & (UINT64_C(1) << 17);	/* KPF_HUGE */
+
+	list = list_pids(g, pids, &n);
+	progress = isatty(STDERR_FILENO);	/* a redrawn line: terminals only */
+	if (g->json) {
+		mem = open_memstream(&jbuf, &jlen);
+		if (!mem)
+			err(EXIT_ERROR, "cannot allocate memory");
+		jw_init(&st.w, mem);
+		jw_obj_open(&st.w, NULL);
+		jw_hex(&st.w, "pfn", pfn);
+		jw_hex(&st.w, "head_pfn", st.folio.head);
+		jw_u64(&st.w, "order", st.folio.order);
+		jw_bool(&st.w, "hugetlb", st.hugetlb);
+		jw_arr_open(&st.w, "mappers");
+	} else {
+		columns_init(&st.cols, rmap_cols, NCOLS, rmap_defaults,
+			     sizeof(rmap_defaults) / sizeof(rmap_defaults[0]), g->output);
+		st.tb = table_new(g, &st.cols);
+	}
+	for (i = 0; i < n; i++) {
+		st.pid = list[i];
+		read_comm(g, st.pid, st.comm, sizeof(st.comm));
+		if (progress && i % 16 == 0)
+			fprintf(stderr, "\rrmap: scanned %zu of %zu processes, %lu mappings found",
+				i, n, st.found);
+		ret = hgm_scan(g->ctx, st.pid, 0, 0, HGM_SCAN_NO_FOLIOS, &ops, &st);
+		/* processes that exit while we look are simply gone */
+		if (ret < 0 && ret != -ESRCH) {
+			failed++;
+			if (g->verbose)
+				warnx("cannot scan process %d: %s", (int)st.pid, strerror(-ret));
+		}
+	}
+	if (progress)
+		fprintf(stderr, "\rrmap: scanned %zu processes, %lu mappings found%20s\n", n,
+			st.found, "");
+	if (g->json) {
+		jw_arr_close(&st.w);
+		jw_u64(&st.w, "unreadable", failed);
+		jw_obj_close(&st.w);
+		jw_end(&st.w);
+		fclose(mem);
+		fwrite(jbuf, 1, jlen, stdout);
+		free(jbuf);
+	} else {
+		table_print(st.tb);
+	}
+	free(list);
+	free(pids);
+	if (failed) {
+		warnx("%lu processes could not be read (permission?): the answer may be incomplete",
+		      failed);
+		return EXIT_PARTIAL;
+	}
+	return EXIT_OK;
+}
