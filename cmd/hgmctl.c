@@ -19,6 +19,8 @@ static const struct hgmctl_cmd commands[] = {
 	  "per folio or page: level, kind, order, PFN, flags, mapcount, node" },
 	{ "rmap", cmd_rmap, 0, "[OPTION...] PFN | PID ADDR",
 	  "every process, VMA and address that maps a folio, and at which level" },
+	{ "bench", cmd_bench, 0, "[OPTION...] scan [PID]",
+	  "benchmarks that print figures (scan: the page scanner against the floor)" },
 	{ "demo", cmd_demo, 0, "[OPTION...]",
 	  "start a process with hugetlb and THP mappings and show it" },
 };

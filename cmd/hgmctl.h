@@ -117,6 +117,7 @@ void jw_str(struct jw *w, const char *key, const char *val);
 void jw_u64(struct jw *w, const char *key, uint64_t val);
 void jw_i64(struct jw *w, const char *key, int64_t val);
 void jw_bool(struct jw *w, const char *key, bool val);
+void jw_double(struct jw *w, const char *key, double val, int decimals);
 void jw_null(struct jw *w, const char *key);
 void jw_hex(struct jw *w, const char *key, uint64_t val);	/* "0x7f..." */
 void jw_end(struct jw *w);		/* final newline */
@@ -127,9 +128,28 @@ int cmd_maps(struct hgmctl *g, const struct hgmctl_cmd *cmd, int argc, const cha
 int cmd_demo(struct hgmctl *g, const struct hgmctl_cmd *cmd, int argc, const char **argv);
 int cmd_pagemap(struct hgmctl *g, const struct hgmctl_cmd *cmd, int argc, const char **argv);
 int cmd_rmap(struct hgmctl *g, const struct hgmctl_cmd *cmd, int argc, const char **argv);
+int cmd_bench(struct hgmctl *g, const struct hgmctl_cmd *cmd, int argc, const char **argv);
 
 /* The address range of RANGE (ADDR-END, ADDR+LEN, vma:N) in @pid; exits on errors. */
 void resolve_range(struct hgmctl *g, pid_t pid, const char *arg, uint64_t *start, uint64_t *end);
+
+/* A process with known hugetlb and THP mappings (demo, bench). */
+struct workload {
+	uint64_t hugetlb, page_size;	/* hugetlb bytes, in pages of page_size */
+	uint64_t thp, pmd_size;		/* THP bytes: half PMD-mapped, half split */
+	bool grew_pool;
+	uint64_t pool_before;		/* nr_hugepages to restore */
+	pid_t pid;
+};
+
+/* Checks the sizes of @w (usage errors name @cmd). */
+void workload_check(const struct hgmctl *g, const char *cmd, struct workload *w);
+/* Grows the pool if needed (as root) and starts the process; returns 0 or -1 (said why). */
+int workload_start(const struct hgmctl *g, struct workload *w);
+/* Ends the process and restores the pool; returns 0 or -1 (said why). */
+int workload_stop(const struct hgmctl *g, struct workload *w);
+/* Parses a SIZE option value; usage error naming @cmd and @opt on garbage. */
+uint64_t size_arg(const char *cmd, const char *opt, const char *s);
 
 /* maps of @pid as a table or JSON, shared by `maps` and `demo`; returns an exit code */
 int show_maps(struct hgmctl *g, pid_t pid, bool granularity);

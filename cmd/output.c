@@ -195,6 +195,12 @@ void jw_bool(struct jw *w, const char *key, bool val)
 	fputs(val ? "true" : "false", w->f);
 }
 
+void jw_double(struct jw *w, const char *key, double val, int decimals)
+{
+	jw_member(w, key);
+	fprintf(w->f, "%.*f", decimals, val);
+}
+
 void jw_null(struct jw *w, const char *key)
 {
 	jw_member(w, key);

@@ -275,6 +275,14 @@ struct hgm_scan_ops {
 int hgm_scan(const struct hgm_ctx *ctx, pid_t pid, uint64_t start, uint64_t end,
 	     unsigned int flags, const struct hgm_scan_ops *ops, void *arg);
 
+/**
+ * hgm_pagemap_walk() - one bare PAGEMAP_SCAN walk of all of @pid's memory
+ * (categories of present and swapped pages, nothing more): the least work any
+ * page scanner must do, the floor for benchmarks.
+ * Returns the number of regions reported, or -errno (-ENOTTY: no PAGEMAP_SCAN).
+ */
+long hgm_pagemap_walk(const struct hgm_ctx *ctx, pid_t pid);
+
 /** The folio a PFN belongs to, from /proc/kpageflags. */
 struct hgm_pfn_folio {
 	uint64_t head;		/* first PFN */

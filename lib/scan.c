@@ -129,6 +129,42 @@ HGM_EXPORT int hgm_vma_nth(const struct hgm_ctx *ctx, pid_t pid, long n, struct 
 	return ret < 0 ? ret : ret == 0 ? -ENOENT : 0;
 }
 
+HGM_EXPORT long hgm_pagemap_walk(const struct hgm_ctx *ctx, pid_t pid)
+{
+	static struct page_region vec[4096];
+	struct pm_scan_arg arg = {
+		.size = sizeof(arg),
+		.start = 0,
+		.end = (UINT64_C(1) << 47) - 4096,	/* x86_64 TASK_SIZE (4-level) */
+		.vec = (uintptr_t)vec,
+		.vec_len = ARRAY_SIZE(vec),
+		.category_anyof_mask = PAGE_IS_PRESENT | PAGE_IS_SWAPPED,
+		.return_mask = PAGE_IS_PRESENT | PAGE_IS_SWAPPED | PAGE_IS_HUGE | PAGE_IS_FILE,
+	};
+	char path[64];
+	long total = 0;
+	int fd;
+
+	hgm_proc_path(path, sizeof(path), pid, "pagemap");
+	fd = hgm_ctx_open(ctx, path, O_RDONLY);
+	if (fd < 0)
+		return fd == -ENOENT ? -ESRCH : fd;
+	for (;;) {
+		long n = ioctl(fd, PAGEMAP_SCAN, &arg);
+
+		if (n < 0) {
+			total = -errno;
+			break;
+		}
+		total += n;
+		if (arg.walk_end >= arg.end || arg.walk_end <= arg.start)
+			break;
+		arg.start = arg.walk_end;
+	}
+	close(fd);
+	return total;
+}
+
 HGM_EXPORT int hgm_pfn_folio(const struct hgm_ctx *ctx, uint64_t pfn, struct hgm_pfn_folio *out)
 {
 	const uint64_t tail = UINT64_C(1) << KPF_COMPOUND_TAIL;
@@ -439,7 +475,19 @@ static int scan_ptes(struct scan *s, uint64_t a, const uint64_t *pme, size_t n)
 		       (pme[i + run] & PM_PFN_MASK) == (pfn0 ? pfn0 + run : 0))
 			run++;
 		if (folios && pfn0) {
-			ssize_t r = read_entries(s->kflags_fd, pfn0, s->kf, run + MAX_FOLIO_PAGES);
+			/*
+			 * One entry past the run says whether its last folio goes
+			 * on; only then read on to find where it ends.
+			 */
+			ssize_t r = read_entries(s->kflags_fd, pfn0, s->kf, run + 1);
+
+			if (r == (ssize_t)run + 1 && s->kf[run] & (UINT64_C(1) << KPF_COMPOUND_TAIL)) {
+				ssize_t more = read_entries(s->kflags_fd, pfn0 + run + 1,
+							    s->kf + run + 1, MAX_FOLIO_PAGES);
+
+				if (more > 0)
+					r += more;
+			}
 			ssize_t c = s->kcount_fd_wanted ? read_entries(s->kcount_fd, pfn0, s->kc, run) : 0;
 
 			if (r < 0 || c < 0)

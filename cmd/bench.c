@@ -1,0 +1,237 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/* bench.c - `hgmctl bench scan`: how fast the page scanner is, against the floor and other tools */
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "hgmctl.h"
+
+static double now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1e3 + ts.tv_nsec / 1e6;
+}
+
+/* Runs @argv with output to /dev/null; returns its wall time in ms, or -1 if it failed. */
+static double run_ms(char *const argv[])
+{
+	double t0 = now_ms();
+	int status;
+	pid_t pid;
+
+	fflush(NULL);
+	pid = fork();
+	if (pid < 0)
+		return -1;
+	if (pid == 0) {
+		int null = open("/dev/null", O_WRONLY);
+
+		dup2(null, STDOUT_FILENO);
+		dup2(null, STDERR_FILENO);
+		execvp(argv[0], argv);
+		_exit(127);
+	}
+	if (waitpid(pid, &status, 0) != pid || !WIFEXITED(status) ||
+	    (WEXITSTATUS(status) != EXIT_OK && WEXITSTATUS(status) != EXIT_PARTIAL))
+		return -1;
+	return now_ms() - t0;
+}
+
+struct contender {
+	const char *name;
+	double best;		/* ms, -1: not run or failed */
+	const char *why;	/* why it did not run */
+};
+
+static void best_of(struct contender *c, char *const argv[], int runs)
+{
+	int i;
+
+	c->best = -1;
+	for (i = 0; i < runs; i++) {
+		double t = run_ms(argv);
+
+		if (t < 0) {
+			c->best = -1;
+			c->why = "failed";
+			return;
+		}
+		if (c->best < 0 || t < c->best)
+			c->best = t;
+	}
+}
+
+int cmd_bench(struct hgmctl *g, const struct hgmctl_cmd *cmd, int argc, const char **argv)
+{
+	char *page_types = NULL, *thpmaps = NULL, *hugetlb = NULL, *thp = NULL;
+	int runs = 5, rc = EXIT_OK;
+	const struct poptOption options[] = {
+		{ "runs", 'n', POPT_ARG_INT, &runs, 0, "runs of each contender; the best counts (5)",
+		  "N" },
+		{ "page-types", 0, POPT_ARG_STRING, &page_types, 0,
+		  "the kernel's tools/mm/page-types, to compare with", "PATH" },
+		{ "thpmaps", 0, POPT_ARG_STRING, &thpmaps, 0,
+		  "the kernel's tools/mm/thpmaps, to compare with", "PATH" },
+		{ "hugetlb", 0, POPT_ARG_STRING, &hugetlb, 0,
+		  "hugetlb memory of the workload (default 1G)", "SIZE" },
+		{ "thp", 0, POPT_ARG_STRING, &thp, 0,
+		  "THP memory of the workload, half split to PTEs (default 4G)", "SIZE" },
+		POPT_TABLEEND
+	};
+	enum { C_FLOOR, C_START, C_MAPS, C_MAPS_G, C_PAGEMAP, C_PAGE_TYPES, C_THPMAPS, NC };
+	struct contender c[NC] = {
+		[C_FLOOR] = { "one PAGEMAP_SCAN walk (floor)" },
+		[C_START] = { "hgmctl --version (startup)" },
+		[C_MAPS] = { "hgmctl maps" },
+		[C_MAPS_G] = { "hgmctl maps --granularity" },
+		[C_PAGEMAP] = { "hgmctl pagemap" },
+		[C_PAGE_TYPES] = { "page-types -p PID" },
+		[C_THPMAPS] = { "thpmaps --pid PID --rollup" },
+	};
+	struct workload w = { 0 };
+	const char *what, *arg;
+	char self[4096], pidbuf[16];
+	sigset_t sigs;
+	poptContext pc;
+	ssize_t n;
+	pid_t pid;
+	int i;
+
+	pc = hgmctl_parse(g, cmd, argc, argv, options, NULL, 0);
+	what = poptGetArg(pc);
+	if (!what || strcmp(what, "scan"))
+		usage_error("bench: which benchmark? (scan)");
+	arg = poptGetArg(pc);
+	if (poptPeekArg(pc))
+		usage_error("bench: unexpected argument '%s'", poptPeekArg(pc));
+	if (runs < 1)
+		usage_error("bench: --runs must be at least 1");
+	if (!hgm_ctx_is_live(g->ctx))
+		usage_error("bench: measures the live kernel; --root does not apply");
+	n = readlink("/proc/self/exe", self, sizeof(self) - 1);
+	if (n < 0)
+		err(EXIT_ERROR, "cannot find the hgmctl binary");
+	self[n] = '\0';
+
+	sigemptyset(&sigs);
+	sigaddset(&sigs, SIGINT);
+	sigaddset(&sigs, SIGTERM);
+	sigaddset(&sigs, SIGHUP);
+	sigprocmask(SIG_BLOCK, &sigs, NULL);
+	if (arg) {
+		pid = parse_pid(arg);
+	} else {
+		/* the reference workload of DESIGN.md */
+		w.hugetlb = hugetlb ? size_arg("bench", "--hugetlb", hugetlb) : UINT64_C(1) << 30;
+		w.page_size = UINT64_C(2) << 20;
+		w.thp = thp ? size_arg("bench", "--thp", thp) : UINT64_C(4) << 30;
+		workload_check(g, "bench", &w);
+		if (workload_start(g, &w))
+			return EXIT_ERROR;
+		pid = w.pid;
+	}
+	snprintf(pidbuf, sizeof(pidbuf), "%d", (int)pid);
+
+	{
+		double best = -1;
+		long regions = 0;
+
+		for (i = 0; i < runs; i++) {
+			double t0 = now_ms();
+
+			regions = hgm_pagemap_walk(g->ctx, pid);
+			if (regions < 0)
+				break;
+			t0 = now_ms() - t0;
+			if (best < 0 || t0 < best)
+				best = t0;
+		}
+		c[C_FLOOR].best = regions < 0 ? -1 : best;
+		c[C_FLOOR].why = regions == -ENOTTY ? "no PAGEMAP_SCAN in this kernel" : "failed";
+	}
+	{
+		char *v[] = { self, "--version", NULL };
+		char *m[] = { self, "maps", pidbuf, NULL };
+		char *mg[] = { self, "maps", "--granularity", pidbuf, NULL };
+		char *pm[] = { self, "pagemap", "-o", "ADDR,SIZE,LEVEL,KIND,ORDER,PFN,MAPCNT,FLAGS",
+			       pidbuf, NULL };
+
+		best_of(&c[C_START], v, runs);
+		best_of(&c[C_MAPS], m, runs);
+		best_of(&c[C_MAPS_G], mg, runs);
+		best_of(&c[C_PAGEMAP], pm, runs);
+	}
+	if (page_types && access(page_types, X_OK) == 0) {
+		char *pt[] = { page_types, "-p", pidbuf, NULL };
+
+		best_of(&c[C_PAGE_TYPES], pt, runs);
+	} else {
+		c[C_PAGE_TYPES].best = -1;
+		c[C_PAGE_TYPES].why = page_types ? "not executable" : "not given (--page-types)";
+	}
+	if (thpmaps && access(thpmaps, R_OK) == 0) {
+		char *tm[] = { "python3", thpmaps, "--pid", pidbuf, "--rollup", NULL };
+
+		best_of(&c[C_THPMAPS], tm, runs);
+	} else {
+		c[C_THPMAPS].best = -1;
+		c[C_THPMAPS].why = thpmaps ? "not readable" : "not given (--thpmaps)";
+	}
+
+	if (g->json) {
+		struct jw jw;
+
+		jw_init(&jw, stdout);
+		jw_obj_open(&jw, NULL);
+		jw_i64(&jw, "pid", pid);
+		jw_i64(&jw, "runs", runs);
+		jw_arr_open(&jw, "results");
+		for (i = 0; i < NC; i++) {
+			jw_obj_open(&jw, NULL);
+			jw_str(&jw, "name", c[i].name);
+			if (c[i].best >= 0) {
+				jw_double(&jw, "best_ms", c[i].best, 3);
+				if (c[C_FLOOR].best > 0)
+					jw_double(&jw, "ratio_to_floor", c[i].best / c[C_FLOOR].best, 2);
+			} else {
+				jw_null(&jw, "best_ms");
+				jw_str(&jw, "skipped", c[i].why);
+			}
+			jw_obj_close(&jw);
+		}
+		jw_arr_close(&jw);
+		jw_obj_close(&jw);
+		jw_end(&jw);
+	} else {
+		printf("process %d, best of %d runs each\n\n", (int)pid, runs);
+		printf("%-32s %10s %10s\n", "", "time", "vs floor");
+		for (i = 0; i < NC; i++) {
+			if (c[i].best < 0) {
+				printf("%-32s %10s  (%s)\n", c[i].name, "-", c[i].why);
+				continue;
+			}
+			printf("%-32s %7.2f ms", c[i].name, c[i].best);
+			if (c[C_FLOOR].best > 0)
+				printf(" %9.1fx", c[i].best / c[C_FLOOR].best);
+			putchar('\n');
+		}
+		if (c[C_PAGE_TYPES].best > 0 && c[C_MAPS_G].best > 0)
+			printf("\nmaps --granularity is %.0fx faster than page-types\n",
+			       c[C_PAGE_TYPES].best / c[C_MAPS_G].best);
+	}
+	if (!arg && workload_stop(g, &w))
+		rc = EXIT_ERROR;
+	free(page_types);
+	free(thpmaps);
+	free(hugetlb);
+	free(thp);
+	return rc;
+}
