@@ -386,7 +386,7 @@ int show_maps(struct hgmctl *g, pid_t pid, bool granularity)
 	if (hgm_ctx_is_live(g->ctx))
 		ret = hgm_scan(g->ctx, pid, 0, 0, HGM_SCAN_NO_COUNT, &ops, &st);
 	else if (granularity)
-		errx(EXIT_ERROR, "--granularity needs page tables: a recorded tree has none");
+		usage_error("maps: --granularity needs page tables; --root does not apply");
 	else
 		ret = maps_from_smaps(&st, pid);
 	if (ret == 0)

@@ -158,9 +158,16 @@ static void read_comm(const struct hgmctl *g, pid_t pid, char *buf, size_t size)
 }
 
 /* The PIDs to scan: --pids, or every process. */
+static int cmp_pid(const void *a, const void *b)
+{
+	pid_t x = *(const pid_t *)a, y = *(const pid_t *)b;
+
+	return (x > y) - (x < y);
+}
+
 static pid_t *list_pids(const struct hgmctl *g, const char *pids, size_t *n)
 {
-	size_t cap = 64;
+	size_t cap = 64, i, j;
 	pid_t *v = malloc(cap * sizeof(*v));
 
 	*n = 0;
@@ -177,6 +184,12 @@ static pid_t *list_pids(const struct hgmctl *g, const char *pids, size_t *n)
 			v[(*n)++] = parse_pid(tok);
 		}
 		free(copy);
+		/* each process once, however often it was named */
+		qsort(v, *n, sizeof(*v), cmp_pid);
+		for (i = j = 0; i < *n; i++)
+			if (j == 0 || v[j - 1] != v[i])
+				v[j++] = v[i];
+		*n = j;
 	} else {
 		int fd = hgm_ctx_open(g->ctx, "/proc", O_RDONLY | O_DIRECTORY);
 		struct dirent *de;

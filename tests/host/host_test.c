@@ -312,6 +312,7 @@ FIXTURE(live) {
 	uint64_t saved[2];	/* nr_hugepages of 2M, 1G */
 	bool have[2];
 	pid_t child;
+	pid_t sharer;		/* the child's child, re-parented to us */
 	struct jq_value *json;
 };
 
@@ -323,7 +324,10 @@ FIXTURE_SETUP(live)
 	int i;
 
 	self->child = 0;
+	self->sharer = 0;
 	self->json = NULL;
+	/* grandchildren come back to us when their parent dies: we can reap them */
+	prctl(PR_SET_CHILD_SUBREAPER, 1);
 	for (i = 0; i < 2; i++) {
 		pool_path(path, sizeof(path), sizes[i], "nr_hugepages");
 		self->have[i] = read_u64(path, &self->saved[i]) == 0;
@@ -336,10 +340,18 @@ FIXTURE_TEARDOWN(live)
 	uint64_t now;
 	int i;
 
+	/*
+	 * Every mapper gone and reaped before the pool shrinks back: the sharer
+	 * becomes our child (subreaper) once its parent is reaped.
+	 */
+	if (self->sharer > 0)
+		kill(self->sharer, SIGKILL);
 	if (self->child > 0) {
 		kill(self->child, SIGKILL);
 		waitpid(self->child, NULL, 0);
 	}
+	if (self->sharer > 0)
+		waitpid(self->sharer, NULL, 0);
 	jq_free(self->json);
 	for (i = 0; i < 2 && geteuid() == 0; i++) {
 		if (!self->have[i])
@@ -795,6 +807,7 @@ TEST_F(live, shared_hugetlb_page_counts_both_mappers)
 	self->child = spawn(&l, &p);
 	ASSERT_EQ(0, p.err);
 	ASSERT_GT(p.sharer, 0);
+	self->sharer = p.sharer;
 	self->json = pagemap_json(self->child, p.hugetlb_addr, 2 * M, &status);
 	ASSERT_NE(NULL, self->json);
 	ASSERT_EQ(0, rows_of(self->json, p.hugetlb_addr, 2 * M, 1));
@@ -926,6 +939,88 @@ TEST_F(live, pagemap_shows_64k_mthp_folios)
 			SKIP(return, "the kernel gave no 64 KiB folios");
 		EXPECT_GE(bytes, 1 * M - 64 * K);
 	}
+}
+
+/* Writes @val to @path, saving what was there in @saved (size 64). */
+static int swap_knob(const char *path, const char *val, char *saved)
+{
+	FILE *f = fopen(path, "r");
+	int ok;
+
+	if (!f || !fgets(saved, 64, f)) {
+		if (f)
+			fclose(f);
+		return -1;
+	}
+	fclose(f);
+	saved[strcspn(saved, "\n")] = '\0';
+	f = fopen(path, "w");
+	if (!f)
+		return -1;
+	ok = fputs(val, f) >= 0;
+	return fclose(f) == 0 && ok ? 0 : -1;
+}
+
+TEST_F(live, pagemap_shows_ksm_merged_pages)
+{
+	static const char *const knobs[] = {
+		"/sys/kernel/mm/ksm/run", "/sys/kernel/mm/ksm/sleep_millisecs",
+		"/sys/kernel/mm/ksm/pages_to_scan",
+	};
+	static const char *const vals[] = { "1", "10", "1000" };
+	char saved[3][64], args[128], smaps[64];
+	unsigned int ksm = 0, i, tries;
+	int fds[2], status;
+	uint64_t addr = 0;
+
+	NEED_ROOT("run ksmd");
+	if (access(knobs[0], W_OK))
+		SKIP(return, "this kernel has no KSM");
+	ASSERT_EQ(0, pipe(fds));
+	self->child = fork();
+	if (self->child == 0) {
+		char *a = mmap(NULL, 64 * 4096, PROT_READ | PROT_WRITE,
+			       MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+		uint64_t at = (uintptr_t)a;
+
+		prctl(PR_SET_PDEATHSIG, SIGKILL);
+		memset(a, 0x5a, 64 * 4096);	/* 64 identical pages */
+		madvise(a, 64 * 4096, MADV_MERGEABLE);
+		if (write(fds[1], &at, sizeof(at)) != sizeof(at))
+			_exit(1);
+		for (;;)
+			pause();
+	}
+	ASSERT_EQ(sizeof(addr), read(fds[0], &addr, sizeof(addr)));
+	close(fds[0]);
+	close(fds[1]);
+	for (i = 0; i < 3; i++) {
+		ASSERT_EQ(0, swap_knob(knobs[i], vals[i], saved[i]));
+	}
+	snprintf(smaps, sizeof(smaps), "/proc/%d/smaps_rollup", self->child);
+	for (tries = 0; tries < 100 && smaps_sum(smaps, "KSM") < 32 * 4096; tries++)
+		usleep(100 * 1000);
+	snprintf(args, sizeof(args), "pagemap %d %" PRIx64 "+256K --json", self->child, addr);
+	self->json = hgmctl_json(args, &status);
+	for (i = 0; i < 3; i++) {
+		char ignored[64];
+
+		EXPECT_EQ(0, swap_knob(knobs[i], saved[i], ignored));
+	}
+	ASSERT_NE(NULL, self->json);
+	for (i = 0; i < jq_len(jq_get(self->json, "folios")); i++) {
+		const struct jq_value *r = jq_at(jq_get(self->json, "folios"), i);
+
+		if (strcmp(jq_str(jq_get(r, "kind")), "ksm") == 0) {
+			ksm++;
+			/* one KSM page, mapped by all 64 virtual pages */
+			EXPECT_EQ(0, u64_at(r, "order"));
+			EXPECT_EQ(0, jq_bool(jq_get(r, "exclusive")));
+		}
+	}
+	if (smaps_sum(smaps, "KSM") == 0)
+		SKIP(return, "ksmd merged nothing within 10 s");
+	EXPECT_EQ(smaps_sum(smaps, "KSM") / 4096, ksm);
 }
 
 TEST_F(live, scans_of_a_changing_or_exiting_target_end_cleanly)
