@@ -178,7 +178,9 @@ int cmd_bench(struct hgmctl *g, const struct hgmctl_cmd *cmd, int argc, const ch
 		c[C_PAGE_TYPES].why = page_types ? "not executable" : "not given (--page-types)";
 	}
 	if (thpmaps && access(thpmaps, R_OK) == 0) {
-		char *tm[] = { "python3", thpmaps, "--pid", pidbuf, "--rollup", NULL };
+		/* the system's python3, where Debian's numpy is, before any on PATH */
+		char *py = access("/usr/bin/python3", X_OK) == 0 ? "/usr/bin/python3" : "python3";
+		char *tm[] = { py, thpmaps, "--pid", pidbuf, "--rollup", NULL };
 
 		best_of(&c[C_THPMAPS], tm, runs);
 	} else {
