@@ -151,6 +151,7 @@ poptContext hgmctl_parse(struct hgmctl *g, const struct hgmctl_cmd *cmd, int arg
 	};
 	static char name[64];	/* popt prints argv[0] in its help */
 	poptContext pc;
+	int ret;
 
 	snprintf(name, sizeof(name), "hgmctl %s", cmd->name);
 	argv[0] = name;
@@ -158,6 +159,10 @@ poptContext hgmctl_parse(struct hgmctl *g, const struct hgmctl_cmd *cmd, int arg
 	poptSetOtherOptionHelp(pc, cmd->args);
 	g->cmd_pc = pc;
 	handle_opts(pc, cmd, cols, ncols);
+	/* only now: --root may come after the command's name */
+	ret = hgm_ctx_new(&g->ctx, g->root);
+	if (ret)
+		errx(EXIT_ERROR, "cannot open root directory '%s': %s", g->root, strerror(-ret));
 	return pc;
 }
 
@@ -198,14 +203,10 @@ int main(int argc, const char **argv)
 	for (nrest = 0; rest[nrest]; nrest++)
 		;
 	/* the command parses a copy: popt owns and frees the leftover array */
-	cargv = calloc(nrest + 1, sizeof(*cargv));
+	G.cmd_argv = cargv = calloc(nrest + 1, sizeof(*cargv));
 	if (!cargv)
 		err(EXIT_ERROR, "cannot allocate memory");
 	memcpy(cargv, rest, nrest * sizeof(*cargv));
-
-	ret = hgm_ctx_new(&G.ctx, G.root);
-	if (ret)
-		errx(EXIT_ERROR, "cannot open root directory '%s': %s", G.root, strerror(-ret));
 
 	ret = cmd->fn(&G, cmd, nrest, cargv);
 

@@ -26,6 +26,7 @@ struct hgmctl {
 	char *root;		/* --root DIR */
 	struct hgm_ctx *ctx;
 	poptContext cmd_pc;	/* the command's options; freed by main */
+	const char **cmd_argv;	/* the command's arguments (a copy popt may keep) */
 };
 
 /* What a command needs before it runs (git's commands[] style). */
@@ -137,8 +138,7 @@ void resolve_range(struct hgmctl *g, pid_t pid, const char *arg, uint64_t *start
 struct workload {
 	uint64_t hugetlb, page_size;	/* hugetlb bytes, in pages of page_size */
 	uint64_t thp, pmd_size;		/* THP bytes: half PMD-mapped, half split */
-	bool grew_pool;
-	uint64_t pool_before;		/* nr_hugepages to restore */
+	uint64_t pool_added;		/* hugepages added to the pool, to take back */
 	pid_t pid;
 };
 

@@ -84,6 +84,7 @@ static void workload_reserve(const struct hgmctl *g, struct workload *d)
 {
 	uint64_t need = d->hugetlb / d->page_size;
 	struct hgm_pool pool;
+	uint64_t before;
 	char sz[32];
 	int ret;
 
@@ -97,16 +98,21 @@ static void workload_reserve(const struct hgmctl *g, struct workload *d)
 		errx(EXIT_ERROR, "need %" PRIu64 " free %s hugepages, the pool has %" PRIu64
 		     "; as root, hgmctl grows the pool itself", need,
 		     fmt_size(g, d->page_size, sz, sizeof(sz)), pool.free - pool.reserved);
-	d->pool_before = pool.total;
-	d->grew_pool = true;
+	before = pool.total;
 	ret = hgm_pool_set(g->ctx, d->page_size, HGM_NODE_ALL,
 			   pool.total + need - (pool.free - pool.reserved));
 	if (ret)
 		errx(EXIT_ERROR, "cannot grow the %s hugetlb pool: %s",
 		     fmt_size(g, d->page_size, sz, sizeof(sz)), strerror(-ret));
+	/*
+	 * Remember what we added, not what was there: another process may
+	 * grow or shrink the pool meanwhile, and restoring an absolute count
+	 * would undo its change too.
+	 */
+	if (hgm_pool_get(g->ctx, d->page_size, HGM_NODE_ALL, &pool) == 0 && pool.total > before)
+		d->pool_added = pool.total - before;
 	/* the kernel grants what it can find: check before mapping */
-	if (hgm_pool_get(g->ctx, d->page_size, HGM_NODE_ALL, &pool) == 0 &&
-	    pool.free - pool.reserved < need) {
+	if (pool.free - pool.reserved < need) {
 		uint64_t got = pool.free - pool.reserved;
 
 		workload_restore(g, d);
@@ -115,25 +121,29 @@ static void workload_reserve(const struct hgmctl *g, struct workload *d)
 		     fmt_size(g, d->page_size, sz, sizeof(sz)));
 	}
 	if (g->verbose)
-		warnx("grew the %s pool from %" PRIu64 " pages", sz, pool.total);
+		warnx("grew the %s pool by %" PRIu64 " pages", sz, d->pool_added);
 }
 
 static int workload_restore(const struct hgmctl *g, const struct workload *d)
 {
 	struct hgm_pool pool;
+	uint64_t want;
 	char sz[32];
 
-	if (!d->grew_pool)
+	if (!d->pool_added)
 		return 0;
 	fmt_size(g, d->page_size, sz, sizeof(sz));
-	if (hgm_pool_set(g->ctx, d->page_size, HGM_NODE_ALL, d->pool_before) ||
-	    hgm_pool_get(g->ctx, d->page_size, HGM_NODE_ALL, &pool) ||
-	    pool.total != d->pool_before) {
-		warnx("could not restore the %s hugetlb pool to %" PRIu64 " pages", sz,
-		      d->pool_before);
-		return -1;
-	}
+	if (hgm_pool_get(g->ctx, d->page_size, HGM_NODE_ALL, &pool))
+		goto fail;
+	want = pool.total > d->pool_added ? pool.total - d->pool_added : 0;
+	if (hgm_pool_set(g->ctx, d->page_size, HGM_NODE_ALL, want) ||
+	    hgm_pool_get(g->ctx, d->page_size, HGM_NODE_ALL, &pool) || pool.total != want)
+		goto fail;
 	return 0;
+fail:
+	warnx("could not shrink the %s hugetlb pool by the %" PRIu64 " pages added", sz,
+	      d->pool_added);
+	return -1;
 }
 
 uint64_t size_arg(const char *cmd, const char *opt, const char *s)

@@ -17,6 +17,7 @@ cases=(
 	"maps-hgm-json|$hgm maps 1000 --json"
 	"maps-hgm-raw-bytes|$hgm -r -b -o START,KIND,PSIZE,PUD,PMD,PTE,FLAGS maps 1000"
 	"maps-hgm-noheadings-append|$hgm maps -n -o +FLAGS 1000"
+	"maps-hgm-root-after-command|maps 1000 $hgm -o START,KIND,PUD,PMD,PTE"
 	"maps-host|$host maps 4242"
 	"maps-host-json|$host --json maps 4242"
 	"status-hgm|$hgm status"
