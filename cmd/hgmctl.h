@@ -90,6 +90,12 @@ void columns_init(struct columns *c, const struct colinfo *info, size_t ninfo,
 /* Returns a table with the columns of @c, honouring --raw and --no-headings. */
 struct libscols_table *table_new(const struct hgmctl *g, const struct columns *c);
 
+/* Returns a new line of @tb; exits if there is no memory. */
+struct libscols_line *table_line(struct libscols_table *tb);
+
+/* Sets cell @col of @ln to @s (copied); exits if there is no memory. */
+void table_cell(struct libscols_line *ln, size_t col, const char *s);
+
 /* Prints the table to stdout and frees it. */
 void table_print(struct libscols_table *tb);
 
@@ -122,6 +128,22 @@ void jw_double(struct jw *w, const char *key, double val, int decimals);
 void jw_null(struct jw *w, const char *key);
 void jw_hex(struct jw *w, const char *key, uint64_t val);	/* "0x7f..." */
 void jw_end(struct jw *w);		/* final newline */
+
+/*
+ * A JSON document built in memory and printed only when it is whole: a
+ * process that exits mid-read gets an error, never half a document.
+ * jdoc_begin() opens the top-level object; add members through d->w.
+ */
+struct jdoc {
+	struct jw w;
+	FILE *mem;
+	char *buf;
+	size_t len;
+};
+
+void jdoc_begin(struct jdoc *d);
+/* Closes the object and prints the document if @print; frees it either way. */
+void jdoc_end(struct jdoc *d, bool print);
 
 /* ---- commands --------------------------------------------------------------- */
 int cmd_status(struct hgmctl *g, const struct hgmctl_cmd *cmd, int argc, const char **argv);

@@ -135,11 +135,8 @@ static void table_vma(const struct hgmctl *g, struct libscols_table *tb, const s
 		      const struct hgm_vma *v, const struct hgm_vma_usage *u,
 		      const struct granularity *gr)
 {
-	struct libscols_line *ln = scols_table_new_line(tb, NULL);
+	struct libscols_line *ln = table_line(tb);
 	size_t i;
-
-	if (!ln)
-		err(EXIT_ERROR, "cannot allocate table line");
 	for (i = 0; i < c->n; i++) {
 		char buf[GRAN_WIDTH + 32];
 		const char *s = buf;
@@ -185,8 +182,7 @@ static void table_vma(const struct hgmctl *g, struct libscols_table *tb, const s
 				s = "-";
 			break;
 		}
-		if (scols_line_set_data(ln, i, s))
-			err(EXIT_ERROR, "cannot set table data");
+		table_cell(ln, i, s);
 	}
 }
 
@@ -211,7 +207,7 @@ struct maps_state {
 	struct hgmctl *g;
 	struct columns c;
 	struct libscols_table *tb;
-	struct jw w;
+	struct jdoc doc;
 	struct totals t;
 	uint64_t pmd_size;
 	struct hgm_vma *cur;		/* the VMA being measured */
@@ -275,7 +271,7 @@ static void finish_vma(struct maps_state *st)
 	}
 	add_totals(&st->t, u);
 	if (st->g->json)
-		json_vma(&st->w, st->cur, u, st->granularity ? &st->gr : NULL);
+		json_vma(&st->doc.w, st->cur, u, st->granularity ? &st->gr : NULL);
 	else
 		table_vma(st->g, st->tb, &st->c, st->cur, u, st->granularity ? &st->gr : NULL);
 	st->have_cur = false;
@@ -353,9 +349,6 @@ int show_maps(struct hgmctl *g, pid_t pid, bool granularity)
 	static const int gran_defaults[] = {
 		COL_START, COL_END, COL_KIND, COL_PSIZE, COL_PUD, COL_PMD, COL_PTE, COL_LEVELS, COL_NAME,
 	};
-	char *jbuf = NULL;
-	size_t jlen = 0;
-	FILE *mem = NULL;
 	int ret;
 
 	st.pmd_size = hgm_thp_pmd_size(g->ctx);
@@ -367,13 +360,9 @@ int show_maps(struct hgmctl *g, pid_t pid, bool granularity)
 	 * mid-read gets an error, never half a table.
 	 */
 	if (g->json) {
-		mem = open_memstream(&jbuf, &jlen);
-		if (!mem)
-			err(EXIT_ERROR, "cannot allocate memory");
-		jw_init(&st.w, mem);
-		jw_obj_open(&st.w, NULL);
-		jw_i64(&st.w, "pid", pid);
-		jw_arr_open(&st.w, "vmas");
+		jdoc_begin(&st.doc);
+		jw_i64(&st.doc.w, "pid", pid);
+		jw_arr_open(&st.doc.w, "vmas");
 	} else {
 		if (granularity)
 			columns_init(&st.c, maps_cols, NCOLS, gran_defaults,
@@ -393,14 +382,9 @@ int show_maps(struct hgmctl *g, pid_t pid, bool granularity)
 		finish_vma(&st);
 
 	if (g->json) {
-		jw_arr_close(&st.w);
-		json_totals(&st.w, &st.t);
-		jw_obj_close(&st.w);
-		jw_end(&st.w);
-		fclose(mem);
-		if (ret == 0)
-			fwrite(jbuf, 1, jlen, stdout);
-		free(jbuf);
+		jw_arr_close(&st.doc.w);
+		json_totals(&st.doc.w, &st.t);
+		jdoc_end(&st.doc, ret == 0);
 	} else if (ret == 0) {
 		table_print(st.tb);
 		if (!g->raw && !g->no_headings)

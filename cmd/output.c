@@ -64,6 +64,21 @@ struct libscols_table *table_new(const struct hgmctl *g, const struct columns *c
 	return tb;
 }
 
+struct libscols_line *table_line(struct libscols_table *tb)
+{
+	struct libscols_line *ln = scols_table_new_line(tb, NULL);
+
+	if (!ln)
+		err(EXIT_ERROR, "cannot allocate table line");
+	return ln;
+}
+
+void table_cell(struct libscols_line *ln, size_t col, const char *s)
+{
+	if (scols_line_set_data(ln, col, s))
+		err(EXIT_ERROR, "cannot set table data");
+}
+
 void table_print(struct libscols_table *tb)
 {
 	scols_print_table(tb);
@@ -218,4 +233,27 @@ void jw_hex(struct jw *w, const char *key, uint64_t val)
 void jw_end(struct jw *w)
 {
 	fputc('\n', w->f);
+}
+
+void jdoc_begin(struct jdoc *d)
+{
+	d->buf = NULL;
+	d->len = 0;
+	d->mem = open_memstream(&d->buf, &d->len);
+	if (!d->mem)
+		err(EXIT_ERROR, "cannot allocate memory");
+	jw_init(&d->w, d->mem);
+	jw_obj_open(&d->w, NULL);
+}
+
+void jdoc_end(struct jdoc *d, bool print)
+{
+	jw_obj_close(&d->w);
+	jw_end(&d->w);
+	fclose(d->mem);
+	if (print)
+		fwrite(d->buf, 1, d->len, stdout);
+	free(d->buf);
+	d->mem = NULL;
+	d->buf = NULL;
 }

@@ -38,7 +38,7 @@ struct pm_state {
 	struct hgmctl *g;
 	struct columns cols;
 	struct libscols_table *tb;
-	struct jw w;
+	struct jdoc doc;
 	int kind;			/* --kind filter, -1: all */
 	int level;			/* --level filter, -1: all */
 	unsigned long rows;
@@ -61,7 +61,7 @@ static void flag_list(uint64_t kf, char *buf, size_t size, const char *sep)
 
 static void json_row(struct pm_state *st, const struct hgm_folio *f)
 {
-	struct jw *w = &st->w;
+	struct jw *w = &st->doc.w;
 	unsigned int b;
 
 	jw_obj_open(w, NULL);
@@ -102,11 +102,8 @@ static void json_row(struct pm_state *st, const struct hgm_folio *f)
 
 static void table_row(struct pm_state *st, const struct hgm_folio *f)
 {
-	struct libscols_line *ln = scols_table_new_line(st->tb, NULL);
+	struct libscols_line *ln = table_line(st->tb);
 	size_t i;
-
-	if (!ln)
-		err(EXIT_ERROR, "cannot allocate table line");
 	for (i = 0; i < st->cols.n; i++) {
 		char buf[512];
 		const char *s = buf;
@@ -167,8 +164,7 @@ static void table_row(struct pm_state *st, const struct hgm_folio *f)
 				s = "-";
 			break;
 		}
-		if (scols_line_set_data(ln, i, s))
-			err(EXIT_ERROR, "cannot set table data");
+		table_cell(ln, i, s);
 	}
 }
 
@@ -262,10 +258,7 @@ int cmd_pagemap(struct hgmctl *g, const struct hgmctl_cmd *cmd, int argc, const 
 	struct pm_state st = { .g = g, .kind = -1, .level = -1 };
 	uint64_t start = 0, end = 0;
 	const char *arg, *range;
-	char *jbuf = NULL;
-	size_t jlen = 0;
 	unsigned int flags;
-	FILE *mem = NULL;
 	pid_t pid;
 	size_t i;
 	int ret;
@@ -299,13 +292,9 @@ int cmd_pagemap(struct hgmctl *g, const struct hgmctl_cmd *cmd, int argc, const 
 	flags = (pages ? HGM_SCAN_PAGES : 0) | (no_ioctl ? HGM_SCAN_NO_IOCTL : 0);
 	if (g->json) {
 		flags |= HGM_SCAN_NODES;
-		mem = open_memstream(&jbuf, &jlen);
-		if (!mem)
-			err(EXIT_ERROR, "cannot allocate memory");
-		jw_init(&st.w, mem);
-		jw_obj_open(&st.w, NULL);
-		jw_i64(&st.w, "pid", pid);
-		jw_arr_open(&st.w, pages ? "pages" : "folios");
+		jdoc_begin(&st.doc);
+		jw_i64(&st.doc.w, "pid", pid);
+		jw_arr_open(&st.doc.w, pages ? "pages" : "folios");
 	} else {
 		columns_init(&st.cols, pm_cols, NCOLS, pm_defaults,
 			     sizeof(pm_defaults) / sizeof(pm_defaults[0]), g->output);
@@ -319,22 +308,17 @@ int cmd_pagemap(struct hgmctl *g, const struct hgmctl_cmd *cmd, int argc, const 
 
 	/* a partial result is never printed as if it were whole */
 	if (ret < 0) {
-		if (mem)
-			fclose(mem);
-		free(jbuf);
+		if (g->json)
+			jdoc_end(&st.doc, false);
 		if (st.tb)
 			scols_unref_table(st.tb);
 		proc_error(ret, pid, "pagemap");
 	}
 	if (g->json) {
-		jw_arr_close(&st.w);
-		jw_bool(&st.w, "pfns_visible", !st.pfns_hidden);
-		jw_bool(&st.w, "flags_visible", !st.flags_hidden);
-		jw_obj_close(&st.w);
-		jw_end(&st.w);
-		fclose(mem);
-		fwrite(jbuf, 1, jlen, stdout);
-		free(jbuf);
+		jw_arr_close(&st.doc.w);
+		jw_bool(&st.doc.w, "pfns_visible", !st.pfns_hidden);
+		jw_bool(&st.doc.w, "flags_visible", !st.flags_hidden);
+		jdoc_end(&st.doc, true);
 	} else {
 		table_print(st.tb);
 	}

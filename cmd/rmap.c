@@ -37,7 +37,7 @@ struct rmap_state {
 	char comm[64];
 	struct columns cols;
 	struct libscols_table *tb;
-	struct jw w;
+	struct jdoc doc;
 	unsigned long found;
 };
 
@@ -45,7 +45,7 @@ static void add_mapper(struct rmap_state *st, const struct hgm_folio *f, uint64_
 		       uint64_t end)
 {
 	if (st->g->json) {
-		struct jw *w = &st->w;
+		struct jw *w = &st->doc.w;
 
 		jw_obj_open(w, NULL);
 		jw_i64(w, "pid", st->pid);
@@ -58,11 +58,8 @@ static void add_mapper(struct rmap_state *st, const struct hgm_folio *f, uint64_
 		jw_str(w, "name", f->vma->name);
 		jw_obj_close(w);
 	} else {
-		struct libscols_line *ln = scols_table_new_line(st->tb, NULL);
+		struct libscols_line *ln = table_line(st->tb);
 		size_t i;
-
-		if (!ln)
-			err(EXIT_ERROR, "cannot allocate table line");
 		for (i = 0; i < st->cols.n; i++) {
 			char buf[64];
 			const char *s = buf;
@@ -80,8 +77,7 @@ static void add_mapper(struct rmap_state *st, const struct hgm_folio *f, uint64_
 				break;
 			case COL_NAME: s = f->vma->name; break;
 			}
-			if (scols_line_set_data(ln, i, s))
-				err(EXIT_ERROR, "cannot set table data");
+			table_cell(ln, i, s);
 		}
 	}
 	st->found++;
@@ -224,9 +220,7 @@ int cmd_rmap(struct hgmctl *g, const struct hgmctl_cmd *cmd, int argc, const cha
 	struct rmap_state st = { .g = g };
 	const char *a1, *a2;
 	unsigned long failed = 0;
-	char *jbuf = NULL;
-	size_t jlen = 0, n, i;
-	FILE *mem = NULL;
+	size_t n, i;
 	bool progress;
 	pid_t *list;
 	uint64_t pfn;
@@ -274,16 +268,12 @@ int cmd_rmap(struct hgmctl *g, const struct hgmctl_cmd *cmd, int argc, const cha
 	list = list_pids(g, pids, &n);
 	progress = isatty(STDERR_FILENO);	/* a redrawn line: terminals only */
 	if (g->json) {
-		mem = open_memstream(&jbuf, &jlen);
-		if (!mem)
-			err(EXIT_ERROR, "cannot allocate memory");
-		jw_init(&st.w, mem);
-		jw_obj_open(&st.w, NULL);
-		jw_hex(&st.w, "pfn", pfn);
-		jw_hex(&st.w, "head_pfn", st.folio.head);
-		jw_u64(&st.w, "order", st.folio.order);
-		jw_bool(&st.w, "hugetlb", st.hugetlb);
-		jw_arr_open(&st.w, "mappers");
+		jdoc_begin(&st.doc);
+		jw_hex(&st.doc.w, "pfn", pfn);
+		jw_hex(&st.doc.w, "head_pfn", st.folio.head);
+		jw_u64(&st.doc.w, "order", st.folio.order);
+		jw_bool(&st.doc.w, "hugetlb", st.hugetlb);
+		jw_arr_open(&st.doc.w, "mappers");
 	} else {
 		columns_init(&st.cols, rmap_cols, NCOLS, rmap_defaults,
 			     sizeof(rmap_defaults) / sizeof(rmap_defaults[0]), g->output);
@@ -307,13 +297,9 @@ int cmd_rmap(struct hgmctl *g, const struct hgmctl_cmd *cmd, int argc, const cha
 		fprintf(stderr, "\rrmap: scanned %zu processes, %lu mappings found%20s\n", n,
 			st.found, "");
 	if (g->json) {
-		jw_arr_close(&st.w);
-		jw_u64(&st.w, "unreadable", failed);
-		jw_obj_close(&st.w);
-		jw_end(&st.w);
-		fclose(mem);
-		fwrite(jbuf, 1, jlen, stdout);
-		free(jbuf);
+		jw_arr_close(&st.doc.w);
+		jw_u64(&st.doc.w, "unreadable", failed);
+		jdoc_end(&st.doc, true);
 	} else {
 		table_print(st.tb);
 	}

@@ -161,11 +161,9 @@ static void text_pools(const struct hgmctl *g, const struct status *st)
 	tb = table_new(g, &c);
 	for (i = 0; i < st->pools->nr; i++) {
 		const struct hgm_pool *p = &st->pools->pool[i];
-		struct libscols_line *ln = scols_table_new_line(tb, NULL);
+		struct libscols_line *ln = table_line(tb);
 		char buf[32];
 
-		if (!ln)
-			err(EXIT_ERROR, "cannot allocate table line");
 		for (j = 0; j < c.n; j++) {
 			const char *s = buf;
 
@@ -201,8 +199,7 @@ static void text_pools(const struct hgmctl *g, const struct status *st)
 					s = "-";
 				break;
 			}
-			if (scols_line_set_data(ln, j, s))
-				err(EXIT_ERROR, "cannot set table data");
+			table_cell(ln, j, s);
 		}
 	}
 	table_print(tb);

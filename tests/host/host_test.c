@@ -685,7 +685,8 @@ TEST_F(live, overlapping_demos_each_take_back_only_what_they_added)
 	ASSERT_EQ(0, read_u64(path, &before));
 	/* the first demo holds its pages (and the pages it added) ... */
 	ASSERT_EQ(0, pipe(fds));
-	hold = fork();
+	/* the fixture owns it: teardown ends it if an assertion stops us early */
+	self->child = hold = fork();
 	if (hold == 0) {
 		dup2(fds[1], 2);
 		close(fds[0]);
@@ -711,6 +712,7 @@ TEST_F(live, overlapping_demos_each_take_back_only_what_they_added)
 	EXPECT_EQ(during, after);	/* the first demo's pages are still there */
 	kill(hold, SIGINT);
 	ASSERT_EQ(hold, waitpid(hold, &status, 0));
+	self->child = 0;
 	fclose(err);
 	EXPECT_EQ(0, WEXITSTATUS(status));
 	ASSERT_EQ(0, read_u64(path, &after));
