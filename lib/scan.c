@@ -19,6 +19,7 @@
 #include <string.h>
 #include <signal.h>
 #include <sys/ioctl.h>
+#include <sys/mman.h>
 #include <unistd.h>
 
 #include "hgm-private.h"
@@ -230,6 +231,7 @@ struct scan {
 	bool use_ioctl;
 	bool live;				/* the live system, not a recorded tree */
 	bool kcount_fd_wanted;			/* mapcounts asked for */
+	uint64_t kpf_drop;			/* KPF bits this kernel gets wrong */
 	uint64_t page, pmd_size;
 	struct hgm_vma *vma;
 	bool hgm_vma;				/* HGM enabled on this hugetlb VMA */
@@ -299,6 +301,38 @@ static ssize_t read_entries(int fd, uint64_t idx, uint64_t *buf, size_t n)
 		got += (size_t)r / 8;
 	}
 	return (ssize_t)got;
+}
+
+/*
+ * Linux 6.12's stable_page_flags() tests "mapping & PAGE_MAPPING_KSM" where it
+ * means equality, so KPF_KSM is set on every anonymous page.  A private page
+ * of our own cannot be a KSM page: if it carries the bit, the bit says nothing
+ * on this kernel.  Returns the KPF bits to drop (KPF_KSM or none).
+ */
+static uint64_t untrusted_kpf(int kflags_fd)
+{
+	static int ksm_broken = -1;
+	uint64_t pme = 0, kf = 0;
+	long page = sysconf(_SC_PAGESIZE);
+	volatile char *p;
+	int fd;
+
+	if (ksm_broken >= 0)
+		return ksm_broken ? UINT64_C(1) << KPF_KSM : 0;
+	ksm_broken = 0;
+	p = mmap(NULL, page, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (p == MAP_FAILED)
+		return 0;
+	p[0] = 1;
+	fd = open("/proc/self/pagemap", O_RDONLY | O_CLOEXEC);
+	if (fd >= 0 && read_entries(fd, (uintptr_t)p / page, &pme, 1) == 1 &&
+	    (pme & PM_PRESENT) && (pme & PM_PFN_MASK) &&
+	    read_entries(kflags_fd, pme & PM_PFN_MASK, &kf, 1) == 1)
+		ksm_broken = !!(kf & (UINT64_C(1) << KPF_KSM));
+	if (fd >= 0)
+		close(fd);
+	munmap((void *)p, page);
+	return ksm_broken ? UINT64_C(1) << KPF_KSM : 0;
 }
 
 static enum hgm_folio_kind kind_of(uint64_t kf, unsigned int order, bool hugetlb_vma,
@@ -384,6 +418,7 @@ static int scan_huge(struct scan *s, uint64_t a, uint64_t e)
 		if (f.pfn_known && s->kflags_fd >= 0 && !(s->flags & HGM_SCAN_NO_FOLIOS) &&
 		    read_entries(s->kflags_fd, f.pfn & ~mask, &kf, 1) == 1 &&
 		    (!s->kcount_fd_wanted || read_entries(s->kcount_fd, f.pfn, &kc, 1) == 1)) {
+			kf &= ~s->kpf_drop;
 			f.flags_known = true;
 			f.kflags = kf;
 			f.mapcount = kc;
@@ -493,6 +528,8 @@ static int scan_ptes(struct scan *s, uint64_t a, const uint64_t *pme, size_t n)
 			if (r < 0 || c < 0)
 				return r < 0 ? (int)r : (int)c;
 			nkf = (size_t)r < run ? 0 : (size_t)r;
+			for (k = 0; k < nkf; k++)
+				s->kf[k] &= ~s->kpf_drop;
 		}
 		for (k = 0; k < run; ) {
 			uint64_t head = pfn0 + k, npages = run - k, take;
@@ -522,6 +559,10 @@ static int scan_ptes(struct scan *s, uint64_t a, const uint64_t *pme, size_t n)
 				f.mapcount_known = s->kcount_fd_wanted;
 				f.kind = kind_of(f.kflags | s->kf[k], f.order, hugetlb,
 						 s->pmd_size / s->page);
+				/* where KPF_KSM lies and smaps counts KSM pages, base or KSM is unknown */
+				if (f.kind == HGM_FOLIO_BASE && s->kpf_drop && s->vma->field[HGM_SM_KSM] &&
+				    (f.kflags & (UINT64_C(1) << KPF_ANON)))
+					f.kind = HGM_FOLIO_UNKNOWN;
 			} else {
 				f.kind = hugetlb ? HGM_FOLIO_HUGETLB : HGM_FOLIO_UNKNOWN;
 			}
@@ -666,6 +707,8 @@ HGM_EXPORT int hgm_scan(const struct hgm_ctx *ctx, pid_t pid, uint64_t start, ui
 			close(s->kflags_fd);
 		s->kflags_fd = -1;
 	}
+	if (s->kflags_fd >= 0 && s->live)
+		s->kpf_drop = untrusted_kpf(s->kflags_fd);
 	/* move_pages asks the live process: not for a recorded tree */
 	if (flags & HGM_SCAN_NODES && (numa_available() < 0 || !s->live))
 		s->flags &= ~HGM_SCAN_NODES;
