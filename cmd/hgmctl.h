@@ -96,6 +96,9 @@ struct libscols_line *table_line(struct libscols_table *tb);
 /* Sets cell @col of @ln to @s (copied); exits if there is no memory. */
 void table_cell(struct libscols_line *ln, size_t col, const char *s);
 
+/* Formats @val with @fmt into @buf when @known; returns @buf, or "-". */
+const char *cell_opt(char *buf, size_t size, bool known, const char *fmt, uint64_t val);
+
 /* Prints the table to stdout and frees it. */
 void table_print(struct libscols_table *tb);
 
@@ -128,6 +131,10 @@ void jw_double(struct jw *w, const char *key, double val, int decimals);
 void jw_null(struct jw *w, const char *key);
 void jw_hex(struct jw *w, const char *key, uint64_t val);	/* "0x7f..." */
 void jw_end(struct jw *w);		/* final newline */
+/* The value when @known, else null: unknown is never written as 0 or "". */
+void jw_u64_opt(struct jw *w, const char *key, bool known, uint64_t val);
+void jw_hex_opt(struct jw *w, const char *key, bool known, uint64_t val);
+void jw_str_opt(struct jw *w, const char *key, const char *val);	/* null for "" */
 
 /*
  * A JSON document built in memory and printed only when it is whole: a

@@ -93,10 +93,7 @@ static void json_vma(struct jw *w, const struct hgm_vma *v, const struct hgm_vma
 	jw_obj_open(w, "mapped");
 	jw_u64(w, "pud", u->mapped[HGM_LEVEL_PUD]);
 	jw_u64(w, "pmd", u->mapped[HGM_LEVEL_PMD]);
-	if (u->pte_known)
-		jw_u64(w, "pte", u->mapped[HGM_LEVEL_PTE]);
-	else
-		jw_null(w, "pte");
+	jw_u64_opt(w, "pte", u->pte_known, u->mapped[HGM_LEVEL_PTE]);
 	jw_obj_close(w);
 	jw_u64(w, "rss", v->field[HGM_SM_RSS]);
 	jw_str(w, "flags", v->vmflags_str);
@@ -123,10 +120,7 @@ static void json_totals(struct jw *w, const struct totals *t)
 	jw_obj_close(w);
 	jw_obj_open(w, "thp");
 	jw_u64(w, "pmd", t->thp[HGM_LEVEL_PMD]);
-	if (t->thp_pte_known)
-		jw_u64(w, "pte", t->thp[HGM_LEVEL_PTE]);
-	else
-		jw_null(w, "pte");
+	jw_u64_opt(w, "pte", t->thp_pte_known, t->thp[HGM_LEVEL_PTE]);
 	jw_obj_close(w);
 	jw_obj_close(w);
 }

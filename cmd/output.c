@@ -7,6 +7,8 @@
 
 #include "hgmctl.h"
 
+#pragma GCC diagnostic ignored "-Wformat-nonliteral"	/* cell_opt: callers pass literals */
+
 static int column_id(const struct colinfo *info, size_t n, const char *name, size_t len)
 {
 	size_t i;
@@ -77,6 +79,14 @@ void table_cell(struct libscols_line *ln, size_t col, const char *s)
 {
 	if (scols_line_set_data(ln, col, s))
 		err(EXIT_ERROR, "cannot set table data");
+}
+
+const char *cell_opt(char *buf, size_t size, bool known, const char *fmt, uint64_t val)
+{
+	if (!known)
+		return "-";
+	snprintf(buf, size, fmt, val);
+	return buf;
 }
 
 void table_print(struct libscols_table *tb)
@@ -228,6 +238,30 @@ void jw_hex(struct jw *w, const char *key, uint64_t val)
 
 	snprintf(buf, sizeof(buf), "0x%" PRIx64, val);
 	jw_str(w, key, buf);
+}
+
+void jw_u64_opt(struct jw *w, const char *key, bool known, uint64_t val)
+{
+	if (known)
+		jw_u64(w, key, val);
+	else
+		jw_null(w, key);
+}
+
+void jw_hex_opt(struct jw *w, const char *key, bool known, uint64_t val)
+{
+	if (known)
+		jw_hex(w, key, val);
+	else
+		jw_null(w, key);
+}
+
+void jw_str_opt(struct jw *w, const char *key, const char *val)
+{
+	if (val && *val)
+		jw_str(w, key, val);
+	else
+		jw_null(w, key);
 }
 
 void jw_end(struct jw *w)

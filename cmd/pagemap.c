@@ -59,6 +59,12 @@ static void flag_list(uint64_t kf, char *buf, size_t size, const char *sep)
 	}
 }
 
+/* The order is known from kpageflags, a huge leaf, or a hugetlb VMA's page size. */
+static bool order_known(const struct hgm_folio *f)
+{
+	return f->flags_known || f->kind == HGM_FOLIO_HUGETLB || f->level != HGM_LEVEL_PTE;
+}
+
 static void json_row(struct pm_state *st, const struct hgm_folio *f)
 {
 	struct jw *w = &st->doc.w;
@@ -69,31 +75,20 @@ static void json_row(struct pm_state *st, const struct hgm_folio *f)
 	jw_hex(w, "end", f->end);
 	jw_str(w, "level", hgm_level_name(f->level));
 	jw_str(w, "kind", hgm_folio_kind_name(f->kind));
-	if (f->flags_known || f->kind == HGM_FOLIO_HUGETLB || f->level != HGM_LEVEL_PTE)
-		jw_u64(w, "order", f->order);
-	else
-		jw_null(w, "order");
-	if (f->pfn_known)
-		jw_hex(w, "pfn", f->pfn);
-	else
-		jw_null(w, "pfn");
+	jw_u64_opt(w, "order", order_known(f), f->order);
+	jw_hex_opt(w, "pfn", f->pfn_known, f->pfn);
+	jw_hex_opt(w, "head_pfn", f->flags_known || f->kind == HGM_FOLIO_HUGETLB, f->head_pfn);
+	jw_u64_opt(w, "mapcount", f->mapcount_known, f->mapcount);
 	if (f->flags_known) {
-		jw_hex(w, "head_pfn", f->head_pfn);
-		jw_u64(w, "mapcount", f->mapcount);	/* pagemap always asks for it */
 		jw_arr_open(w, "flags");
 		for (b = 0; b < 64; b++)
 			if (f->kflags & (UINT64_C(1) << b) && hgm_kpf_name(b))
 				jw_str(w, NULL, hgm_kpf_name(b));
 		jw_arr_close(w);
 	} else {
-		jw_null(w, "head_pfn");
-		jw_null(w, "mapcount");
 		jw_null(w, "flags");
 	}
-	if (f->node >= 0)
-		jw_i64(w, "node", f->node);
-	else
-		jw_null(w, "node");
+	jw_u64_opt(w, "node", f->node >= 0, (uint64_t)f->node);
 	jw_bool(w, "present", f->present);
 	jw_bool(w, "swapped", f->swapped);
 	jw_bool(w, "exclusive", f->exclusive);
@@ -125,34 +120,20 @@ static void table_row(struct pm_state *st, const struct hgm_folio *f)
 			s = hgm_folio_kind_name(f->kind);
 			break;
 		case COL_ORDER:
-			if (f->flags_known || f->kind == HGM_FOLIO_HUGETLB || f->level != HGM_LEVEL_PTE)
-				snprintf(buf, sizeof(buf), "%u", f->order);
-			else
-				s = "-";
+			s = cell_opt(buf, sizeof(buf), order_known(f), "%" PRIu64, f->order);
 			break;
 		case COL_PFN:
-			if (f->pfn_known)
-				snprintf(buf, sizeof(buf), "%" PRIx64, f->pfn);
-			else
-				s = "-";
+			s = cell_opt(buf, sizeof(buf), f->pfn_known, "%" PRIx64, f->pfn);
 			break;
 		case COL_HEAD:
-			if (f->flags_known)
-				snprintf(buf, sizeof(buf), "%" PRIx64, f->head_pfn);
-			else
-				s = "-";
+			s = cell_opt(buf, sizeof(buf), f->flags_known || f->kind == HGM_FOLIO_HUGETLB,
+				     "%" PRIx64, f->head_pfn);
 			break;
 		case COL_MAPCOUNT:
-			if (f->flags_known)
-				snprintf(buf, sizeof(buf), "%" PRIu64, f->mapcount);
-			else
-				s = "-";
+			s = cell_opt(buf, sizeof(buf), f->mapcount_known, "%" PRIu64, f->mapcount);
 			break;
 		case COL_NODE:
-			if (f->node >= 0)
-				snprintf(buf, sizeof(buf), "%d", f->node);
-			else
-				s = "-";
+			s = cell_opt(buf, sizeof(buf), f->node >= 0, "%" PRIu64, (uint64_t)f->node);
 			break;
 		case COL_EXCL:
 			s = f->present ? (f->exclusive ? "y" : "n") : "-";

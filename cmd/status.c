@@ -71,21 +71,12 @@ static void json_status(const struct status *st)
 
 		jw_obj_open(&w, NULL);
 		jw_u64(&w, "size", p->page_size);
-		if (p->node == HGM_NODE_ALL)
-			jw_null(&w, "node");
-		else
-			jw_i64(&w, "node", p->node);
+		jw_u64_opt(&w, "node", p->node != HGM_NODE_ALL, (uint64_t)p->node);
 		jw_u64(&w, "total", p->total);
 		jw_u64(&w, "free", p->free);
-		if (p->has_reserved)
-			jw_u64(&w, "reserved", p->reserved);
-		else
-			jw_null(&w, "reserved");
+		jw_u64_opt(&w, "reserved", p->has_reserved, p->reserved);
 		jw_u64(&w, "surplus", p->surplus);
-		if (p->has_overcommit)
-			jw_u64(&w, "overcommit", p->overcommit);
-		else
-			jw_null(&w, "overcommit");
+		jw_u64_opt(&w, "overcommit", p->has_overcommit, p->overcommit);
 		jw_obj_close(&w);
 	}
 	jw_arr_close(&w);
@@ -110,14 +101,8 @@ static void json_status(const struct status *st)
 		for (i = 0; i < t->nr_sizes; i++) {
 			jw_obj_open(&w, NULL);
 			jw_u64(&w, "size", t->sizes[i].size);
-			if (t->sizes[i].enabled[0])
-				jw_str(&w, "enabled", t->sizes[i].enabled);
-			else
-				jw_null(&w, "enabled");
-			if (t->sizes[i].shmem_enabled[0])
-				jw_str(&w, "shmem_enabled", t->sizes[i].shmem_enabled);
-			else
-				jw_null(&w, "shmem_enabled");
+			jw_str_opt(&w, "enabled", t->sizes[i].enabled);
+			jw_str_opt(&w, "shmem_enabled", t->sizes[i].shmem_enabled);
 			jw_obj_close(&w);
 		}
 		jw_arr_close(&w);
@@ -172,10 +157,8 @@ static void text_pools(const struct hgmctl *g, const struct status *st)
 				fmt_size(g, p->page_size, buf, sizeof(buf));
 				break;
 			case COL_NODE:
-				if (p->node == HGM_NODE_ALL)
-					s = "-";
-				else
-					snprintf(buf, sizeof(buf), "%d", p->node);
+				s = cell_opt(buf, sizeof(buf), p->node != HGM_NODE_ALL, "%" PRIu64,
+					     (uint64_t)p->node);
 				break;
 			case COL_TOTAL:
 				snprintf(buf, sizeof(buf), "%" PRIu64, p->total);
@@ -184,19 +167,13 @@ static void text_pools(const struct hgmctl *g, const struct status *st)
 				snprintf(buf, sizeof(buf), "%" PRIu64, p->free);
 				break;
 			case COL_RESERVED:
-				if (p->has_reserved)
-					snprintf(buf, sizeof(buf), "%" PRIu64, p->reserved);
-				else
-					s = "-";
+				s = cell_opt(buf, sizeof(buf), p->has_reserved, "%" PRIu64, p->reserved);
 				break;
 			case COL_SURPLUS:
 				snprintf(buf, sizeof(buf), "%" PRIu64, p->surplus);
 				break;
 			case COL_OVERCOMMIT:
-				if (p->has_overcommit)
-					snprintf(buf, sizeof(buf), "%" PRIu64, p->overcommit);
-				else
-					s = "-";
+				s = cell_opt(buf, sizeof(buf), p->has_overcommit, "%" PRIu64, p->overcommit);
 				break;
 			}
 			table_cell(ln, j, s);
