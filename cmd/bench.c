@@ -121,11 +121,7 @@ int cmd_bench(struct hgmctl *g, const struct hgmctl_cmd *cmd, int argc, const ch
 		err(EXIT_ERROR, "cannot find the hgmctl binary");
 	self[n] = '\0';
 
-	sigemptyset(&sigs);
-	sigaddset(&sigs, SIGINT);
-	sigaddset(&sigs, SIGTERM);
-	sigaddset(&sigs, SIGHUP);
-	sigprocmask(SIG_BLOCK, &sigs, NULL);
+	workload_block_signals(&sigs);
 	if (arg) {
 		pid = parse_pid(arg);
 	} else {

@@ -38,11 +38,7 @@ int cmd_demo(struct hgmctl *g, const struct hgmctl_cmd *cmd, int argc, const cha
 	workload_check(g, "demo", &w);
 
 	/* signals wait until the pool is restored: no exit path leaves it grown */
-	sigemptyset(&sigs);
-	sigaddset(&sigs, SIGINT);
-	sigaddset(&sigs, SIGTERM);
-	sigaddset(&sigs, SIGHUP);
-	sigprocmask(SIG_BLOCK, &sigs, NULL);
+	workload_block_signals(&sigs);
 
 	if (workload_start(g, &w))
 		return EXIT_ERROR;

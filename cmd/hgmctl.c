@@ -11,17 +11,17 @@
 
 /* Exact names only: a prefix match would change meaning when commands are added. */
 static const struct hgmctl_cmd commands[] = {
-	{ "status", cmd_status, 0, "[OPTION...]",
+	{ "status", cmd_status, "[OPTION...]",
 	  "kernel features, hugetlb pools per node, THP settings, capabilities" },
-	{ "maps", cmd_maps, CMD_NEEDS_PID, "[OPTION...] PID",
+	{ "maps", cmd_maps, "[OPTION...] PID",
 	  "one row per VMA: kind, page size, bytes mapped at each level" },
-	{ "pagemap", cmd_pagemap, CMD_NEEDS_PID, "[OPTION...] PID [RANGE]",
+	{ "pagemap", cmd_pagemap, "[OPTION...] PID [RANGE]",
 	  "per folio or page: level, kind, order, PFN, flags, mapcount, node" },
-	{ "rmap", cmd_rmap, 0, "[OPTION...] PFN | PID ADDR",
+	{ "rmap", cmd_rmap, "[OPTION...] PFN | PID ADDR",
 	  "every process, VMA and address that maps a folio, and at which level" },
-	{ "bench", cmd_bench, 0, "[OPTION...] scan [PID]",
+	{ "bench", cmd_bench, "[OPTION...] scan [PID]",
 	  "benchmarks that print figures (scan: the page scanner against the floor)" },
-	{ "demo", cmd_demo, 0, "[OPTION...]",
+	{ "demo", cmd_demo, "[OPTION...]",
 	  "start a process with hugetlb and THP mappings and show it" },
 };
 

@@ -5,6 +5,7 @@
 
 #include <err.h>
 #include <popt.h>
+#include <signal.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -29,15 +30,9 @@ struct hgmctl {
 	const char **cmd_argv;	/* the command's arguments (a copy popt may keep) */
 };
 
-/* What a command needs before it runs (git's commands[] style). */
-enum {
-	CMD_NEEDS_PID = 1 << 0,		/* first argument is a process id */
-};
-
 struct hgmctl_cmd {
 	const char *name;
 	int (*fn)(struct hgmctl *g, const struct hgmctl_cmd *cmd, int argc, const char **argv);
-	unsigned int flags;
 	const char *args;		/* synopsis of its arguments */
 	const char *summary;
 };
@@ -177,6 +172,8 @@ void workload_check(const struct hgmctl *g, const char *cmd, struct workload *w)
 int workload_start(const struct hgmctl *g, struct workload *w);
 /* Ends the process and restores the pool; returns 0 or -1 (said why). */
 int workload_stop(const struct hgmctl *g, struct workload *w);
+/* Blocks (into @sigs) the signals that end a run, so that the pool is always restored. */
+void workload_block_signals(sigset_t *sigs);
 /* Parses a SIZE option value; usage error naming @cmd and @opt on garbage. */
 uint64_t size_arg(const char *cmd, const char *opt, const char *s);
 

@@ -146,6 +146,15 @@ fail:
 	return -1;
 }
 
+void workload_block_signals(sigset_t *sigs)
+{
+	sigemptyset(sigs);
+	sigaddset(sigs, SIGINT);
+	sigaddset(sigs, SIGTERM);
+	sigaddset(sigs, SIGHUP);
+	sigprocmask(SIG_BLOCK, sigs, NULL);
+}
+
 uint64_t size_arg(const char *cmd, const char *opt, const char *s)
 {
 	uint64_t v;

@@ -166,6 +166,37 @@ HGM_EXPORT long hgm_pagemap_walk(const struct hgm_ctx *ctx, pid_t pid)
 	return total;
 }
 
+/*
+ * The head of the folio whose tail is at @pfn: the last non-tail PFN before
+ * it, looked for at most @limit pages back, in buffered reads.  Sets *@head
+ * (to @pfn when none was found within @limit) and *@head_kf, returns 0 or
+ * -errno (-ENXIO: beyond the end of kpageflags).
+ */
+static int find_head(int kflags_fd, uint64_t pfn, uint64_t limit, uint64_t *head,
+		     uint64_t *head_kf)
+{
+	const uint64_t tail = UINT64_C(1) << KPF_COMPOUND_TAIL;
+	uint64_t buf[MAX_FOLIO_PAGES], at = pfn, low = pfn > limit ? pfn - limit : 0;
+
+	while (at > low) {
+		uint64_t from = at - low > ARRAY_SIZE(buf) ? at - ARRAY_SIZE(buf) : low;
+		ssize_t r = read_entries(kflags_fd, from, buf, at - from), k;
+
+		if (r <= 0)
+			return r < 0 ? (int)r : -ENXIO;
+		for (k = r - 1; k >= 0 && (buf[k] & tail); k--)
+			;
+		if (k >= 0) {
+			*head = from + (uint64_t)k;
+			*head_kf = buf[k];
+			return 0;
+		}
+		at = from;
+	}
+	*head = pfn;
+	return 0;
+}
+
 HGM_EXPORT int hgm_pfn_folio(const struct hgm_ctx *ctx, uint64_t pfn, struct hgm_pfn_folio *out)
 {
 	const uint64_t tail = UINT64_C(1) << KPF_COMPOUND_TAIL;
@@ -181,24 +212,9 @@ HGM_EXPORT int hgm_pfn_folio(const struct hgm_ctx *ctx, uint64_t pfn, struct hgm
 		ret = -ENXIO;
 		goto out;
 	}
-	/* back to the head, a buffer at a time (a 1 GiB folio has 262143 tails) */
-	while (kf & tail && head > 0) {
-		uint64_t from = head > ARRAY_SIZE(buf) ? head - ARRAY_SIZE(buf) : 0;
-		ssize_t k;
-
-		r = read_entries(fd, from, buf, head - from);
-		if (r <= 0) {
-			ret = r < 0 ? (int)r : -ENXIO;
-			goto out;
-		}
-		for (k = r - 1; k >= 0 && (buf[k] & tail); k--)
-			;
-		head = from + (uint64_t)(k >= 0 ? k : 0);
-		if (k >= 0) {
-			kf = buf[k];
-			break;
-		}
-	}
+	/* back to the head (a 1 GiB folio has 262143 tails) */
+	if (kf & tail && (ret = find_head(fd, pfn, pfn, &head, &kf)))
+		goto out;
 	/* forward over the tails to the end */
 	if (kf & headf) {
 		for (;;) {
@@ -456,7 +472,7 @@ static int folio_bounds(struct scan *s, uint64_t pfn0, size_t i, size_t nkf,
 {
 	const uint64_t tail = UINT64_C(1) << KPF_COMPOUND_TAIL;
 	const uint64_t headf = UINT64_C(1) << KPF_COMPOUND_HEAD;
-	uint64_t h, back[MAX_FOLIO_PAGES];
+	uint64_t h;
 	size_t j;
 
 	if (!(s->kf[i] & (tail | headf))) {
@@ -470,15 +486,11 @@ static int folio_bounds(struct scan *s, uint64_t pfn0, size_t i, size_t nkf,
 	if (s->kf[j] & headf) {
 		h = pfn0 + j;
 	} else {
-		uint64_t from = pfn0 >= MAX_FOLIO_PAGES ? pfn0 - MAX_FOLIO_PAGES : 0;
-		ssize_t n = read_entries(s->kflags_fd, from, back, pfn0 - from);
-		ssize_t k;
+		uint64_t kf;
+		int ret = find_head(s->kflags_fd, pfn0, MAX_FOLIO_PAGES, &h, &kf);
 
-		if (n < 0)
-			return (int)n;
-		for (k = n - 1; k >= 0 && (back[k] & tail); k--)
-			;
-		h = k >= 0 ? from + (uint64_t)k : pfn0;
+		if (ret)
+			return ret;
 	}
 	/* the end: the tails after it (the run's flags were read past its end) */
 	for (j = i + 1; j < nkf && (s->kf[j] & tail); j++)
