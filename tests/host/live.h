@@ -1,0 +1,398 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * live.h - what the host test programs share: sysfs helpers independent of
+ * libhgm, a child that maps a known layout, hgmctl run for its JSON, and the
+ * `live` fixture (root caller, hugetlb pools restored whatever happens).
+ *
+ * The fixture holds an exclusive lock on HOST_TEST_LOCK for each test, so two
+ * test programs (or two checkouts) never resize the same pools at once.
+ */
+#ifndef HOST_LIVE_H
+#define HOST_LIVE_H
+
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <linux/memfd.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/file.h>
+#include <sys/mman.h>
+#include <sys/prctl.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "jsonq.h"
+#include "kselftest_harness.h"
+
+#define HOST_TEST_LOCK "/run/lock/hgmctl-host-tests.lock"
+
+#ifndef MAP_HUGE_SHIFT
+#define MAP_HUGE_SHIFT 26
+#endif
+
+#define NEED_ROOT(why) do { \
+	if (geteuid() != 0) \
+		SKIP(return, "needs root to %s", why); \
+} while (0)
+
+#define K ((uint64_t)1024)
+#define M (K * K)
+#define G (M * K)
+
+static inline const char *hgmctl(void)
+{
+	const char *p = getenv("HGMCTL");
+
+	return p && *p ? p : HGMCTL_BIN;
+}
+
+/* ---- sysfs helpers, independent of libhgm (it is what is under test) ---- */
+
+static inline int read_u64(const char *path, uint64_t *v)
+{
+	FILE *f = fopen(path, "r");
+	int ok;
+
+	if (!f)
+		return -1;
+	ok = fscanf(f, "%" SCNu64, v) == 1;
+	fclose(f);
+	return ok ? 0 : -1;
+}
+
+static inline int write_u64(const char *path, uint64_t v)
+{
+	FILE *f = fopen(path, "w");
+	int ok;
+
+	if (!f)
+		return -1;
+	ok = fprintf(f, "%" PRIu64 "\n", v) > 0;
+	return fclose(f) == 0 && ok ? 0 : -1;
+}
+
+static inline void pool_path(char *buf, size_t size, uint64_t page_size, const char *file)
+{
+	snprintf(buf, size, "/sys/kernel/mm/hugepages/hugepages-%" PRIu64 "kB/%s",
+		 page_size / K, file);
+}
+
+/* Grows the pool of @page_size until @need pages are free; returns 0 or -1. */
+static inline int pool_make_free(uint64_t page_size, uint64_t need)
+{
+	char nr[256], fr[256], rs[256];
+	uint64_t total, free_, resv;
+
+	pool_path(nr, sizeof(nr), page_size, "nr_hugepages");
+	pool_path(fr, sizeof(fr), page_size, "free_hugepages");
+	pool_path(rs, sizeof(rs), page_size, "resv_hugepages");
+	if (read_u64(nr, &total) || read_u64(fr, &free_) || read_u64(rs, &resv))
+		return -1;
+	if (free_ - resv >= need)
+		return 0;
+	if (write_u64(nr, total + need - (free_ - resv)))
+		return -1;
+	if (read_u64(fr, &free_) || read_u64(rs, &resv))
+		return -1;
+	return free_ - resv >= need ? 0 : -1;
+}
+
+/* Sums "Label: N kB" lines of a smaps-like file, in bytes. */
+static inline uint64_t smaps_sum(const char *path, const char *label)
+{
+	char line[512];
+	uint64_t sum = 0, kb;
+	size_t n = strlen(label);
+	FILE *f = fopen(path, "r");
+
+	if (!f)
+		return UINT64_MAX;
+	while (fgets(line, sizeof(line), f))
+		if (strncmp(line, label, n) == 0 && line[n] == ':' &&
+		    sscanf(line + n + 1, "%" SCNu64, &kb) == 1)
+			sum += kb * K;
+	fclose(f);
+	return sum;
+}
+
+/* Returns a /proc/meminfo value in bytes, 0 if absent. */
+static inline uint64_t meminfo(const char *label)
+{
+	uint64_t v = smaps_sum("/proc/meminfo", label);
+
+	return v == UINT64_MAX ? 0 : v;
+}
+
+/* ---- the child that maps a known layout ------------------------------------ */
+
+struct layout {
+	uint64_t hugetlb;	/* bytes of hugetlb */
+	uint64_t hpage;		/* its page size */
+	bool shared;		/* memfd MAP_SHARED, else MAP_PRIVATE anonymous */
+	uint64_t thp;		/* bytes of THP, PMD-aligned */
+	bool split;		/* split the upper half of the THP to PTE mappings */
+	bool split_all;		/* split every THP to PTE mappings */
+	bool share;		/* a second process maps the hugetlb memory too */
+	uint64_t small;		/* bytes of anonymous memory in a VMA too small for PMDs */
+};
+
+struct placed {
+	uint64_t hugetlb_addr, thp_addr, small_addr;
+	pid_t sharer;
+	int err;
+};
+
+static inline void __attribute__((noreturn)) child_main(const struct layout *l, int fd)
+{
+	struct placed p = { 0 };
+	uint64_t off;
+
+	prctl(PR_SET_PDEATHSIG, SIGKILL);
+	if (l->hugetlb) {
+		int shift = __builtin_ctzll(l->hpage);
+		char *a;
+
+		if (l->shared) {
+			int mfd = memfd_create("host-test", MFD_HUGETLB | (shift << MFD_HUGE_SHIFT));
+
+			if (mfd < 0 || ftruncate(mfd, l->hugetlb))
+				goto fail;
+			a = mmap(NULL, l->hugetlb, PROT_READ | PROT_WRITE, MAP_SHARED, mfd, 0);
+		} else {
+			a = mmap(NULL, l->hugetlb, PROT_READ | PROT_WRITE,
+				 MAP_PRIVATE | MAP_ANONYMOUS | MAP_HUGETLB | (shift << MAP_HUGE_SHIFT),
+				 -1, 0);
+		}
+		if (a == MAP_FAILED)
+			goto fail;
+		for (off = 0; off < l->hugetlb; off += l->hpage)
+			a[off] = 1;
+		p.hugetlb_addr = (uintptr_t)a;
+	}
+	if (l->thp) {
+		char *raw = mmap(NULL, l->thp + 2 * M, PROT_READ | PROT_WRITE,
+				 MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+		char *a;
+
+		if (raw == MAP_FAILED)
+			goto fail;
+		a = (char *)(((uintptr_t)raw + 2 * M - 1) & ~(uintptr_t)(2 * M - 1));
+		if (madvise(a, l->thp, MADV_HUGEPAGE))
+			goto fail;
+		for (off = 0; off < l->thp; off += 4096)
+			a[off] = 1;
+		if (l->split || l->split_all) {
+			for (off = l->split_all ? 0 : l->thp / 2; off < l->thp; off += 2 * M)
+				if (mprotect(a + off, 4096, PROT_READ) ||
+				    mprotect(a + off, 4096, PROT_READ | PROT_WRITE))
+					goto fail;
+			/* keep khugepaged away from the split part (splits the VMA there) */
+			off = l->split_all ? 0 : l->thp / 2;
+			madvise(a + off, l->thp - off, MADV_NOHUGEPAGE);
+		}
+		p.thp_addr = (uintptr_t)a;
+	}
+	if (l->small) {
+		char *a = mmap(NULL, l->small, PROT_READ | PROT_WRITE,
+			       MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+
+		if (a == MAP_FAILED)
+			goto fail;
+		for (off = 0; off < l->small; off += 4096)
+			a[off] = 1;
+		p.small_addr = (uintptr_t)a;
+	}
+	if (l->share) {
+		/* inherits the MAP_SHARED hugetlb mapping: two mappers of each page */
+		int ready[2];
+		char c = 0;
+
+		if (pipe(ready))
+			goto fail;
+		p.sharer = fork();
+		if (p.sharer == 0) {
+			volatile char *h = (char *)(uintptr_t)p.hugetlb_addr;
+
+			prctl(PR_SET_PDEATHSIG, SIGKILL);
+			/* fork copies no page tables of shared mappings: fault them in */
+			for (off = 0; off < l->hugetlb; off += l->hpage)
+				c += h[off];
+			if (write(ready[1], &c, 1) != 1)
+				_exit(1);
+			for (;;)
+				pause();
+		}
+		if (p.sharer < 0 || read(ready[0], &c, 1) != 1)
+			goto fail;
+		close(ready[0]);
+		close(ready[1]);
+	}
+	if (write(fd, &p, sizeof(p)) != sizeof(p))
+		_exit(1);
+	for (;;)
+		pause();
+fail:
+	p.err = errno;
+	if (write(fd, &p, sizeof(p)) != sizeof(p))
+		_exit(1);
+	_exit(1);
+}
+
+static inline pid_t spawn(const struct layout *l, struct placed *p)
+{
+	int fds[2];
+	pid_t pid;
+
+	if (pipe(fds))
+		return -1;
+	fflush(NULL);
+	pid = fork();
+	if (pid == 0) {
+		close(fds[0]);
+		child_main(l, fds[1]);
+	}
+	close(fds[1]);
+	if (pid < 0 || read(fds[0], p, sizeof(*p)) != sizeof(*p)) {
+		p->err = EIO;
+	}
+	close(fds[0]);
+	return pid;
+}
+
+/* Runs hgmctl with @args; returns its parsed JSON stdout or NULL. */
+static inline struct jq_value *hgmctl_json(const char *args, int *status)
+{
+	char cmd[512], err[128];
+	struct jq_value *v;
+	char *out;
+
+	snprintf(cmd, sizeof(cmd), "%s %s", hgmctl(), args);
+	out = jq_read_cmd(cmd, status);
+	if (!out)
+		return NULL;
+	v = jq_parse(out, err, sizeof(err));
+	if (!v)
+		fprintf(stderr, "# %s: invalid JSON: %s\n", cmd, err);
+	free(out);
+	return v;
+}
+
+/* `hgmctl maps PID --json`, parsed. */
+static inline struct jq_value *maps_json(pid_t pid, int *status)
+{
+	char args[64];
+
+	snprintf(args, sizeof(args), "maps %d --json", (int)pid);
+	return hgmctl_json(args, status);
+}
+
+static inline const struct jq_value *vma_at(const struct jq_value *maps, uint64_t addr)
+{
+	const struct jq_value *vmas = jq_get(maps, "vmas");
+	char want[32];
+	size_t i;
+
+	snprintf(want, sizeof(want), "0x%" PRIx64, addr);
+	for (i = 0; i < jq_len(vmas); i++) {
+		const struct jq_value *v = jq_at(vmas, i);
+
+		if (jq_str(jq_get(v, "start")) && strcmp(jq_str(jq_get(v, "start")), want) == 0)
+			return v;
+	}
+	return NULL;
+}
+
+static inline uint64_t u64_at(const struct jq_value *v, const char *path)
+{
+	unsigned long long x;
+
+	return jq_u64(jq_get(v, path), &x) == 0 ? x : UINT64_MAX;
+}
+
+/* ---- fixture: a root caller, pools restored whatever happens ----------------- */
+
+FIXTURE(live) {
+	uint64_t saved[2];	/* nr_hugepages of 2M, 1G */
+	bool have[2];
+	pid_t child;
+	pid_t sharer;		/* the child's child, re-parented to us */
+	struct jq_value *json;
+	int lock;		/* HOST_TEST_LOCK, held for the test */
+};
+
+static const uint64_t sizes[2] = { 2 * M, 1 * G };
+
+FIXTURE_SETUP(live)
+{
+	char path[256];
+	int i;
+
+	self->child = 0;
+	self->sharer = 0;
+	self->json = NULL;
+	/* before the pools are saved: another program may be mid-test */
+	self->lock = open(HOST_TEST_LOCK, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+	if (self->lock < 0)
+		self->lock = open("/tmp/hgmctl-host-tests.lock", O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+	if (self->lock >= 0)
+		flock(self->lock, LOCK_EX);
+	/* grandchildren come back to us when their parent dies: we can reap them */
+	prctl(PR_SET_CHILD_SUBREAPER, 1);
+	for (i = 0; i < 2; i++) {
+		pool_path(path, sizeof(path), sizes[i], "nr_hugepages");
+		self->have[i] = read_u64(path, &self->saved[i]) == 0;
+	}
+}
+
+FIXTURE_TEARDOWN(live)
+{
+	char path[256];
+	uint64_t now;
+	int i;
+
+	/*
+	 * Every mapper gone and reaped before the pool shrinks back: the sharer
+	 * becomes our child (subreaper) once its parent is reaped.
+	 */
+	if (self->sharer > 0)
+		kill(self->sharer, SIGKILL);
+	if (self->child > 0) {
+		kill(self->child, SIGKILL);
+		waitpid(self->child, NULL, 0);
+	}
+	if (self->sharer > 0)
+		waitpid(self->sharer, NULL, 0);
+	jq_free(self->json);
+	for (i = 0; i < 2 && geteuid() == 0; i++) {
+		if (!self->have[i])
+			continue;
+		pool_path(path, sizeof(path), sizes[i], "nr_hugepages");
+		write_u64(path, self->saved[i]);
+		EXPECT_EQ(0, read_u64(path, &now));
+		EXPECT_EQ(self->saved[i], now);
+	}
+	if (self->lock >= 0)
+		close(self->lock);
+}
+
+/* `hgmctl pagemap PID START+LEN --json`, parsed. */
+static inline struct jq_value *pagemap_json(pid_t pid, uint64_t start, uint64_t len, int *status)
+{
+	char args[128];
+
+	snprintf(args, sizeof(args), "pagemap %d %" PRIx64 "+%" PRIu64 " --json", (int)pid,
+		 start, len);
+	return hgmctl_json(args, status);
+}
+
+static inline uint64_t hex_at(const struct jq_value *v, const char *path)
+{
+	const char *s = jq_str(jq_get(v, path));
+
+	return s ? strtoull(s, NULL, 16) : UINT64_MAX;
+}
+
+#endif /* HOST_LIVE_H */
