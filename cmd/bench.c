@@ -1,5 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
-/* bench.c - `hgmctl bench scan`: how fast the page scanner is, against the floor and other tools */
+/*
+ * bench.c - `hgmctl bench NAME`: the benchmark table, and `bench scan` (how
+ * fast the page scanner is, against the floor and other tools)
+ */
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
@@ -69,7 +72,7 @@ static void best_of(struct contender *c, char *const argv[], int runs)
 	}
 }
 
-int cmd_bench(struct hgmctl *g, const struct hgmctl_cmd *cmd, int argc, const char **argv)
+static int bench_scan(struct hgmctl *g, const struct hgmctl_cmd *cmd, int argc, const char **argv)
 {
 	char *page_types = NULL, *thpmaps = NULL, *hugetlb = NULL, *thp = NULL;
 	int runs = 5, rc = EXIT_OK;
@@ -97,7 +100,7 @@ int cmd_bench(struct hgmctl *g, const struct hgmctl_cmd *cmd, int argc, const ch
 		[C_THPMAPS] = { "thpmaps --pid PID --rollup" },
 	};
 	struct workload w = { 0 };
-	const char *what, *arg;
+	const char *arg;
 	char self[4096], pidbuf[16];
 	sigset_t sigs;
 	poptContext pc;
@@ -106,16 +109,13 @@ int cmd_bench(struct hgmctl *g, const struct hgmctl_cmd *cmd, int argc, const ch
 	int i;
 
 	pc = hgmctl_parse(g, cmd, argc, argv, options, NULL, 0);
-	what = poptGetArg(pc);
-	if (!what || strcmp(what, "scan"))
-		usage_error("bench: which benchmark? (scan)");
 	arg = poptGetArg(pc);
 	if (poptPeekArg(pc))
-		usage_error("bench: unexpected argument '%s'", poptPeekArg(pc));
+		usage_error("bench scan: unexpected argument '%s'", poptPeekArg(pc));
 	if (runs < 1)
-		usage_error("bench: --runs must be at least 1");
+		usage_error("bench scan: --runs must be at least 1");
 	if (!hgm_ctx_is_live(g->ctx))
-		usage_error("bench: measures the live kernel; --root does not apply");
+		usage_error("bench scan: measures the live kernel; --root does not apply");
 	n = readlink("/proc/self/exe", self, sizeof(self) - 1);
 	if (n < 0)
 		err(EXIT_ERROR, "cannot find the hgmctl binary");
@@ -126,10 +126,10 @@ int cmd_bench(struct hgmctl *g, const struct hgmctl_cmd *cmd, int argc, const ch
 		pid = parse_pid(arg);
 	} else {
 		/* the reference workload of DESIGN.md */
-		w.hugetlb = hugetlb ? size_arg("bench", "--hugetlb", hugetlb) : UINT64_C(1) << 30;
+		w.hugetlb = hugetlb ? size_arg("bench scan", "--hugetlb", hugetlb) : UINT64_C(1) << 30;
 		w.page_size = UINT64_C(2) << 20;
-		w.thp = thp ? size_arg("bench", "--thp", thp) : UINT64_C(4) << 30;
-		workload_check(g, "bench", &w);
+		w.thp = thp ? size_arg("bench scan", "--thp", thp) : UINT64_C(4) << 30;
+		workload_check(g, "bench scan", &w);
 		if (workload_start(g, &w))
 			return EXIT_ERROR;
 		pid = w.pid;
@@ -232,4 +232,29 @@ int cmd_bench(struct hgmctl *g, const struct hgmctl_cmd *cmd, int argc, const ch
 	free(hugetlb);
 	free(thp);
 	return rc;
+}
+
+/* Each benchmark parses its own options; "bench NAME" is its name in help and errors. */
+static const struct hgmctl_cmd benches[] = {
+	{ "bench scan", bench_scan, "[OPTION...] [PID]",
+	  "the page scanner against one PAGEMAP_SCAN walk, page-types and thpmaps" },
+};
+
+int cmd_bench(struct hgmctl *g, const struct hgmctl_cmd *cmd, int argc, const char **argv)
+{
+	size_t i;
+
+	if (argc >= 2 && (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0)) {
+		printf("Usage: hgmctl bench NAME [OPTION...] [ARG...]\n\nBenchmarks:\n");
+		for (i = 0; i < sizeof(benches) / sizeof(benches[0]); i++)
+			printf("  %-10s %s\n", benches[i].name + 6, benches[i].summary);
+		printf("\nRun 'hgmctl bench NAME --help' for a benchmark's options.\n");
+		return EXIT_OK;
+	}
+	if (argc < 2 || argv[1][0] == '-')
+		usage_error("%s: which benchmark? (see 'hgmctl bench --help')", cmd->name);
+	for (i = 0; i < sizeof(benches) / sizeof(benches[0]); i++)
+		if (strcmp(benches[i].name + 6, argv[1]) == 0)
+			return benches[i].fn(g, &benches[i], argc - 1, argv + 1);
+	usage_error("%s: unknown benchmark '%s' (see 'hgmctl bench --help')", cmd->name, argv[1]);
 }

@@ -19,8 +19,8 @@ static const struct hgmctl_cmd commands[] = {
 	  "per folio or page: level, kind, order, PFN, flags, mapcount, node" },
 	{ "rmap", cmd_rmap, "[OPTION...] PFN | PID ADDR",
 	  "every process, VMA and address that maps a folio, and at which level" },
-	{ "bench", cmd_bench, "[OPTION...] scan [PID]",
-	  "benchmarks that print figures (scan: the page scanner against the floor)" },
+	{ "bench", cmd_bench, "NAME [OPTION...] [ARG...]",
+	  "benchmarks that print figures (see 'hgmctl bench --help')" },
 	{ "demo", cmd_demo, "[OPTION...]",
 	  "start a process with hugetlb and THP mappings and show it" },
 };
