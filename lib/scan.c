@@ -251,10 +251,12 @@ struct scan {
 	uint64_t page, pmd_size;
 	struct hgm_vma *vma;
 	bool hgm_vma;				/* HGM enabled on this hugetlb VMA */
+	struct hgm_smaps *sm;			/* VMAs from smaps, or */
+	int maps_fd;				/* from PROCMAP_QUERY on maps (-1: not) */
+	uint64_t next_vma;			/* where PROCMAP_QUERY goes on */
 	struct page_region regions[NR_REGIONS];
 	uint64_t pme[PM_BATCH];
-	uint64_t kf[PM_BATCH + 2 * MAX_FOLIO_PAGES];
-	uint64_t kc[PM_BATCH];
+	uint64_t kf[64];			/* flags of base pages, in batches */
 	/* rows waiting for their NUMA node */
 	struct hgm_folio pending[NODE_BATCH];
 	unsigned int npending;
@@ -463,55 +465,106 @@ static int scan_huge(struct scan *s, uint64_t a, uint64_t e)
 	return 0;
 }
 
-/*
- * Where the folio holding the PFN at kf[i] (flags of a run that starts at
- * @pfn0, with @nkf flags read) starts and ends, in PFNs.
- */
-static int folio_bounds(struct scan *s, uint64_t pfn0, size_t i, size_t nkf,
-			uint64_t *head, uint64_t *npages)
+#define KPF_TAIL_BIT	(UINT64_C(1) << KPF_COMPOUND_TAIL)
+#define KPF_HEAD_BIT	(UINT64_C(1) << KPF_COMPOUND_HEAD)
+#define MAX_FOLIO_ORDER	9		/* log2(MAX_FOLIO_PAGES) */
+
+/* The kpageflags of @pfn, less the bits this kernel gets wrong. */
+static int kpf_at(int fd, uint64_t drop, uint64_t pfn, uint64_t *kf)
 {
-	const uint64_t tail = UINT64_C(1) << KPF_COMPOUND_TAIL;
-	const uint64_t headf = UINT64_C(1) << KPF_COMPOUND_HEAD;
-	uint64_t h;
-	size_t j;
+	ssize_t r = read_entries(fd, pfn, kf, 1);
 
-	if (!(s->kf[i] & (tail | headf))) {
-		*head = pfn0 + i;
-		*npages = 1;
-		return 0;
-	}
-	/* the head: in this run, or before it */
-	for (j = i; j > 0 && (s->kf[j] & tail); j--)
-		;
-	if (s->kf[j] & headf) {
-		h = pfn0 + j;
-	} else {
-		uint64_t kf;
-		int ret = find_head(s->kflags_fd, pfn0, MAX_FOLIO_PAGES, &h, &kf);
-
-		if (ret)
-			return ret;
-	}
-	/* the end: the tails after it (the run's flags were read past its end) */
-	for (j = i + 1; j < nkf && (s->kf[j] & tail); j++)
-		;
-	*head = h;
-	*npages = pfn0 + j - h;
+	if (r <= 0)
+		return r < 0 ? (int)r : -ENXIO;
+	*kf &= ~drop;
 	return 0;
 }
 
-/* Rows for PTE-mapped, present pages [a, a + n pages) with pagemap entries @pme. */
+/*
+ * The folio holding @pfn (whose flags are @kf): sets its head PFN, the head's
+ * flags and its order.  Folios are naturally aligned, which makes both
+ * searches binary, about 4 single-entry reads each instead of one per page:
+ * - the head is @pfn rounded down to 2^j for the smallest j whose rounding is
+ *   not a tail (roundings below the head are tails, from the head down not);
+ * - the order is the smallest j with head + 2^j not a tail, for j up to the
+ *   head's alignment (beyond the folio, such a PFN starts a folio of its own).
+ * When the flags change under us (a folio split or freed meanwhile), @pfn is
+ * reported as a folio of its own rather than guessed.
+ */
+static int folio_probe(int fd, uint64_t drop, uint64_t pfn, uint64_t kf, uint64_t *head,
+		       uint64_t *head_kf, unsigned int *order)
+{
+	unsigned int lo, hi, jmax;
+	uint64_t h = pfn, hkf = kf, x;
+	int ret;
+
+	*head = pfn;
+	*head_kf = kf;
+	*order = 0;
+	if (!(kf & (KPF_HEAD_BIT | KPF_TAIL_BIT)))
+		return 0;
+	if (kf & KPF_TAIL_BIT) {
+		for (lo = 1, hi = MAX_FOLIO_ORDER + 1; lo < hi; ) {
+			unsigned int mid = (lo + hi) / 2;
+			uint64_t c = pfn & ~((UINT64_C(1) << mid) - 1);
+
+			if ((ret = kpf_at(fd, drop, c, &x)))
+				return ret;
+			if (x & KPF_TAIL_BIT) {
+				lo = mid + 1;
+			} else {
+				hi = mid;
+				h = c;
+				hkf = x;
+			}
+		}
+		if (lo > MAX_FOLIO_ORDER || !(hkf & KPF_HEAD_BIT))
+			return 0;
+	}
+	jmax = h ? (unsigned int)__builtin_ctzll(h) : MAX_FOLIO_ORDER;
+	if (jmax > MAX_FOLIO_ORDER)
+		jmax = MAX_FOLIO_ORDER;
+	for (lo = 0, hi = jmax + 1; lo < hi; ) {
+		unsigned int mid = (lo + hi) / 2;
+
+		/* past the end of kpageflags no folio goes on */
+		ret = kpf_at(fd, drop, h + (UINT64_C(1) << mid), &x);
+		if (ret && ret != -ENXIO)
+			return ret;
+		if (!ret && (x & KPF_TAIL_BIT))
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	/* larger than any folio looked for, or not holding @pfn: inconsistent */
+	if (lo > jmax || h + (UINT64_C(1) << lo) <= pfn)
+		return 0;
+	*head = h;
+	*head_kf = hkf;
+	*order = lo;
+	return 0;
+}
+
+/*
+ * Rows for PTE-mapped, present pages [a, a + n pages) with pagemap entries
+ * @pme.  Per folio a few kpageflags reads (folio_probe()); base pages have
+ * their flags read in one batch per run.
+ */
 static int scan_ptes(struct scan *s, uint64_t a, const uint64_t *pme, size_t n)
 {
 	bool hugetlb = hgm_vma_flag(s->vma, HGM_VF_HT);
 	bool folios = s->kflags_fd >= 0 && !(s->flags & HGM_SCAN_NO_FOLIOS);
 	bool per_page = s->flags & HGM_SCAN_PAGES;
+	uint64_t hp = hugetlb ? s->vma->field[HGM_SM_KERNEL_PAGE_SIZE] / s->page : 0;
 	size_t i = 0;
 	int ret;
 
 	while (i < n) {
 		uint64_t pfn0 = pme[i] & PM_PFN_MASK;
-		size_t run = 1, nkf = 0, k;
+		size_t run = 1, k, nkf = 0, kf0 = 0;	/* s->kf[j] holds pfn0 + kf0 + j */
+		uint64_t last_head = 0, last_hkf = 0;	/* the folio found last (--pages) */
+		unsigned int last_order = 0;
+		bool have_last = false;
 		struct hgm_folio f;
 
 		/*
@@ -521,67 +574,91 @@ static int scan_ptes(struct scan *s, uint64_t a, const uint64_t *pme, size_t n)
 		while (i + run < n && (pme[i + run] & PM_PRESENT) &&
 		       (pme[i + run] & PM_PFN_MASK) == (pfn0 ? pfn0 + run : 0))
 			run++;
-		if (folios && pfn0) {
-			/*
-			 * One entry past the run says whether its last folio goes
-			 * on; only then read on to find where it ends.
-			 */
-			ssize_t r = read_entries(s->kflags_fd, pfn0, s->kf, run + 1);
-
-			if (r == (ssize_t)run + 1 && s->kf[run] & (UINT64_C(1) << KPF_COMPOUND_TAIL)) {
-				ssize_t more = read_entries(s->kflags_fd, pfn0 + run + 1,
-							    s->kf + run + 1, MAX_FOLIO_PAGES);
-
-				if (more > 0)
-					r += more;
-			}
-			ssize_t c = s->kcount_fd_wanted ? read_entries(s->kcount_fd, pfn0, s->kc, run) : 0;
-
-			if (r < 0 || c < 0)
-				return r < 0 ? (int)r : (int)c;
-			nkf = (size_t)r < run ? 0 : (size_t)r;
-			for (k = 0; k < nkf; k++)
-				s->kf[k] &= ~s->kpf_drop;
-		}
 		for (k = 0; k < run; ) {
-			uint64_t head = pfn0 + k, npages = run - k, take;
+			uint64_t pfn = pfn0 + k, head = pfn, hkf = 0, kf = 0, npages = run - k, take;
+			bool known = folios && pfn0;	/* flags readable (within kpageflags) */
+			unsigned int order = 0;
 
+			new_row(s, &f, a + (i + k) * s->page, 0, HGM_LEVEL_PTE);
+			from_pme(&f, pme[i + k]);
 			if (hugetlb && pfn0) {
-				/* hugetlb folios are naturally aligned: no flags needed */
-				uint64_t hp = s->vma->field[HGM_SM_KERNEL_PAGE_SIZE] / s->page;
-
-				head = (pfn0 + k) & ~(hp - 1);
-				npages = head + hp - (pfn0 + k);
-			} else if (nkf) {
-				ret = folio_bounds(s, pfn0, k, nkf, &head, &npages);
-				if (ret)
+				/* hugetlb folios are naturally aligned: the size says where */
+				head = pfn & ~(hp - 1);
+				npages = head + hp - pfn;
+				order = (unsigned int)__builtin_ctzll(hp);
+				ret = known ? kpf_at(s->kflags_fd, s->kpf_drop, head, &hkf) : 0;
+				if (ret == -ENXIO)
+					known = false;
+				else if (ret)
 					return ret;
-				npages -= pfn0 + k - head;	/* pages from here on */
+				kf = hkf;
+			} else if (known) {
+				/* base pages come in batches; a folio's first page says what it is */
+				if (k < kf0 || k >= kf0 + nkf) {
+					ssize_t r = read_entries(s->kflags_fd, pfn, s->kf, 1);
+
+					if (r < 0)
+						return (int)r;
+					kf0 = k;
+					nkf = (size_t)r;
+					if (r == 1 && !(s->kf[0] & (KPF_HEAD_BIT | KPF_TAIL_BIT)) &&
+					    run - k > 1) {
+						size_t want = run - k < ARRAY_SIZE(s->kf) ? run - k
+										   : ARRAY_SIZE(s->kf);
+
+						r = read_entries(s->kflags_fd, pfn, s->kf, want);
+						if (r < 0)
+							return (int)r;
+						nkf = r > 0 ? (size_t)r : 1;
+					}
+				}
+				if (k >= kf0 + nkf) {
+					known = false;		/* beyond the end of kpageflags */
+				} else if (have_last && pfn >= last_head &&
+					   pfn < last_head + (UINT64_C(1) << last_order)) {
+					kf = s->kf[k - kf0] & ~s->kpf_drop;
+					head = last_head;
+					hkf = last_hkf;
+					order = last_order;
+				} else {
+					kf = s->kf[k - kf0] & ~s->kpf_drop;
+					ret = folio_probe(s->kflags_fd, s->kpf_drop, pfn, kf, &head,
+							  &hkf, &order);
+					if (ret)
+						return ret;
+					last_head = head;
+					last_hkf = hkf;
+					last_order = order;
+					have_last = true;
+				}
+				if (known)
+					npages = head + (UINT64_C(1) << order) - pfn;
 			}
 			take = per_page ? 1 : (npages < run - k ? npages : run - k);
-			new_row(s, &f, a + (i + k) * s->page, a + (i + k + take) * s->page,
-				HGM_LEVEL_PTE);
-			from_pme(&f, pme[i + k]);
-			if (nkf) {
+			f.end = f.start + take * s->page;
+			if (known) {
 				f.flags_known = true;
 				f.head_pfn = head;
-				f.order = (unsigned int)(63 - __builtin_clzll(npages + (pfn0 + k - head)));
-				f.kflags = head >= pfn0 ? s->kf[head - pfn0] : s->kf[k];
-				f.mapcount = s->kcount_fd_wanted ? s->kc[k] : 0;
-				f.mapcount_known = s->kcount_fd_wanted;
-				f.kind = kind_of(f.kflags | s->kf[k], f.order, hugetlb,
-						 s->pmd_size / s->page);
+				f.order = order;
+				f.kflags = hkf;
+				if (s->kcount_fd_wanted) {
+					ssize_t r = read_entries(s->kcount_fd, pfn, &f.mapcount, 1);
+
+					if (r < 0)
+						return (int)r;
+					f.mapcount_known = r == 1;
+				}
+				f.kind = kind_of(hkf | kf, order, hugetlb, s->pmd_size / s->page);
 				/* where KPF_KSM lies and smaps counts KSM pages, base or KSM is unknown */
 				if (f.kind == HGM_FOLIO_BASE && s->kpf_drop && s->vma->field[HGM_SM_KSM] &&
-				    (f.kflags & (UINT64_C(1) << KPF_ANON)))
+				    (hkf & (UINT64_C(1) << KPF_ANON)))
 					f.kind = HGM_FOLIO_UNKNOWN;
 			} else {
 				f.kind = hugetlb ? HGM_FOLIO_HUGETLB : HGM_FOLIO_UNKNOWN;
-			}
-			if (hugetlb) {
-				f.order = (unsigned int)__builtin_ctzll(
-					s->vma->field[HGM_SM_KERNEL_PAGE_SIZE] / s->page);
-				f.head_pfn = head;
+				if (hugetlb && pfn0) {
+					f.order = order;
+					f.head_pfn = head;
+				}
 			}
 			ret = emit(s, &f);
 			if (ret)
