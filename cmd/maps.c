@@ -2,8 +2,10 @@
 /* maps.c - `hgmctl maps PID`: one row per VMA, bytes mapped at each page-table level */
 #include <errno.h>
 #include <inttypes.h>
+#include <linux/kernel-page-flags.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "hgmctl.h"
 
@@ -207,7 +209,11 @@ struct maps_state {
 	struct hgm_vma *cur;		/* the VMA being measured */
 	struct hgm_vma_usage u;
 	bool have_cur, scanning, flags_unknown;
+	bool light;			/* VMA without smaps counters: all from the scan */
+	bool shmem_pmd;			/* light: a PMD-mapped swap-backed (shmem) folio */
+	bool said_light;		/* -v: told where the figures come from */
 	uint64_t scan_pmd, scan_pte;
+	uint64_t scan_level[HGM_NR_LEVELS], scan_rss;	/* light: hugetlb levels, rss */
 	bool granularity;		/* --granularity */
 	struct granularity gr;
 };
@@ -253,7 +259,18 @@ static void finish_vma(struct maps_state *st)
 
 	if (!st->have_cur)
 		return;
-	if (st->scanning) {
+	if (st->light) {
+		st->cur->field[HGM_SM_RSS] = st->scan_rss;
+		if (u->kind == HGM_KIND_HUGETLB)
+			memcpy(u->mapped, st->scan_level, sizeof(u->mapped));
+		/* PMD-mapped anonymous THP is what smaps counts as AnonHugePages */
+		else if (u->kind == HGM_KIND_ANON && st->scan_pmd)
+			u->kind = HGM_KIND_THP;
+		/* what smaps counts as ShmemPmdMapped makes a tmpfs file "shmem" */
+		else if (u->kind == HGM_KIND_FILE && st->shmem_pmd)
+			u->kind = HGM_KIND_SHMEM;
+	}
+	if (st->scanning && u->kind != HGM_KIND_HUGETLB) {
 		u->mapped[HGM_LEVEL_PMD] = st->scan_pmd;
 		if (!st->flags_unknown) {
 			u->pte_known = true;
@@ -279,15 +296,22 @@ static int on_vma(const struct hgm_vma *v, void *arg)
 	memcpy(st->cur, v, sizeof(*v));
 	hgm_vma_usage(v, st->pmd_size, &st->u);
 	st->have_cur = true;
-	st->scan_pmd = st->scan_pte = 0;
+	st->scan_pmd = st->scan_pte = st->scan_rss = 0;
+	memset(st->scan_level, 0, sizeof(st->scan_level));
 	st->flags_unknown = false;
+	st->shmem_pmd = false;
+	st->light = !hgm_vma_has(v, HGM_SM_RSS) && hgm_ctx_is_live(st->g->ctx);
+	if (st->light && st->g->verbose && !st->said_light) {
+		warnx("maps: VMAs from PROCMAP_QUERY, every figure from the page scan (smaps not read)");
+		st->said_light = true;
+	}
 	if (st->granularity)
 		gran_init(st, v);
 	/*
 	 * Only live processes have page tables.  hugetlb figures come whole
 	 * from smaps; its pages are walked only to draw the granularity line.
 	 */
-	st->scanning = st->u.kind != HGM_KIND_HUGETLB && hgm_ctx_is_live(st->g->ctx);
+	st->scanning = (st->u.kind != HGM_KIND_HUGETLB || st->light) && hgm_ctx_is_live(st->g->ctx);
 	return st->scanning || (st->granularity && hgm_ctx_is_live(st->g->ctx)) ? 0 : HGM_SCAN_SKIP;
 }
 
@@ -302,6 +326,15 @@ static int on_folio(const struct hgm_folio *f, void *arg)
 		gran_mark(st, f);
 	if (!st->scanning)
 		return 0;
+	if (st->light) {
+		if (f->kind == HGM_FOLIO_HUGETLB)
+			st->scan_level[f->level] += len;
+		else if (f->kind != HGM_FOLIO_ZERO)
+			st->scan_rss += len;
+		if (f->level == HGM_LEVEL_PMD && f->flags_known &&
+		    (f->kflags & (UINT64_C(1) << KPF_SWAPBACKED)))
+			st->shmem_pmd = true;
+	}
 	if (f->level == HGM_LEVEL_PMD)
 		st->scan_pmd += len;
 	else if (!f->flags_known)
@@ -333,6 +366,24 @@ static int maps_from_smaps(struct maps_state *st, pid_t pid)
 	hgm_smaps_free(sm);
 	free(v);
 	return ret;
+}
+
+/*
+ * smaps costs a walk of every page table, as much as the scan itself.  A
+ * caller who can read page flags (root) gets every figure from the scan
+ * and the VMA list from PROCMAP_QUERY, unless the output shows VmFlags
+ * (the FLAGS column, and "flags" in JSON), which only smaps has.
+ */
+static unsigned int light_flag(const struct hgmctl *g, const struct columns *c)
+{
+	size_t i;
+
+	if (g->json || access("/proc/kpageflags", R_OK) != 0)
+		return 0;
+	for (i = 0; i < c->n; i++)
+		if (c->id[i] == COL_FLAGS)
+			return 0;
+	return HGM_SCAN_LIGHT_VMAS;
 }
 
 int show_maps(struct hgmctl *g, pid_t pid, bool granularity)
@@ -367,7 +418,7 @@ int show_maps(struct hgmctl *g, pid_t pid, bool granularity)
 		st.tb = table_new(g, &st.c);
 	}
 	if (hgm_ctx_is_live(g->ctx))
-		ret = hgm_scan(g->ctx, pid, 0, 0, HGM_SCAN_NO_COUNT, &ops, &st);
+		ret = hgm_scan(g->ctx, pid, 0, 0, HGM_SCAN_NO_COUNT | light_flag(g, &st.c), &ops, &st);
 	else if (granularity)
 		usage_error("maps: --granularity needs page tables; --root does not apply");
 	else

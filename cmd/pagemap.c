@@ -285,7 +285,8 @@ int cmd_pagemap(struct hgmctl *g, const struct hgmctl_cmd *cmd, int argc, const 
 		st.tb = table_new(g, &st.cols);
 	}
 
-	ret = hgm_scan(g->ctx, pid, start, end, flags, &ops, &st);
+	/* rows need no smaps counter: the VMA list may skip its page walk */
+	ret = hgm_scan(g->ctx, pid, start, end, flags | HGM_SCAN_LIGHT_VMAS, &ops, &st);
 
 	/* a partial result is never printed as if it were whole */
 	if (ret < 0) {

@@ -130,8 +130,8 @@ static int pfn_at(struct hgmctl *g, pid_t pid, uint64_t addr, uint64_t *pfn)
 {
 	const struct hgm_scan_ops ops = { .folio = probe_row };
 	struct pfn_probe pp = { 0 };
-	int ret = hgm_scan(g->ctx, pid, addr, addr + 1, HGM_SCAN_PAGES | HGM_SCAN_NO_FOLIOS,
-			   &ops, &pp);
+	int ret = hgm_scan(g->ctx, pid, addr, addr + 1,
+			   HGM_SCAN_PAGES | HGM_SCAN_NO_FOLIOS | HGM_SCAN_LIGHT_VMAS, &ops, &pp);
 
 	if (ret < 0)
 		proc_error(ret, pid, "pagemap");
@@ -285,7 +285,7 @@ int cmd_rmap(struct hgmctl *g, const struct hgmctl_cmd *cmd, int argc, const cha
 		if (progress && i % 16 == 0)
 			fprintf(stderr, "\rrmap: scanned %zu of %zu processes, %lu mappings found",
 				i, n, st.found);
-		ret = hgm_scan(g->ctx, st.pid, 0, 0, HGM_SCAN_NO_FOLIOS, &ops, &st);
+		ret = hgm_scan(g->ctx, st.pid, 0, 0, HGM_SCAN_NO_FOLIOS | HGM_SCAN_LIGHT_VMAS, &ops, &st);
 		/* processes that exit while we look are simply gone */
 		if (ret < 0 && ret != -ESRCH) {
 			failed++;

@@ -252,6 +252,14 @@ enum {
 	HGM_SCAN_NO_IOCTL = 1 << 2,	/* do not use PAGEMAP_SCAN (tests, old kernels) */
 	HGM_SCAN_NO_FOLIOS = 1 << 3,	/* levels only: skip kpageflags, kpagecount */
 	HGM_SCAN_NO_COUNT = 1 << 4,	/* skip kpagecount (mapcount unknown) */
+	/*
+	 * The caller needs of each VMA only its range, perms, offset, device,
+	 * inode, name, KernelPageSize and the "ht" flag: the scanner may then
+	 * list VMAs with PROCMAP_QUERY (Linux 6.11) instead of reading smaps,
+	 * whose counters cost a walk of every page table.  Such VMAs have no
+	 * other smaps field (hgm_vma_has() false) and an empty vmflags_str.
+	 */
+	HGM_SCAN_LIGHT_VMAS = 1 << 5,
 };
 
 #define HGM_SCAN_SKIP	1	/* from ops->vma: no rows for this VMA */

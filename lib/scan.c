@@ -754,10 +754,89 @@ static int scan_vma(struct scan *s, uint64_t start, uint64_t end)
 	return 0;
 }
 
+/*
+ * Whether VMAs may come from PROCMAP_QUERY: asked for, a live process, and
+ * nothing the scan needs from smaps.  On 6.12 the KSM counter of smaps
+ * settles kinds that kpageflags gets wrong; on an HGM kernel the "hm" flag
+ * says how a hugetlb page larger than a PMD is cut.
+ */
+static bool light_vmas_usable(const struct scan *s)
+{
+	return (s->flags & HGM_SCAN_LIGHT_VMAS) && s->live && !s->kpf_drop &&
+	       madvise(NULL, 0, MADV_SPLIT) != 0;
+}
+
+/* The next VMA from PROCMAP_QUERY into s->vma: 1, 0 at the end, or -errno. */
+static int light_next(struct scan *s)
+{
+	struct hgm_vma *v = s->vma;
+	struct procmap_query q = {
+		.size = sizeof(q),
+		.query_flags = PROCMAP_QUERY_COVERING_OR_NEXT_VMA,
+		.query_addr = s->next_vma,
+		.vma_name_addr = (uintptr_t)v->name,
+		.vma_name_size = sizeof(v->name),
+	};
+
+	memset(v, 0, sizeof(*v));
+	if (ioctl(s->maps_fd, PROCMAP_QUERY, &q) < 0) {
+		if (errno == ENOENT)
+			return 0;
+		return errno == ESRCH ? -ESRCH : -errno;
+	}
+	if (!q.vma_name_size)
+		v->name[0] = '\0';
+	v->start = q.vma_start;
+	v->end = q.vma_end;
+	v->perms[0] = q.vma_flags & PROCMAP_QUERY_VMA_READABLE ? 'r' : '-';
+	v->perms[1] = q.vma_flags & PROCMAP_QUERY_VMA_WRITABLE ? 'w' : '-';
+	v->perms[2] = q.vma_flags & PROCMAP_QUERY_VMA_EXECUTABLE ? 'x' : '-';
+	v->perms[3] = q.vma_flags & PROCMAP_QUERY_VMA_SHARED ? 's' : 'p';
+	v->offset = q.vma_offset;
+	v->dev_major = q.dev_major;
+	v->dev_minor = q.dev_minor;
+	v->inode = q.inode;
+	v->field[HGM_SM_SIZE] = q.vma_end - q.vma_start;
+	v->field[HGM_SM_KERNEL_PAGE_SIZE] = q.vma_page_size;
+	v->present = (UINT64_C(1) << HGM_SM_SIZE) | (UINT64_C(1) << HGM_SM_KERNEL_PAGE_SIZE);
+	/* only hugetlb VMAs have a kernel page size above the base page */
+	if (q.vma_page_size > s->page)
+		v->vmflags = UINT64_C(1) << HGM_VF_HT;
+	s->next_vma = q.vma_end;
+	return 1;
+}
+
+/* Starts the VMA list: PROCMAP_QUERY where usable, else smaps. */
+static int vmas_open(const struct hgm_ctx *ctx, struct scan *s)
+{
+	char path[64];
+
+	s->maps_fd = -1;
+	if (light_vmas_usable(s)) {
+		hgm_proc_path(path, sizeof(path), s->pid, "maps");
+		s->maps_fd = hgm_ctx_open(ctx, path, O_RDONLY);
+		if (s->maps_fd >= 0) {
+			struct procmap_query q = { .size = sizeof(q), .query_addr = 0,
+						   .query_flags = PROCMAP_QUERY_COVERING_OR_NEXT_VMA };
+
+			/* ENOENT (no VMA at all) is an answer; ENOTTY/EINVAL: an older kernel */
+			if (ioctl(s->maps_fd, PROCMAP_QUERY, &q) == 0 || errno == ENOENT)
+				return 0;
+			close(s->maps_fd);
+			s->maps_fd = -1;
+		}
+	}
+	return hgm_smaps_open(ctx, s->pid, &s->sm);
+}
+
+static int vmas_next(struct scan *s)
+{
+	return s->maps_fd >= 0 ? light_next(s) : hgm_smaps_next(s->sm, s->vma);
+}
+
 HGM_EXPORT int hgm_scan(const struct hgm_ctx *ctx, pid_t pid, uint64_t start, uint64_t end,
 			unsigned int flags, const struct hgm_scan_ops *ops, void *arg)
 {
-	struct hgm_smaps *sm = NULL;
 	struct scan *s;
 	char path[64];
 	int ret;
@@ -771,7 +850,7 @@ HGM_EXPORT int hgm_scan(const struct hgm_ctx *ctx, pid_t pid, uint64_t start, ui
 	s->flags = flags;
 	s->ops = ops;
 	s->arg = arg;
-	s->kflags_fd = s->kcount_fd = -1;
+	s->kflags_fd = s->kcount_fd = s->maps_fd = -1;
 	s->page = (uint64_t)sysconf(_SC_PAGESIZE);
 	s->pmd_size = hgm_thp_pmd_size(ctx);
 	s->use_ioctl = !(flags & HGM_SCAN_NO_IOCTL);
@@ -802,10 +881,10 @@ HGM_EXPORT int hgm_scan(const struct hgm_ctx *ctx, pid_t pid, uint64_t start, ui
 	if (flags & HGM_SCAN_NODES && (numa_available() < 0 || !s->live))
 		s->flags &= ~HGM_SCAN_NODES;
 
-	ret = hgm_smaps_open(ctx, pid, &sm);
+	ret = vmas_open(ctx, s);
 	if (ret)
 		goto out;
-	while ((ret = hgm_smaps_next(sm, s->vma)) > 0) {
+	while ((ret = vmas_next(s)) > 0) {
 		uint64_t a = s->vma->start > start ? s->vma->start : start & ~(s->page - 1);
 		uint64_t e = s->vma->end < end ? s->vma->end : (end + s->page - 1) & ~(s->page - 1);
 
@@ -827,7 +906,9 @@ HGM_EXPORT int hgm_scan(const struct hgm_ctx *ctx, pid_t pid, uint64_t start, ui
 	if (ret == 0)
 		ret = flush_rows(s);
 out:
-	hgm_smaps_free(sm);
+	hgm_smaps_free(s->sm);
+	if (s->maps_fd >= 0)
+		close(s->maps_fd);
 	if (s->pagemap >= 0)
 		close(s->pagemap);
 	if (s->kflags_fd >= 0)

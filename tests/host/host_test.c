@@ -102,6 +102,74 @@ TEST_F(live, maps_counts_pmd_mapped_and_pte_mapped_thp)
 	EXPECT_EQ(smaps_sum(smaps, "AnonHugePages"), u64_at(self->json, "totals.thp.pmd"));
 }
 
+/* Splits `hgmctl ARGS` stdout into lines; returns the count (at most @max). */
+static int run_lines(const char *args, char lines[][256], int max, int *status)
+{
+	char cmd[512], *out, *p, *nl;
+	int n = 0;
+
+	snprintf(cmd, sizeof(cmd), "%s %s", hgmctl(), args);
+	out = jq_read_cmd(cmd, status);
+	if (!out)
+		return -1;
+	for (p = out; *p && n < max; p = nl + 1) {
+		nl = strchrnul(p, '\n');
+		snprintf(lines[n++], 256, "%.*s", (int)(nl - p), p);
+		if (!*nl)
+			break;
+	}
+	free(out);
+	return n;
+}
+
+/*
+ * Without the FLAGS column, root's `maps` takes the VMA list from PROCMAP_QUERY
+ * and every figure from the page scan; with it, from smaps.  Both must agree.
+ */
+TEST_F(live, maps_from_the_page_scan_alone_agrees_with_smaps_on_every_vma)
+{
+	const struct layout l = { .hugetlb = 16 * M, .hpage = 2 * M, .shared = true,
+				  .thp = 64 * M, .split = true, .small = 64 * K };
+	static char scan[256][256], sm[256][256];
+	char args[160], err[64];
+	int ns, nm, i, status;
+	struct placed p;
+	FILE *f;
+
+	NEED_ROOT("read page flags (the scan-only path is root's)");
+	if (pool_make_free(2 * M, 8))
+		SKIP(return, "cannot reserve 8 free 2 MiB hugepages");
+	self->child = spawn(&l, &p);
+	ASSERT_EQ(0, p.err);
+	/* -v says which path ran: the test must not compare smaps with itself */
+	snprintf(err, sizeof(err), "/tmp/hgm-maps-light.%d", getpid());
+	snprintf(args, sizeof(args), "maps -v -r -b -n -o START,END,KIND,PSIZE,PUD,PMD,PTE,RSS %d 2>%s",
+		 self->child, err);
+	ns = run_lines(args, scan, 256, &status);
+	ASSERT_EQ(0, status);
+	f = fopen(err, "r");
+	ASSERT_NE(NULL, f);
+	ASSERT_NE(NULL, fgets(args, sizeof(args), f));
+	fclose(f);
+	unlink(err);
+	if (strstr(args, "PROCMAP_QUERY") == NULL)
+		SKIP(return, "this kernel has no PROCMAP_QUERY (or is an HGM kernel): smaps path only");
+	snprintf(args, sizeof(args), "maps -r -b -n -o START,END,KIND,PSIZE,PUD,PMD,PTE,RSS,FLAGS %d",
+		 self->child);
+	nm = run_lines(args, sm, 256, &status);
+	ASSERT_EQ(0, status);
+	ASSERT_GT(ns, 5);
+	ASSERT_EQ(ns, nm);
+	for (i = 0; i < ns; i++) {
+		/* the FLAGS run has one more field: compare up to its last space */
+		char *last = strrchr(sm[i], ' ');
+
+		ASSERT_NE(NULL, last);
+		*last = '\0';
+		EXPECT_STREQ(sm[i], scan[i]);
+	}
+}
+
 /* The reference: 1 GiB hugetlb and 4 GiB THP, half of it PMD-mapped. */
 TEST_F_TIMEOUT(live, reference_workload_totals_equal_smaps_rollup, 120)
 {
