@@ -505,6 +505,13 @@ static int pool_set(const struct hgmctl *g, struct pool_set *ps)
 		return EXIT_OK;
 	}
 
+	if (g->verbose)
+		for (i = 0; i < ps->n; i++) {
+			char path[256];
+
+			hgm_pool_path(ps->size, ps->ch[i].node, path, sizeof(path));
+			warnx("pool: writing %" PRIu64 " to %s", ps->ch[i].requested, path);
+		}
 	ret = hgm_pool_apply(g->ctx, ps->size, ps->ch, ps->n);
 	if (ret < 0)
 		errx(EXIT_ERROR, "pool: cannot read the %s pool: %s; nothing changed",
