@@ -14,10 +14,11 @@ enum { COL_SIZE, COL_NODE, COL_TOTAL, COL_FREE, COL_RESERVED, COL_SURPLUS, COL_O
 const struct colinfo pool_cols[] = {
 	[COL_SIZE] = { "SIZE", 5, SCOLS_FL_RIGHT, "hugetlb page size" },
 	[COL_NODE] = { "NODE", 4, SCOLS_FL_RIGHT, "NUMA node, or - for the whole system" },
-	[COL_TOTAL] = { "TOTAL", 6, SCOLS_FL_RIGHT, "pages in the pool (nr_hugepages)" },
+	[COL_TOTAL] = { "TOTAL", 6, SCOLS_FL_RIGHT, "pages in the pool, surplus included (nr_hugepages)" },
 	[COL_FREE] = { "FREE", 6, SCOLS_FL_RIGHT, "pages not in use" },
 	[COL_RESERVED] = { "RESERVED", 6, SCOLS_FL_RIGHT, "pages promised to mappings, not yet faulted" },
-	[COL_SURPLUS] = { "SURPLUS", 6, SCOLS_FL_RIGHT, "pages above nr_hugepages, from overcommit" },
+	[COL_SURPLUS] = { "SURPLUS", 6, SCOLS_FL_RIGHT,
+			  "pages above the persistent pool: overcommitted, or in use when it shrank" },
 	[COL_OVERCOMMIT] = { "OVERCOMMIT", 6, SCOLS_FL_RIGHT, "limit of surplus pages" },
 };
 const size_t pool_ncols = sizeof(pool_cols) / sizeof(pool_cols[0]);
