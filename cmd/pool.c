@@ -2,6 +2,7 @@
 /* pool.c - `hgmctl pool`: show hugetlb pools, or set them per node or system-wide, verified */
 #include <errno.h>
 #include <inttypes.h>
+#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -476,6 +477,29 @@ static void check_privileges(const struct hgmctl *g, const struct pool_set *ps)
 		     strerror(-ret));
 }
 
+static volatile sig_atomic_t interrupted;
+
+static void on_signal(int sig)
+{
+	interrupted = sig;
+}
+
+/*
+ * While pools are written, Ctrl-C (or SIGTERM/SIGHUP) stops the kernel's
+ * allocation loop, which checks for pending signals, but not hgmctl: the pools
+ * are still read back and reported, so an interrupted grow is never silent.
+ */
+static void catch_signals(bool on)
+{
+	static const int sigs[] = { SIGINT, SIGTERM, SIGHUP };
+	struct sigaction sa = { .sa_handler = on ? on_signal : SIG_DFL };
+	size_t i;
+
+	sigemptyset(&sa.sa_mask);	/* no SA_RESTART: the write returns early */
+	for (i = 0; i < sizeof(sigs) / sizeof(sigs[0]); i++)
+		sigaction(sigs[i], &sa, NULL);
+}
+
 static int pool_set(const struct hgmctl *g, struct pool_set *ps)
 {
 	size_t i, nshort;
@@ -513,11 +537,12 @@ static int pool_set(const struct hgmctl *g, struct pool_set *ps)
 			hgm_pool_path(ps->size, ps->ch[i].node, path, sizeof(path));
 			warnx("pool: writing %" PRIu64 " to %s", ps->ch[i].requested, path);
 		}
+	catch_signals(true);
 	ret = hgm_pool_apply(g->ctx, ps->size, ps->ch, ps->n);
 	if (ret < 0)
 		errx(EXIT_ERROR, "pool: cannot read the %s pool: %s; nothing changed",
 		     ps->size_str, strerror(-ret));
-	if (ret > 0 && ps->compact) {
+	if (ret > 0 && ps->compact && !interrupted) {
 		struct hgm_pool_change *retry = calloc(ps->n, sizeof(*retry));
 		size_t *idx = calloc(ps->n, sizeof(*idx));
 		char name[64];
@@ -549,6 +574,10 @@ static int pool_set(const struct hgmctl *g, struct pool_set *ps)
 		free(retry);
 		free(idx);
 	}
+	catch_signals(false);
+	if (interrupted)
+		warnx("pool: interrupted (%s): the pools below are what the kernel had then",
+		      strsignal(interrupted));
 	if (g->json)
 		set_json(g, ps);
 	else
