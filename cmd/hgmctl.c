@@ -19,6 +19,8 @@ static const struct hgmctl_cmd commands[] = {
 	  "per folio or page: level, kind, order, PFN, flags, mapcount, node" },
 	{ "rmap", cmd_rmap, "[OPTION...] PFN | PID ADDR",
 	  "every process, VMA and address that maps a folio, and at which level" },
+	{ "pool", cmd_pool, "[OPTION...] [SIZE]",
+	  "show hugetlb pools, or set them per node or system-wide (verified)" },
 	{ "bench", cmd_bench, "NAME [OPTION...] [ARG...]",
 	  "benchmarks that print figures (see 'hgmctl bench --help')" },
 	{ "demo", cmd_demo, "[OPTION...]",

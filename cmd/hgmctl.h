@@ -180,4 +180,13 @@ uint64_t size_arg(const char *cmd, const char *opt, const char *s);
 /* maps of @pid as a table or JSON, shared by `maps` and `demo`; returns an exit code */
 int show_maps(struct hgmctl *g, pid_t pid, bool granularity);
 
+/* ---- hugetlb pools (pool.c), shared with `status` ---------------------------- */
+int cmd_pool(struct hgmctl *g, const struct hgmctl_cmd *cmd, int argc, const char **argv);
+extern const struct colinfo pool_cols[];
+extern const size_t pool_ncols;
+/* The pools table (--output, --raw, ...): every pool, or those of @size when not 0. */
+void pools_table(const struct hgmctl *g, const struct hgm_pools *pools, uint64_t size);
+/* The "pools" array of the JSON contract (as in `status --json`); @size as above. */
+void pools_json(struct jw *w, const struct hgm_pools *pools, uint64_t size);
+
 #endif /* HGMCTL_H */

@@ -8,22 +8,6 @@
 
 #include "hgmctl.h"
 
-enum { COL_SIZE, COL_NODE, COL_TOTAL, COL_FREE, COL_RESERVED, COL_SURPLUS, COL_OVERCOMMIT };
-
-static const struct colinfo pool_cols[] = {
-	[COL_SIZE] = { "SIZE", 5, SCOLS_FL_RIGHT, "hugetlb page size" },
-	[COL_NODE] = { "NODE", 4, SCOLS_FL_RIGHT, "NUMA node, or - for the whole system" },
-	[COL_TOTAL] = { "TOTAL", 6, SCOLS_FL_RIGHT, "pages in the pool (nr_hugepages)" },
-	[COL_FREE] = { "FREE", 6, SCOLS_FL_RIGHT, "pages not in use" },
-	[COL_RESERVED] = { "RESERVED", 6, SCOLS_FL_RIGHT, "pages promised to mappings, not yet faulted" },
-	[COL_SURPLUS] = { "SURPLUS", 6, SCOLS_FL_RIGHT, "pages above nr_hugepages, from overcommit" },
-	[COL_OVERCOMMIT] = { "OVERCOMMIT", 6, SCOLS_FL_RIGHT, "limit of surplus pages" },
-};
-
-static const int pool_defaults[] = {
-	COL_SIZE, COL_NODE, COL_TOTAL, COL_FREE, COL_RESERVED, COL_SURPLUS, COL_OVERCOMMIT,
-};
-
 struct status {
 	struct hgm_features feat;
 	struct hgm_pools *pools;
@@ -65,21 +49,7 @@ static void json_status(const struct status *st)
 		jw_str(&w, "uffd_error", strerror(f->uffd_errno));
 	jw_obj_close(&w);
 
-	jw_arr_open(&w, "pools");
-	for (i = 0; i < st->pools->nr; i++) {
-		const struct hgm_pool *p = &st->pools->pool[i];
-
-		jw_obj_open(&w, NULL);
-		jw_u64(&w, "size", p->page_size);
-		jw_u64_opt(&w, "node", p->node != HGM_NODE_ALL, (uint64_t)p->node);
-		jw_u64(&w, "total", p->total);
-		jw_u64(&w, "free", p->free);
-		jw_u64_opt(&w, "reserved", p->has_reserved, p->reserved);
-		jw_u64(&w, "surplus", p->surplus);
-		jw_u64_opt(&w, "overcommit", p->has_overcommit, p->overcommit);
-		jw_obj_close(&w);
-	}
-	jw_arr_close(&w);
+	pools_json(&w, st->pools, 0);
 
 	jw_obj_open(&w, "thp");
 	jw_bool(&w, "available", st->thp->available);
@@ -135,53 +105,6 @@ static void json_status(const struct status *st)
 
 /* ---- text ---------------------------------------------------------------------- */
 
-static void text_pools(const struct hgmctl *g, const struct status *st)
-{
-	struct libscols_table *tb;
-	struct columns c;
-	size_t i, j;
-
-	columns_init(&c, pool_cols, sizeof(pool_cols) / sizeof(pool_cols[0]), pool_defaults,
-		     sizeof(pool_defaults) / sizeof(pool_defaults[0]), g->output);
-	tb = table_new(g, &c);
-	for (i = 0; i < st->pools->nr; i++) {
-		const struct hgm_pool *p = &st->pools->pool[i];
-		struct libscols_line *ln = table_line(tb);
-		char buf[32];
-
-		for (j = 0; j < c.n; j++) {
-			const char *s = buf;
-
-			switch (c.id[j]) {
-			case COL_SIZE:
-				fmt_size(g, p->page_size, buf, sizeof(buf));
-				break;
-			case COL_NODE:
-				s = cell_opt(buf, sizeof(buf), p->node != HGM_NODE_ALL, "%" PRIu64,
-					     (uint64_t)p->node);
-				break;
-			case COL_TOTAL:
-				snprintf(buf, sizeof(buf), "%" PRIu64, p->total);
-				break;
-			case COL_FREE:
-				snprintf(buf, sizeof(buf), "%" PRIu64, p->free);
-				break;
-			case COL_RESERVED:
-				s = cell_opt(buf, sizeof(buf), p->has_reserved, "%" PRIu64, p->reserved);
-				break;
-			case COL_SURPLUS:
-				snprintf(buf, sizeof(buf), "%" PRIu64, p->surplus);
-				break;
-			case COL_OVERCOMMIT:
-				s = cell_opt(buf, sizeof(buf), p->has_overcommit, "%" PRIu64, p->overcommit);
-				break;
-			}
-			table_cell(ln, j, s);
-		}
-	}
-	table_print(tb);
-}
-
 static void text_status(const struct hgmctl *g, const struct status *st)
 {
 	const struct hgm_features *f = &st->feat;
@@ -223,7 +146,7 @@ static void text_status(const struct hgmctl *g, const struct status *st)
 
 	printf("\nHugetlb pools:\n");
 	if (st->pools->nr)
-		text_pools(g, st);
+		pools_table(g, st->pools, 0);
 	else
 		printf("  none (this kernel has no hugetlb)\n");
 
@@ -254,8 +177,7 @@ int cmd_status(struct hgmctl *g, const struct hgmctl_cmd *cmd, int argc, const c
 	poptContext pc;
 	int ret;
 
-	pc = hgmctl_parse(g, cmd, argc, argv, NULL, pool_cols,
-			  sizeof(pool_cols) / sizeof(pool_cols[0]));
+	pc = hgmctl_parse(g, cmd, argc, argv, NULL, pool_cols, pool_ncols);
 	if (poptPeekArg(pc))
 		usage_error("status: unexpected argument '%s'", poptPeekArg(pc));
 

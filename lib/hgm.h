@@ -367,6 +367,63 @@ int hgm_pool_get(const struct hgm_ctx *ctx, uint64_t page_size, int node, struct
  */
 int hgm_pool_set(const struct hgm_ctx *ctx, uint64_t page_size, int node, uint64_t count);
 
+/**
+ * hgm_pool_path() - the nr_hugepages file of pool @page_size on @node, as a
+ * path of the live system (never under a context's root): what a write changes.
+ * Returns its length, or -ENAMETOOLONG.
+ */
+int hgm_pool_path(uint64_t page_size, int node, char *buf, size_t size);
+
+/**
+ * hgm_pool_check_write() - whether hgm_pool_set() may write pool @page_size on @node
+ * Returns 0; -EACCES/-EPERM (needs root), -ENOENT (no such pool), or -EROFS on a
+ * recorded tree (a context with a root is never written).
+ */
+int hgm_pool_check_write(const struct hgm_ctx *ctx, uint64_t page_size, int node);
+
+/**
+ * One pool change for hgm_pool_apply().  Counts are persistent pages: what
+ * nr_hugepages takes (it reads back as persistent + surplus).  Pages in use
+ * when a pool shrinks stay as surplus until they are freed.
+ */
+struct hgm_pool_change {
+	int node;		/* in: HGM_NODE_ALL for the system-wide pool */
+	uint64_t requested;	/* in: persistent pages wanted */
+	uint64_t previous;	/* out: persistent pages before the first attempt */
+	uint64_t current;	/* out: persistent pages before the last attempt */
+	uint64_t obtained;	/* out: persistent pages after (when read_back) */
+	uint64_t surplus;	/* out: surplus pages after */
+	int error;		/* out: -errno of the write or the read-back, or 0 */
+	bool read_back;		/* out: obtained and surplus are known */
+	unsigned int attempts;	/* in/out: writes so far (0 on the first call) */
+};
+
+/**
+ * hgm_pool_apply() - set pools of @page_size per @ch, shrinks before grows,
+ * and read each one back.  Call it again with the changes that fell short
+ * (after hgm_make_room()) to retry them: previous keeps the first value.
+ * Returns how many changes did not land exactly (0: all did), or -errno when
+ * a pool could not be read before writing (nothing written).
+ */
+int hgm_pool_apply(const struct hgm_ctx *ctx, uint64_t page_size, struct hgm_pool_change *ch,
+		   size_t n);
+
+/** The steps of hgm_make_room(), in order. */
+enum hgm_room_step { HGM_ROOM_DROP_CACHES, HGM_ROOM_COMPACT, HGM_NR_ROOM_STEPS };
+
+/** Returns the file @step writes ("/proc/sys/vm/drop_caches") and sets *@value to what. */
+const char *hgm_room_step(enum hgm_room_step step, uint64_t *value);
+
+/** Whether hgm_make_room() may write its files: 0, -EACCES/-EPERM, or -EROFS (recorded tree). */
+int hgm_make_room_check(const struct hgm_ctx *ctx);
+
+/**
+ * hgm_make_room() - free memory for hugepages: sync, drop clean page cache and
+ * slab (drop_caches = 3), then compact all zones (compact_memory = 1).
+ * Returns 0 or the -errno of the first write that failed.
+ */
+int hgm_make_room(const struct hgm_ctx *ctx);
+
 /* ---- THP / mTHP settings -------------------------------------------------- */
 
 #define HGM_SETTING_MAX 32

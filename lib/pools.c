@@ -204,22 +204,165 @@ HGM_EXPORT int hgm_pool_get(const struct hgm_ctx *ctx, uint64_t page_size, int n
 	return read_pool(ctx, dir, pool);
 }
 
-HGM_EXPORT int hgm_pool_set(const struct hgm_ctx *ctx, uint64_t page_size, int node,
-			    uint64_t count)
+/* Writes @val (decimal) to @path under the context; 0 or -errno. */
+static int write_u64(const struct hgm_ctx *ctx, const char *path, uint64_t val)
 {
-	char path[300], buf[32];
+	char buf[32];
 	ssize_t n;
 	int fd, len;
 
-	pool_dir(path, sizeof(path), page_size, node);
-	strcat(path, "/nr_hugepages");
 	fd = hgm_ctx_open(ctx, path, O_WRONLY);
 	if (fd < 0)
 		return fd;
-	len = snprintf(buf, sizeof(buf), "%" PRIu64 "\n", count);
+	len = snprintf(buf, sizeof(buf), "%" PRIu64 "\n", val);
 	n = write(fd, buf, len);
 	if (n < 0)
 		n = -errno;
+	else if (n != len)
+		n = -EIO;
 	close(fd);
 	return n < 0 ? (int)n : 0;
+}
+
+HGM_EXPORT int hgm_pool_path(uint64_t page_size, int node, char *buf, size_t size)
+{
+	char dir[256];
+	int n;
+
+	pool_dir(dir, sizeof(dir), page_size, node);
+	n = snprintf(buf, size, "%s/nr_hugepages", dir);
+	return n < 0 || (size_t)n >= size ? -ENAMETOOLONG : n;
+}
+
+HGM_EXPORT int hgm_pool_set(const struct hgm_ctx *ctx, uint64_t page_size, int node,
+			    uint64_t count)
+{
+	char path[300];
+	int ret = hgm_pool_path(page_size, node, path, sizeof(path));
+
+	return ret < 0 ? ret : write_u64(ctx, path, count);
+}
+
+/*
+ * Whether the caller may write @path of the live system: the effective ids
+ * and capabilities decide (AT_EACCESS), as they will for the write itself.
+ */
+static int live_writable(const struct hgm_ctx *ctx, const char *path)
+{
+	if (!hgm_ctx_is_live(ctx))
+		return -EROFS;
+	if (faccessat(AT_FDCWD, path, W_OK, AT_EACCESS))
+		return -errno;
+	return 0;
+}
+
+HGM_EXPORT int hgm_pool_check_write(const struct hgm_ctx *ctx, uint64_t page_size, int node)
+{
+	char path[300];
+	int ret = hgm_pool_path(page_size, node, path, sizeof(path));
+
+	return ret < 0 ? ret : live_writable(ctx, path);
+}
+
+/* Persistent pages of @p: the count nr_hugepages takes; the surplus is on top. */
+static uint64_t persistent(const struct hgm_pool *p)
+{
+	return p->total > p->surplus ? p->total - p->surplus : 0;
+}
+
+/* Writes one change and reads back what the kernel did. */
+static void apply_one(const struct hgm_ctx *ctx, uint64_t page_size, struct hgm_pool_change *c)
+{
+	struct hgm_pool after;
+	int ret;
+
+	c->error = hgm_pool_set(ctx, page_size, c->node, c->requested);
+	/* a refused write may still have changed something: always read back */
+	ret = hgm_pool_get(ctx, page_size, c->node, &after);
+	if (ret) {
+		if (!c->error)
+			c->error = ret;
+		return;
+	}
+	c->obtained = persistent(&after);
+	c->surplus = after.surplus;
+	c->read_back = true;
+}
+
+HGM_EXPORT int hgm_pool_apply(const struct hgm_ctx *ctx, uint64_t page_size,
+			      struct hgm_pool_change *ch, size_t n)
+{
+	size_t i;
+	int pass, short_ = 0;
+
+	for (i = 0; i < n; i++) {
+		struct hgm_pool before;
+		int ret = hgm_pool_get(ctx, page_size, ch[i].node, &before);
+
+		if (ret)
+			return ret;
+		if (!ch[i].attempts)
+			ch[i].previous = persistent(&before);
+		ch[i].current = persistent(&before);
+	}
+	/* shrinks first: the pages they free can serve the grows */
+	for (pass = 0; pass < 2; pass++) {
+		for (i = 0; i < n; i++) {
+			bool grow = ch[i].requested > ch[i].current;
+
+			if (grow != (pass == 1))
+				continue;
+			ch[i].read_back = false;
+			apply_one(ctx, page_size, &ch[i]);
+			ch[i].attempts++;
+		}
+	}
+	for (i = 0; i < n; i++)
+		if (ch[i].error || !ch[i].read_back || ch[i].obtained != ch[i].requested)
+			short_++;
+	return short_;
+}
+
+static const struct {
+	const char *path;
+	uint64_t value;
+} room_steps[HGM_NR_ROOM_STEPS] = {
+	/* clean page cache and slab first, then move what is left together */
+	[HGM_ROOM_DROP_CACHES] = { "/proc/sys/vm/drop_caches", 3 },
+	[HGM_ROOM_COMPACT] = { "/proc/sys/vm/compact_memory", 1 },
+};
+
+HGM_EXPORT const char *hgm_room_step(enum hgm_room_step step, uint64_t *value)
+{
+	if (step >= HGM_NR_ROOM_STEPS)
+		return NULL;
+	if (value)
+		*value = room_steps[step].value;
+	return room_steps[step].path;
+}
+
+HGM_EXPORT int hgm_make_room_check(const struct hgm_ctx *ctx)
+{
+	int i, ret;
+
+	for (i = 0; i < HGM_NR_ROOM_STEPS; i++) {
+		ret = live_writable(ctx, room_steps[i].path);
+		if (ret)
+			return ret;
+	}
+	return 0;
+}
+
+HGM_EXPORT int hgm_make_room(const struct hgm_ctx *ctx)
+{
+	int i, ret;
+
+	for (i = 0; i < HGM_NR_ROOM_STEPS; i++) {
+		if (i == HGM_ROOM_DROP_CACHES)
+			sync();		/* dirty pages cannot be dropped */
+		ret = write_u64(ctx, room_steps[i].path, room_steps[i].value);
+		if (ret)
+			return ret;
+	}
+	return 0;
 }

@@ -1,0 +1,688 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/* pool.c - `hgmctl pool`: show hugetlb pools, or set them per node or system-wide, verified */
+#include <errno.h>
+#include <inttypes.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "hgmctl.h"
+
+/* ---- the pools table and JSON array, shared with `status` ------------------------ */
+
+enum { COL_SIZE, COL_NODE, COL_TOTAL, COL_FREE, COL_RESERVED, COL_SURPLUS, COL_OVERCOMMIT };
+
+const struct colinfo pool_cols[] = {
+	[COL_SIZE] = { "SIZE", 5, SCOLS_FL_RIGHT, "hugetlb page size" },
+	[COL_NODE] = { "NODE", 4, SCOLS_FL_RIGHT, "NUMA node, or - for the whole system" },
+	[COL_TOTAL] = { "TOTAL", 6, SCOLS_FL_RIGHT, "pages in the pool, surplus included (nr_hugepages)" },
+	[COL_FREE] = { "FREE", 6, SCOLS_FL_RIGHT, "pages not in use" },
+	[COL_RESERVED] = { "RESERVED", 6, SCOLS_FL_RIGHT, "pages promised to mappings, not yet faulted" },
+	[COL_SURPLUS] = { "SURPLUS", 6, SCOLS_FL_RIGHT,
+			  "pages above the persistent pool: overcommitted, or in use when it shrank" },
+	[COL_OVERCOMMIT] = { "OVERCOMMIT", 6, SCOLS_FL_RIGHT, "limit of surplus pages" },
+};
+const size_t pool_ncols = sizeof(pool_cols) / sizeof(pool_cols[0]);
+
+static const int pool_defaults[] = {
+	COL_SIZE, COL_NODE, COL_TOTAL, COL_FREE, COL_RESERVED, COL_SURPLUS, COL_OVERCOMMIT,
+};
+
+void pools_table(const struct hgmctl *g, const struct hgm_pools *pools, uint64_t size)
+{
+	struct libscols_table *tb;
+	struct columns c;
+	size_t i, j;
+
+	columns_init(&c, pool_cols, pool_ncols, pool_defaults,
+		     sizeof(pool_defaults) / sizeof(pool_defaults[0]), g->output);
+	tb = table_new(g, &c);
+	for (i = 0; i < pools->nr; i++) {
+		const struct hgm_pool *p = &pools->pool[i];
+		struct libscols_line *ln;
+		char buf[32];
+
+		if (size && p->page_size != size)
+			continue;
+		ln = table_line(tb);
+		for (j = 0; j < c.n; j++) {
+			const char *s = buf;
+
+			switch (c.id[j]) {
+			case COL_SIZE:
+				fmt_size(g, p->page_size, buf, sizeof(buf));
+				break;
+			case COL_NODE:
+				s = cell_opt(buf, sizeof(buf), p->node != HGM_NODE_ALL, "%" PRIu64,
+					     (uint64_t)p->node);
+				break;
+			case COL_TOTAL:
+				snprintf(buf, sizeof(buf), "%" PRIu64, p->total);
+				break;
+			case COL_FREE:
+				snprintf(buf, sizeof(buf), "%" PRIu64, p->free);
+				break;
+			case COL_RESERVED:
+				s = cell_opt(buf, sizeof(buf), p->has_reserved, "%" PRIu64, p->reserved);
+				break;
+			case COL_SURPLUS:
+				snprintf(buf, sizeof(buf), "%" PRIu64, p->surplus);
+				break;
+			case COL_OVERCOMMIT:
+				s = cell_opt(buf, sizeof(buf), p->has_overcommit, "%" PRIu64, p->overcommit);
+				break;
+			}
+			table_cell(ln, j, s);
+		}
+	}
+	table_print(tb);
+}
+
+void pools_json(struct jw *w, const struct hgm_pools *pools, uint64_t size)
+{
+	size_t i;
+
+	jw_arr_open(w, "pools");
+	for (i = 0; i < pools->nr; i++) {
+		const struct hgm_pool *p = &pools->pool[i];
+
+		if (size && p->page_size != size)
+			continue;
+		jw_obj_open(w, NULL);
+		jw_u64(w, "size", p->page_size);
+		jw_u64_opt(w, "node", p->node != HGM_NODE_ALL, (uint64_t)p->node);
+		jw_u64(w, "total", p->total);
+		jw_u64(w, "free", p->free);
+		jw_u64_opt(w, "reserved", p->has_reserved, p->reserved);
+		jw_u64(w, "surplus", p->surplus);
+		jw_u64_opt(w, "overcommit", p->has_overcommit, p->overcommit);
+		jw_obj_close(w);
+	}
+	jw_arr_close(w);
+}
+
+/* ---- sizes and nodes this kernel has --------------------------------------------- */
+
+/* "2M, 1G": the sizes of @pools, for messages. */
+static char *sizes_list(const struct hgmctl *g, const struct hgm_pools *pools, char *buf,
+			size_t size)
+{
+	size_t i, len = 0;
+
+	buf[0] = '\0';
+	for (i = 0; i < pools->nr; i++) {
+		char s[32];
+
+		if (pools->pool[i].node != HGM_NODE_ALL)
+			continue;
+		len += snprintf(buf + len, size - len, "%s%s", len ? ", " : "",
+				fmt_size(g, pools->pool[i].page_size, s, sizeof(s)));
+		if (len >= size)
+			break;
+	}
+	return buf;
+}
+
+static size_t nr_sizes(const struct hgm_pools *pools)
+{
+	size_t i, n = 0;
+
+	for (i = 0; i < pools->nr; i++)
+		n += pools->pool[i].node == HGM_NODE_ALL;
+	return n;
+}
+
+static const struct hgm_pool *find_pool(const struct hgm_pools *pools, uint64_t size, int node)
+{
+	size_t i;
+
+	for (i = 0; i < pools->nr; i++)
+		if (pools->pool[i].page_size == size && pools->pool[i].node == node)
+			return &pools->pool[i];
+	return NULL;
+}
+
+/* "0, 1": the nodes with a pool of @size, for messages; "none" without NUMA sysfs. */
+static char *nodes_list(const struct hgm_pools *pools, uint64_t size, char *buf, size_t bsize)
+{
+	size_t i, len = 0;
+
+	buf[0] = '\0';
+	for (i = 0; i < pools->nr; i++) {
+		const struct hgm_pool *p = &pools->pool[i];
+
+		if (p->page_size != size || p->node == HGM_NODE_ALL)
+			continue;
+		len += snprintf(buf + len, bsize - len, "%s%d", len ? ", " : "", p->node);
+		if (len >= bsize)
+			break;
+	}
+	if (!len)
+		snprintf(buf, bsize, "none");
+	return buf;
+}
+
+/* A page count: decimal, nothing else. */
+static bool parse_count(const char *s, uint64_t *v)
+{
+	char *end;
+
+	if (*s < '0' || *s > '9')
+		return false;
+	errno = 0;
+	*v = strtoull(s, &end, 10);
+	/* the kernel takes an unsigned long; stay well inside what it parses */
+	return !errno && !*end && *v <= UINT32_MAX;
+}
+
+/*
+ * Parses the --node lists ("0=100,1=20", possibly given several times) into
+ * @ch; every node must have a pool of @size, and appear once.
+ */
+static size_t parse_nodes(const struct hgm_pools *pools, uint64_t size, const char *size_str,
+			  const char **lists, struct hgm_pool_change **out)
+{
+	struct hgm_pool_change *ch = NULL;
+	char valid[256];
+	size_t n = 0, cap = 0, i, k;
+
+	nodes_list(pools, size, valid, sizeof(valid));
+	for (k = 0; lists[k]; k++) {
+		char *copy = strdup(lists[k]), *save = NULL, *item;
+
+		if (!copy)
+			err(EXIT_ERROR, "cannot allocate memory");
+		if (!*copy)
+			usage_error("pool: empty --node list (expected N=COUNT[,N=COUNT...]; "
+				    "nodes: %s)", valid);
+		for (item = strtok_r(copy, ",", &save); item; item = strtok_r(NULL, ",", &save)) {
+			char *eq = strchr(item, '=');
+			uint64_t node, count;
+
+			if (!eq || eq == item || !parse_count(eq + 1, &count)) {
+				usage_error("pool: invalid --node entry '%s': expected N=COUNT "
+					    "(nodes: %s)", item, valid);
+			}
+			*eq = '\0';
+			if (!parse_count(item, &node) || node > INT32_MAX)
+				usage_error("pool: invalid node '%s' in --node (nodes: %s)", item, valid);
+			if (!find_pool(pools, size, (int)node))
+				usage_error("pool: no node %" PRIu64 " with a %s pool "
+					    "(nodes: %s)", node, size_str, valid);
+			for (i = 0; i < n; i++)
+				if (ch[i].node == (int)node)
+					usage_error("pool: node %" PRIu64 " given twice in --node", node);
+			if (n == cap) {
+				cap = cap ? cap * 2 : 4;
+				ch = realloc(ch, cap * sizeof(*ch));
+				if (!ch)
+					err(EXIT_ERROR, "cannot allocate memory");
+			}
+			memset(&ch[n], 0, sizeof(ch[n]));
+			ch[n].node = (int)node;
+			ch[n].requested = count;
+			n++;
+		}
+		free(copy);
+	}
+	if (!n)
+		usage_error("pool: empty --node list (expected N=COUNT[,N=COUNT...]; nodes: %s)",
+			    valid);
+	*out = ch;
+	return n;
+}
+
+/* ---- setting ---------------------------------------------------------------------- */
+
+struct pool_set {
+	uint64_t *in_use;	/* dry run: pages in use per change, before */
+	uint64_t size;
+	char size_str[32];
+	struct hgm_pool_change *ch;
+	size_t n;
+	bool dry_run, compact, compacted;
+	int room_error;		/* -errno of hgm_make_room(), or 0 */
+};
+
+/* "2M pool, node 0" / "2M pool, system-wide" */
+static const char *change_name(const struct pool_set *ps, const struct hgm_pool_change *c,
+			       char *buf, size_t size)
+{
+	if (c->node == HGM_NODE_ALL)
+		snprintf(buf, size, "%s pool, system-wide", ps->size_str);
+	else
+		snprintf(buf, size, "%s pool, node %d", ps->size_str, c->node);
+	return buf;
+}
+
+static bool landed(const struct hgm_pool_change *c)
+{
+	return !c->error && c->read_back && c->obtained == c->requested;
+}
+
+static const char *result_name(const struct hgm_pool_change *c)
+{
+	if (c->error)
+		return strerrorname_np(-c->error) ?: "error";
+	if (!c->read_back)
+		return "unknown";
+	if (c->obtained < c->requested)
+		return "short";
+	if (c->obtained > c->requested)
+		return "over";
+	return "ok";
+}
+
+/* The order hgm_pool_apply() writes in: shrinks, then grows. */
+static bool write_first_pass(const struct hgm_pool_change *c)
+{
+	return c->requested <= c->current;
+}
+
+static void dry_run_text(const struct pool_set *ps)
+{
+	char name[64], path[256];
+	size_t i;
+	int pass, s;
+
+	for (pass = 0; pass < 2; pass++) {
+		for (i = 0; i < ps->n; i++) {
+			const struct hgm_pool_change *c = &ps->ch[i];
+
+			if (write_first_pass(c) != (pass == 0))
+				continue;
+			hgm_pool_path(ps->size, c->node, path, sizeof(path));
+			printf("# %s: %" PRIu64 " -> %" PRIu64 " pages",
+			       change_name(ps, c, name, sizeof(name)), c->current, c->requested);
+			if (ps->in_use[i] > c->requested)
+				printf(" (%" PRIu64 " in use: up to %" PRIu64 " would stay as "
+				       "surplus until freed)", ps->in_use[i],
+				       ps->in_use[i] - c->requested);
+			putchar('\n');
+			printf("echo %" PRIu64 " > %s\n", c->requested, path);
+		}
+	}
+	if (ps->compact) {
+		printf("# if a pool falls short: make room, then write the short ones again\n");
+		printf("sync\n");
+		for (s = 0; s < HGM_NR_ROOM_STEPS; s++) {
+			uint64_t v;
+			const char *p = hgm_room_step(s, &v);
+
+			printf("echo %" PRIu64 " > %s\n", v, p);
+		}
+	}
+}
+
+static void set_json(const struct hgmctl *g, const struct pool_set *ps)
+{
+	struct hgm_pools *after = NULL;
+	struct jdoc d;
+	char path[256];
+	size_t i;
+	int pass, s;
+
+	jdoc_begin(&d);
+	jw_u64(&d.w, "size", ps->size);
+	jw_bool(&d.w, "dry_run", ps->dry_run);
+	jw_bool(&d.w, "compacted", ps->compacted);
+	jw_arr_open(&d.w, "nodes");
+	for (i = 0; i < ps->n; i++) {
+		const struct hgm_pool_change *c = &ps->ch[i];
+		bool known = !ps->dry_run && c->read_back;
+
+		jw_obj_open(&d.w, NULL);
+		jw_u64_opt(&d.w, "node", c->node != HGM_NODE_ALL, (uint64_t)c->node);
+		jw_u64(&d.w, "previous", c->previous);
+		jw_u64(&d.w, "requested", c->requested);
+		jw_u64_opt(&d.w, "obtained", known, c->obtained);
+		jw_u64_opt(&d.w, "surplus", known, c->surplus);
+		jw_u64(&d.w, "attempts", c->attempts);
+		if (ps->dry_run)
+			jw_null(&d.w, "result");
+		else
+			jw_str(&d.w, "result", result_name(c));
+		jw_obj_close(&d.w);
+	}
+	jw_arr_close(&d.w);
+	if (ps->dry_run) {
+		jw_arr_open(&d.w, "writes");
+		for (pass = 0; pass < 2; pass++) {
+			for (i = 0; i < ps->n; i++) {
+				if (write_first_pass(&ps->ch[i]) != (pass == 0))
+					continue;
+				hgm_pool_path(ps->size, ps->ch[i].node, path, sizeof(path));
+				jw_obj_open(&d.w, NULL);
+				jw_str(&d.w, "path", path);
+				jw_u64(&d.w, "value", ps->ch[i].requested);
+				jw_obj_close(&d.w);
+			}
+		}
+		jw_arr_close(&d.w);
+		jw_arr_open(&d.w, "retry_writes");
+		for (s = 0; ps->compact && s < HGM_NR_ROOM_STEPS; s++) {
+			uint64_t v;
+			const char *p = hgm_room_step(s, &v);
+
+			jw_obj_open(&d.w, NULL);
+			jw_str(&d.w, "path", p);
+			jw_u64(&d.w, "value", v);
+			jw_obj_close(&d.w);
+		}
+		jw_arr_close(&d.w);
+	}
+	/* the pools as they are now (unchanged by a dry run) */
+	if (hgm_pools_read(g->ctx, &after) == 0) {
+		pools_json(&d.w, after, ps->size);
+		hgm_pools_free(after);
+	} else {
+		jw_null(&d.w, "pools");
+	}
+	jdoc_end(&d, true);
+}
+
+static void set_text(const struct pool_set *ps)
+{
+	char name[64];
+	size_t i;
+
+	for (i = 0; i < ps->n; i++) {
+		const struct hgm_pool_change *c = &ps->ch[i];
+
+		change_name(ps, c, name, sizeof(name));
+		if (!c->read_back) {
+			printf("%s: %" PRIu64 " pages before; cannot write %" PRIu64 ": %s\n", name,
+			       c->previous, c->requested, strerror(-c->error));
+			continue;
+		}
+		printf("%s: %" PRIu64 " -> %" PRIu64 " pages", name, c->previous, c->obtained);
+		if (c->obtained < c->requested)
+			printf(", %" PRIu64 " requested (%" PRIu64 " short)", c->requested,
+			       c->requested - c->obtained);
+		else if (c->obtained > c->requested)
+			printf(", %" PRIu64 " requested (%" PRIu64 " could not be freed)",
+			       c->requested, c->obtained - c->requested);
+		if (c->surplus)
+			printf("; %" PRIu64 " surplus pages in use, freed when unmapped",
+			       c->surplus);
+		if (c->error)
+			printf("; the write failed: %s", strerror(-c->error));
+		putchar('\n');
+	}
+}
+
+/* Says on stderr what fell short, and why it may have; returns the exit status. */
+static int set_verdict(const struct pool_set *ps)
+{
+	size_t i, bad = 0, failed = 0;
+	char name[64];
+
+	for (i = 0; i < ps->n; i++) {
+		const struct hgm_pool_change *c = &ps->ch[i];
+
+		if (landed(c))
+			continue;
+		bad++;
+		change_name(ps, c, name, sizeof(name));
+		if (!c->read_back) {
+			failed++;
+			warnx("pool: %s: cannot set: %s", name, strerror(-c->error));
+		} else if (c->obtained < c->requested) {
+			warnx("pool: %s: the kernel gave %" PRIu64 " of %" PRIu64 " pages "
+			      "(not enough free contiguous memory%s)", name, c->obtained,
+			      c->requested, ps->compacted ? ", even after compaction" :
+			      "; --compact may help");
+		} else if (c->obtained > c->requested) {
+			warnx("pool: %s: %" PRIu64 " pages remain, %" PRIu64 " requested "
+			      "(pages reserved by mappings cannot be freed)", name, c->obtained,
+			      c->requested);
+		} else {
+			warnx("pool: %s: the write failed: %s", name, strerror(-c->error));
+		}
+	}
+	if (ps->room_error)
+		warnx("pool: cannot make room (drop caches, compact memory): %s",
+		      strerror(-ps->room_error));
+	if (!bad)
+		return EXIT_OK;
+	return failed == ps->n ? EXIT_ERROR : EXIT_PARTIAL;
+}
+
+static void check_privileges(const struct hgmctl *g, const struct pool_set *ps)
+{
+	char path[256];
+	size_t i;
+	int ret;
+
+	if (!hgm_ctx_is_live(g->ctx))
+		usage_error("pool: --root is a recorded tree, its pools cannot be set "
+			    "(--dry-run shows the writes)");
+	for (i = 0; i < ps->n; i++) {
+		ret = hgm_pool_check_write(g->ctx, ps->size, ps->ch[i].node);
+		if (!ret)
+			continue;
+		hgm_pool_path(ps->size, ps->ch[i].node, path, sizeof(path));
+		if (ret == -EACCES || ret == -EPERM)
+			errx(EXIT_ERROR, "pool: setting hugetlb pools needs root "
+			     "(or CAP_DAC_OVERRIDE): cannot write '%s'; nothing changed", path);
+		errx(EXIT_ERROR, "pool: cannot write '%s': %s; nothing changed", path,
+		     strerror(-ret));
+	}
+	if (!ps->compact)
+		return;
+	ret = hgm_make_room_check(g->ctx);
+	if (ret)
+		errx(EXIT_ERROR, "pool: --compact needs root to write %s and %s: %s; nothing changed",
+		     hgm_room_step(HGM_ROOM_DROP_CACHES, NULL), hgm_room_step(HGM_ROOM_COMPACT, NULL),
+		     strerror(-ret));
+}
+
+static volatile sig_atomic_t interrupted;
+
+static void on_signal(int sig)
+{
+	interrupted = sig;
+}
+
+/*
+ * While pools are written, Ctrl-C (or SIGTERM/SIGHUP) stops the kernel's
+ * allocation loop, which checks for pending signals, but not hgmctl: the pools
+ * are still read back and reported, so an interrupted grow is never silent.
+ */
+static void catch_signals(bool on)
+{
+	static const int sigs[] = { SIGINT, SIGTERM, SIGHUP };
+	struct sigaction sa = { .sa_handler = on ? on_signal : SIG_DFL };
+	size_t i;
+
+	sigemptyset(&sa.sa_mask);	/* no SA_RESTART: the write returns early */
+	for (i = 0; i < sizeof(sigs) / sizeof(sigs[0]); i++)
+		sigaction(sigs[i], &sa, NULL);
+}
+
+static int pool_set(const struct hgmctl *g, struct pool_set *ps)
+{
+	size_t i, nshort;
+	int ret;
+
+	if (!ps->dry_run)
+		check_privileges(g, ps);
+	if (ps->dry_run) {
+		ps->in_use = calloc(ps->n, sizeof(*ps->in_use));
+		if (!ps->in_use)
+			err(EXIT_ERROR, "cannot allocate memory");
+		for (i = 0; i < ps->n; i++) {
+			struct hgm_pool p;
+
+			ret = hgm_pool_get(g->ctx, ps->size, ps->ch[i].node, &p);
+			if (ret)
+				errx(EXIT_ERROR, "pool: cannot read the %s pool: %s", ps->size_str,
+				     strerror(-ret));
+			ps->ch[i].previous = ps->ch[i].current =
+				p.total > p.surplus ? p.total - p.surplus : 0;
+			ps->in_use[i] = p.total > p.free ? p.total - p.free : 0;
+		}
+		if (g->json)
+			set_json(g, ps);
+		else
+			dry_run_text(ps);
+		free(ps->in_use);
+		return EXIT_OK;
+	}
+
+	if (g->verbose)
+		for (i = 0; i < ps->n; i++) {
+			char path[256];
+
+			hgm_pool_path(ps->size, ps->ch[i].node, path, sizeof(path));
+			warnx("pool: writing %" PRIu64 " to %s", ps->ch[i].requested, path);
+		}
+	catch_signals(true);
+	ret = hgm_pool_apply(g->ctx, ps->size, ps->ch, ps->n);
+	if (ret < 0)
+		errx(EXIT_ERROR, "pool: cannot read the %s pool: %s; nothing changed",
+		     ps->size_str, strerror(-ret));
+	if (ret > 0 && ps->compact && !interrupted) {
+		struct hgm_pool_change *retry = calloc(ps->n, sizeof(*retry));
+		size_t *idx = calloc(ps->n, sizeof(*idx));
+		char name[64];
+
+		if (!retry || !idx)
+			err(EXIT_ERROR, "cannot allocate memory");
+		for (i = nshort = 0; i < ps->n; i++) {
+			if (landed(&ps->ch[i]))
+				continue;
+			if (ps->ch[i].read_back)
+				warnx("pool: %s: %" PRIu64 " of %" PRIu64 " pages", change_name(ps,
+				      &ps->ch[i], name, sizeof(name)), ps->ch[i].obtained,
+				      ps->ch[i].requested);
+			idx[nshort] = i;
+			retry[nshort++] = ps->ch[i];
+		}
+		warnx("pool: dropping caches, compacting memory and trying again");
+		ps->room_error = hgm_make_room(g->ctx);
+		ps->compacted = ps->room_error == 0;
+		for (i = 0; i < nshort; i++)
+			retry[i].error = 0;
+		ret = hgm_pool_apply(g->ctx, ps->size, retry, nshort);
+		if (ret < 0)
+			warnx("pool: cannot read the %s pool again: %s", ps->size_str,
+			      strerror(-ret));
+		else
+			for (i = 0; i < nshort; i++)
+				ps->ch[idx[i]] = retry[i];
+		free(retry);
+		free(idx);
+	}
+	catch_signals(false);
+	if (interrupted)
+		warnx("pool: interrupted (%s): the pools below are what the kernel had then",
+		      strsignal(interrupted));
+	if (g->json)
+		set_json(g, ps);
+	else
+		set_text(ps);
+	return set_verdict(ps);
+}
+
+/* ---- the command ------------------------------------------------------------------- */
+
+int cmd_pool(struct hgmctl *g, const struct hgmctl_cmd *cmd, int argc, const char **argv)
+{
+	const char **node_lists = NULL;
+	char *total = NULL;
+	int dry_run = 0, compact = 0;
+	const struct poptOption options[] = {
+		{ "node", 0, POPT_ARG_ARGV, &node_lists, 0,
+		  "set the pool of each node N to COUNT pages (other nodes are left alone)",
+		  "N=COUNT[,N=COUNT...]" },
+		{ "total", 0, POPT_ARG_STRING, &total, 0,
+		  "set the system-wide pool to COUNT pages (the kernel spreads them over nodes)",
+		  "COUNT" },
+		{ "dry-run", 0, POPT_ARG_NONE, &dry_run, 0,
+		  "print the writes (shell commands) and change nothing", NULL },
+		{ "compact", 0, POPT_ARG_NONE, &compact, 0,
+		  "if a pool falls short: drop caches, compact memory, try once more", NULL },
+		POPT_TABLEEND
+	};
+	struct pool_set ps = { 0 };
+	struct hgm_pools *pools;
+	const char *size_arg_s;
+	char sizes[128], valid[256];
+	int ret, rc = EXIT_OK;
+
+	poptContext pc = hgmctl_parse(g, cmd, argc, argv, options, pool_cols, pool_ncols);
+	size_arg_s = poptGetArg(pc);
+	if (poptPeekArg(pc))
+		usage_error("pool: unexpected argument '%s'", poptPeekArg(pc));
+	if (node_lists && total)
+		usage_error("pool: --node and --total cannot be combined (one sets nodes, "
+			    "the other the system-wide pool)");
+	if (!node_lists && !total && (dry_run || compact))
+		usage_error("pool: %s needs --node or --total", dry_run ? "--dry-run" : "--compact");
+
+	ret = hgm_pools_read(g->ctx, &pools);
+	if (ret)
+		errx(EXIT_ERROR, "pool: cannot read hugetlb pools: %s", strerror(-ret));
+	sizes_list(g, pools, sizes, sizeof(sizes));
+	if (size_arg_s) {
+		if (hgm_parse_size(size_arg_s, &ps.size) || ps.size == 0)
+			usage_error("pool: invalid size '%s' (sizes: %s)", size_arg_s,
+				    nr_sizes(pools) ? sizes : "none");
+		if (!find_pool(pools, ps.size, HGM_NODE_ALL))
+			usage_error("pool: no %s hugetlb pool (sizes: %s)",
+				    fmt_size(g, ps.size, ps.size_str, sizeof(ps.size_str)),
+				    nr_sizes(pools) ? sizes : "none: this kernel has no hugetlb");
+	}
+
+	if (!node_lists && !total) {
+		if (g->json) {
+			struct jdoc d;
+
+			jdoc_begin(&d);
+			pools_json(&d.w, pools, ps.size);
+			jdoc_end(&d, true);
+		} else if (nr_sizes(pools)) {
+			pools_table(g, pools, ps.size);
+		} else {
+			printf("no hugetlb pools (this kernel has no hugetlb)\n");
+		}
+		goto out;
+	}
+
+	if (!nr_sizes(pools))
+		errx(EXIT_ERROR, "pool: this kernel has no hugetlb pools to set");
+	if (!ps.size) {
+		if (nr_sizes(pools) > 1)
+			usage_error("pool: give the SIZE to set (sizes: %s)", sizes);
+		ps.size = pools->pool[0].page_size;
+	}
+	fmt_size(g, ps.size, ps.size_str, sizeof(ps.size_str));
+	if (node_lists) {
+		if (!nodes_list(pools, ps.size, valid, sizeof(valid)) || !strcmp(valid, "none"))
+			usage_error("pool: no per-node %s pools here (no NUMA nodes in sysfs); "
+				    "use --total", ps.size_str);
+		ps.n = parse_nodes(pools, ps.size, ps.size_str, node_lists, &ps.ch);
+	} else {
+		ps.ch = calloc(1, sizeof(*ps.ch));
+		if (!ps.ch)
+			err(EXIT_ERROR, "cannot allocate memory");
+		if (!parse_count(total, &ps.ch[0].requested))
+			usage_error("pool: invalid --total '%s': expected a page count", total);
+		ps.ch[0].node = HGM_NODE_ALL;
+		ps.n = 1;
+	}
+	ps.dry_run = dry_run;
+	ps.compact = compact;
+	rc = pool_set(g, &ps);
+	free(ps.ch);
+out:
+	hgm_pools_free(pools);
+	free(total);
+	if (node_lists) {
+		for (size_t i = 0; node_lists[i]; i++)
+			free((void *)node_lists[i]);
+		free(node_lists);
+	}
+	return rc;
+}

@@ -1,0 +1,388 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * pool_test.c - `hgmctl pool` against the live kernel: per-node and
+ * system-wide pools set, read back from /sys, and restored.
+ *
+ * Counts here are persistent pages (nr_hugepages - surplus_hugepages), the
+ * number a write to nr_hugepages sets.  Every test restores the pools it
+ * changes itself (per node, so a 2-node split comes back as it was), and the
+ * `live` fixture restores the system-wide counts on top.
+ */
+#include <stdarg.h>
+
+#include "live.h"
+
+#define NODE_POOL "/sys/devices/system/node/node%d/hugepages/hugepages-2048kB/%s"
+
+static int node_read(int node, const char *file, uint64_t *v)
+{
+	char path[256];
+
+	snprintf(path, sizeof(path), NODE_POOL, node, file);
+	return read_u64(path, v);
+}
+
+/* Persistent 2M pages on @node, or UINT64_MAX when unreadable. */
+static uint64_t node_persistent(int node)
+{
+	uint64_t total, surplus;
+
+	if (node_read(node, "nr_hugepages", &total) || node_read(node, "surplus_hugepages", &surplus))
+		return UINT64_MAX;
+	return total - surplus;
+}
+
+static uint64_t sys_read(const char *file)
+{
+	char path[256];
+	uint64_t v;
+
+	pool_path(path, sizeof(path), 2 * M, file);
+	return read_u64(path, &v) ? UINT64_MAX : v;
+}
+
+/* How many nodes (0..n-1, contiguous) have a 2M pool. */
+static int nr_pool_nodes(void)
+{
+	uint64_t v;
+	int n = 0;
+
+	while (node_read(n, "nr_hugepages", &v) == 0)
+		n++;
+	return n;
+}
+
+#define MAX_NODES 64
+
+/* The persistent 2M count of every node, to put back after a system-wide change. */
+struct split {
+	int n;
+	uint64_t count[MAX_NODES];
+};
+
+static void split_save(struct split *sp)
+{
+	sp->n = nr_pool_nodes();
+	if (sp->n > MAX_NODES)
+		sp->n = MAX_NODES;
+	for (int i = 0; i < sp->n; i++)
+		sp->count[i] = node_persistent(i);
+}
+
+static int run(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/*
+ * Puts every node back as split_save() found it: a system-wide write may
+ * spread pages differently over the nodes.  Returns how many nodes differ.
+ */
+static int split_restore(const struct split *sp)
+{
+	char args[1024];
+	size_t len;
+	int i, bad = 0;
+
+	if (sp->n == 0)
+		return 0;
+	len = snprintf(args, sizeof(args), "pool 2M --node ");
+	for (i = 0; i < sp->n && len < sizeof(args); i++)
+		len += snprintf(args + len, sizeof(args) - len, "%s%d=%" PRIu64, i ? "," : "", i,
+				sp->count[i]);
+	run("%s", args);
+	for (i = 0; i < sp->n; i++)
+		bad += node_persistent(i) != sp->count[i];
+	return bad;
+}
+
+/* The exit status of a command run through hgmctl_json(). */
+static int exit_code(int status)
+{
+	return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+}
+
+/* The entry of "nodes" in a `pool --json` result for @node. */
+static const struct jq_value *node_entry(const struct jq_value *doc, int node)
+{
+	const struct jq_value *nodes = jq_get(doc, "nodes");
+	size_t i;
+
+	for (i = 0; i < jq_len(nodes); i++) {
+		unsigned long long n;
+
+		if (jq_u64(jq_get(jq_at(nodes, i), "node"), &n) == 0 && (int)n == node)
+			return jq_at(nodes, i);
+	}
+	return NULL;
+}
+
+/* Runs hgmctl (args formatted) and returns its exit status; its output goes to stderr. */
+static int run(const char *fmt, ...)
+{
+	char args[512], cmd[1024];
+	va_list ap;
+	int status;
+
+	va_start(ap, fmt);
+	vsnprintf(args, sizeof(args), fmt, ap);
+	va_end(ap);
+	snprintf(cmd, sizeof(cmd), "%s %s 1>&2", hgmctl(), args);
+	fflush(NULL);
+	status = system(cmd);
+	return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+}
+
+TEST_F(live, node0_set_lands_exactly_and_restores)
+{
+	uint64_t before, want;
+	const struct jq_value *e;
+	char args[128];
+	int status;
+
+	NEED_ROOT("set hugetlb pools");
+	before = node_persistent(0);
+	if (before == UINT64_MAX)
+		SKIP(return, "no 2M pool on node 0 in sysfs");
+	want = before + 4;
+	snprintf(args, sizeof(args), "pool 2M --node 0=%" PRIu64 " --json", want);
+	self->json = hgmctl_json(args, &status);
+	ASSERT_NE(NULL, self->json);
+	status = exit_code(status);
+	e = node_entry(self->json, 0);
+	ASSERT_NE(NULL, e);
+	EXPECT_EQ(before, u64_at(e, "previous"));
+	EXPECT_EQ(want, u64_at(e, "requested"));
+	/* whatever the kernel gave, the report is what /sys says */
+	EXPECT_EQ(node_persistent(0), u64_at(e, "obtained"));
+	if (status == 3) {
+		EXPECT_STREQ("short", jq_str(jq_get(e, "result")));
+		EXPECT_GT(want, u64_at(e, "obtained"));
+	} else {
+		ASSERT_EQ(0, status);
+		EXPECT_STREQ("ok", jq_str(jq_get(e, "result")));
+		EXPECT_EQ(want, node_persistent(0));
+	}
+	/* the "pools" member is the status array, after the change */
+	EXPECT_EQ(2 * M, u64_at(self->json, "pools[0].size"));
+
+	ASSERT_EQ(0, run("pool 2M --node 0=%" PRIu64, before));
+	EXPECT_EQ(before, node_persistent(0));
+}
+
+TEST_F(live, system_wide_total_lands_exactly_and_restores)
+{
+	uint64_t before, surplus;
+	struct split sp;
+	int status;
+
+	NEED_ROOT("set hugetlb pools");
+	split_save(&sp);
+	before = sys_read("nr_hugepages");
+	surplus = sys_read("surplus_hugepages");
+	ASSERT_NE(UINT64_MAX, before);
+	before -= surplus;
+	status = run("pool 2M --total %" PRIu64, before + 3);
+	if (status == 3)
+		SKIP(goto restore, "the kernel could not give 3 more 2M pages");
+	EXPECT_EQ(0, status);
+	EXPECT_EQ(before + 3, sys_read("nr_hugepages") - sys_read("surplus_hugepages"));
+restore:
+	EXPECT_EQ(0, run("pool 2M --total %" PRIu64, before));
+	EXPECT_EQ(before, sys_read("nr_hugepages") - sys_read("surplus_hugepages"));
+	EXPECT_EQ(0, split_restore(&sp));
+}
+
+TEST_F(live, dry_run_prints_the_write_and_changes_nothing)
+{
+	uint64_t before = node_persistent(0);
+	char cmd[256], want[160], *out;
+	int status;
+
+	if (before == UINT64_MAX)
+		SKIP(return, "no 2M pool on node 0 in sysfs");
+	snprintf(cmd, sizeof(cmd), "%s pool 2M --node 0=%" PRIu64 " --dry-run", hgmctl(),
+		 before + 7);
+	out = jq_read_cmd(cmd, &status);
+	ASSERT_NE(NULL, out);
+	EXPECT_EQ(0, status);
+	snprintf(want, sizeof(want), "echo %" PRIu64 " > " NODE_POOL "\n", before + 7, 0,
+		 "nr_hugepages");
+	EXPECT_NE(NULL, strstr(out, want)) {
+		TH_LOG("output: %s", out);
+	}
+	free(out);
+	EXPECT_EQ(before, node_persistent(0));
+}
+
+/*
+ * Shrinking below what is in use: the kernel keeps the mapped pages as
+ * surplus, so the persistent count lands and the surplus is reported.
+ *
+ *   before:  persistent P = U in use + F free       surplus S
+ *   --total U-2:  persistent U-2, surplus S+2 (freed when the child exits)
+ */
+TEST_F(live, shrink_below_pages_in_use_reports_them_as_surplus)
+{
+	const struct layout l = { .hugetlb = 4 * 2 * M, .hpage = 2 * M };
+	uint64_t total, free_, surplus, used, persistent;
+	struct placed p;
+	struct split sp;
+	char args[128];
+	int status;
+
+	NEED_ROOT("set hugetlb pools");
+	split_save(&sp);
+	if (pool_make_free(2 * M, 4))
+		SKIP(return, "cannot reserve 4 free 2 MiB hugepages");
+	self->child = spawn(&l, &p);
+	ASSERT_EQ(0, p.err);
+	total = sys_read("nr_hugepages");
+	free_ = sys_read("free_hugepages");
+	surplus = sys_read("surplus_hugepages");
+	used = total - free_;
+	persistent = total - surplus;
+	ASSERT_LE(4, used);
+
+	snprintf(args, sizeof(args), "pool 2M --total %" PRIu64 " --json", used - 2);
+	self->json = hgmctl_json(args, &status);
+	ASSERT_NE(NULL, self->json);
+	EXPECT_EQ(0, exit_code(status));
+	EXPECT_STREQ("ok", jq_str(jq_get(self->json, "nodes[0].result")));
+	EXPECT_EQ(used - 2, u64_at(self->json, "nodes[0].obtained"));
+	EXPECT_EQ(sys_read("surplus_hugepages"), u64_at(self->json, "nodes[0].surplus"));
+	EXPECT_LE(2, u64_at(self->json, "nodes[0].surplus"));
+	EXPECT_EQ(used - 2, sys_read("nr_hugepages") - sys_read("surplus_hugepages"));
+
+	/* growing back turns the surplus into persistent pages first */
+	EXPECT_EQ(0, run("pool 2M --total %" PRIu64, persistent));
+	EXPECT_EQ(persistent, sys_read("nr_hugepages") - sys_read("surplus_hugepages"));
+	EXPECT_EQ(surplus, sys_read("surplus_hugepages"));
+	/* the pages pool_make_free() added go with the rest: as it was per node */
+	kill(self->child, SIGKILL);
+	waitpid(self->child, NULL, 0);
+	self->child = 0;
+	EXPECT_EQ(0, split_restore(&sp));
+}
+
+TEST_F(live, impossible_request_exits_3_with_what_it_got)
+{
+	uint64_t before = node_persistent(0), memtotal = meminfo("MemTotal");
+	const struct jq_value *e;
+	char args[128];
+	int status;
+
+	NEED_ROOT("set hugetlb pools");
+	if (before == UINT64_MAX)
+		SKIP(return, "no 2M pool on node 0 in sysfs");
+	/* in the test guest (kernel/vm sets HGM_TOP) the memory is the test's own */
+	if (!getenv("HGM_TOP") && !getenv("HGMCTL_TEST_EXHAUST"))
+		SKIP(return, "takes all free memory for a moment: runs in the test guest, "
+		     "or with HGMCTL_TEST_EXHAUST=1");
+	/* twice the machine's memory cannot be granted */
+	snprintf(args, sizeof(args), "pool 2M --node 0=%" PRIu64 " --json",
+		 2 * memtotal / (2 * M));
+	self->json = hgmctl_json(args, &status);
+	ASSERT_NE(NULL, self->json);
+	EXPECT_EQ(3, exit_code(status));
+	e = node_entry(self->json, 0);
+	ASSERT_NE(NULL, e);
+	EXPECT_STREQ("short", jq_str(jq_get(e, "result")));
+	EXPECT_EQ(node_persistent(0), u64_at(e, "obtained"));
+	EXPECT_GT(2 * memtotal / (2 * M), u64_at(e, "obtained"));
+	EXPECT_EQ(0, run("pool 2M --node 0=%" PRIu64, before));
+	EXPECT_EQ(before, node_persistent(0));
+}
+
+TEST_F(live, setting_without_root_fails_before_any_write)
+{
+	uint64_t before = node_persistent(0);
+	int fds[2], status;
+	char out[1024] = "", count[32];
+	size_t len;
+	ssize_t n;
+
+	NEED_ROOT("switch to another user");
+	if (before == UINT64_MAX)
+		SKIP(return, "no 2M pool on node 0 in sysfs");
+	snprintf(count, sizeof(count), "0=%" PRIu64, before + 1);
+	ASSERT_EQ(0, pipe(fds));
+	self->child = fork();
+	if (self->child == 0) {
+		dup2(fds[1], 1);
+		dup2(fds[1], 2);
+		if (setgid(65534) || setuid(65534))
+			_exit(125);
+		execl(hgmctl(), "hgmctl", "pool", "2M", "--node", count, (char *)NULL);
+		_exit(126);
+	}
+	close(fds[1]);
+	for (len = 0; len < sizeof(out) - 1; len += n) {
+		n = read(fds[0], out + len, sizeof(out) - 1 - len);
+		if (n <= 0)
+			break;
+	}
+	close(fds[0]);
+	ASSERT_EQ(self->child, waitpid(self->child, &status, 0));
+	self->child = 0;
+	if (WEXITSTATUS(status) >= 125)
+		SKIP(return, "cannot run hgmctl as user nobody from this build tree");
+	out[len] = '\0';
+	EXPECT_EQ(1, WEXITSTATUS(status));
+	EXPECT_NE(NULL, strstr(out, "needs root")) {
+		TH_LOG("output: %s", out);
+	}
+	EXPECT_NE(NULL, strstr(out, "nothing changed"));
+	EXPECT_EQ(before, node_persistent(0));
+}
+
+/*
+ * Two nodes: one node set alone leaves the other as it was; then a split
+ * (grow node 0, shrink node 1) lands exactly, or the report says what each
+ * node got, and it agrees with /sys.
+ */
+TEST_F(live, two_node_split_lands_exactly_or_says_what_it_got)
+{
+	uint64_t s0, s1, w0, w1;
+	char args[128];
+	int status, i;
+
+	NEED_ROOT("set hugetlb pools");
+	if (nr_pool_nodes() < 2)
+		SKIP(return, "needs 2 NUMA nodes with 2M pools, this machine has %d",
+		     nr_pool_nodes());
+	s0 = node_persistent(0);
+	s1 = node_persistent(1);
+
+	ASSERT_EQ(0, run("pool 2M --node 0=%" PRIu64, s0 + 2));
+	EXPECT_EQ(s0 + 2, node_persistent(0));
+	EXPECT_EQ(s1, node_persistent(1));
+
+	w0 = s0 + 36;
+	w1 = s1 / 4;
+	snprintf(args, sizeof(args), "pool 2M --node 0=%" PRIu64 ",1=%" PRIu64 " --json", w0, w1);
+	self->json = hgmctl_json(args, &status);
+	ASSERT_NE(NULL, self->json);
+	status = exit_code(status);
+	ASSERT_TRUE(status == 0 || status == 3);
+	for (i = 0; i < 2; i++) {
+		const struct jq_value *e = node_entry(self->json, i);
+		uint64_t want = i ? w1 : w0;
+
+		ASSERT_NE(NULL, e);
+		EXPECT_EQ(want, u64_at(e, "requested"));
+		EXPECT_EQ(node_persistent(i), u64_at(e, "obtained"));
+		if (u64_at(e, "obtained") == want) {
+			EXPECT_STREQ("ok", jq_str(jq_get(e, "result")));
+		} else {
+			EXPECT_EQ(3, status);
+		}
+	}
+	if (status == 0) {
+		EXPECT_EQ(w0, node_persistent(0));
+		EXPECT_EQ(w1, node_persistent(1));
+	}
+
+	EXPECT_EQ(0, run("pool 2M --node 0=%" PRIu64 ",1=%" PRIu64, s0, s1));
+	EXPECT_EQ(s0, node_persistent(0));
+	EXPECT_EQ(s1, node_persistent(1));
+}
+
+TEST_HARNESS_MAIN
