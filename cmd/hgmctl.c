@@ -19,6 +19,8 @@ static const struct hgmctl_cmd commands[] = {
 	  "per folio or page: level, kind, order, PFN, flags, mapcount, node" },
 	{ "rmap", cmd_rmap, "[OPTION...] PFN | PID ADDR",
 	  "every process, VMA and address that maps a folio, and at which level" },
+	{ "collapse", cmd_collapse, "[OPTION...] PID [RANGE...]",
+	  "MADV_COLLAPSE on another process's ranges, verified before and after" },
 	{ "bench", cmd_bench, "NAME [OPTION...] [ARG...]",
 	  "benchmarks that print figures (see 'hgmctl bench --help')" },
 	{ "demo", cmd_demo, "[OPTION...]",

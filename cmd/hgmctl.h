@@ -180,4 +180,11 @@ uint64_t size_arg(const char *cmd, const char *opt, const char *s);
 /* maps of @pid as a table or JSON, shared by `maps` and `demo`; returns an exit code */
 int show_maps(struct hgmctl *g, pid_t pid, bool granularity);
 
+/* ---- collapse and its benchmarks (cmd/collapse.c, cmd/bench-collapse.c) ---- */
+int cmd_collapse(struct hgmctl *g, const struct hgmctl_cmd *cmd, int argc, const char **argv);
+/* Returns the name of errno value @err ("EINVAL"; sign ignored). */
+const char *errno_name(int err);
+int bench_gup(struct hgmctl *g, const struct hgmctl_cmd *cmd, int argc, const char **argv);
+int bench_collapse(struct hgmctl *g, const struct hgmctl_cmd *cmd, int argc, const char **argv);
+
 #endif /* HGMCTL_H */
