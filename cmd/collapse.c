@@ -464,17 +464,19 @@ static bool measure(struct collapse *c, const struct piece *p, struct hgm_levels
 
 static void run(struct collapse *c, bool dry_run)
 {
-	bool progress = c->g->verbose || isatty(STDERR_FILENO);
+	bool lines = c->g->verbose, tty = !lines && !dry_run && isatty(STDERR_FILENO);
 	int sticky = 0;		/* an error that holds for every range (EPERM, ESRCH) */
 	size_t i;
 
 	for (i = 0; i < c->npieces; i++) {
 		struct piece *p = &c->pieces[i];
 
-		if (progress && !dry_run)
-			fprintf(stderr, "%s: collapsing %zu/%zu: 0x%" PRIx64 "-0x%" PRIx64 " (%s)\n",
-				program_invocation_short_name, i + 1, c->npieces, p->start, p->end,
-				p->kind);
+		if (lines)
+			fprintf(stderr, "%s: %s %zu/%zu: 0x%" PRIx64 "-0x%" PRIx64 " (%s)\n",
+				program_invocation_short_name, dry_run ? "measuring" : "collapsing",
+				i + 1, c->npieces, p->start, p->end, p->kind);
+		else if (tty)
+			fprintf(stderr, "\rcollapsing %zu/%zu", i + 1, c->npieces);
 		if (!sticky)
 			p->have_before = measure(c, p, &p->before);
 		if (dry_run || p->refused)
@@ -493,6 +495,8 @@ static void run(struct collapse *c, bool dry_run)
 		else
 			p->have_after = measure(c, p, &p->after);
 	}
+	if (tty)
+		fputs("\r\033[K", stderr);
 }
 
 int cmd_collapse(struct hgmctl *g, const struct hgmctl_cmd *cmd, int argc, const char **argv)
