@@ -479,6 +479,10 @@ static void run(struct collapse *c, bool dry_run)
 			fprintf(stderr, "\rcollapsing %zu/%zu", i + 1, c->npieces);
 		if (!sticky)
 			p->have_before = measure(c, p, &p->before);
+		/* as maps: THP mapped by PTEs is still THP, though smaps cannot see it */
+		if (p->have_before && p->before.pte_known && p->before.mapped[HGM_LEVEL_PTE] &&
+		    p->vma >= 0 && c->vmas[p->vma].kind == HGM_KIND_ANON)
+			p->kind = hgm_kind_name(HGM_KIND_THP);
 		if (dry_run || p->refused)
 			continue;
 		if (sticky) {
