@@ -238,6 +238,8 @@ static int bench_scan(struct hgmctl *g, const struct hgmctl_cmd *cmd, int argc, 
 static const struct hgmctl_cmd benches[] = {
 	{ "bench scan", bench_scan, "[OPTION...] [PID]",
 	  "the page scanner against one PAGEMAP_SCAN walk, page-types and thpmaps" },
+	{ "bench gup", bench_gup, "[OPTION...]", "gup_test get/pin on THP, hugetlb and HGM hugetlb" },
+	{ "bench collapse", bench_collapse, "[OPTION...]", "MADV_COLLAPSE cost per 2 MiB" },
 };
 
 int cmd_bench(struct hgmctl *g, const struct hgmctl_cmd *cmd, int argc, const char **argv)

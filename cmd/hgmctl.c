@@ -21,6 +21,8 @@ static const struct hgmctl_cmd commands[] = {
 	  "every process, VMA and address that maps a folio, and at which level" },
 	{ "pool", cmd_pool, "[OPTION...] [SIZE]",
 	  "show hugetlb pools, or set them per node or system-wide (verified)" },
+	{ "collapse", cmd_collapse, "[OPTION...] PID [RANGE...]",
+	  "MADV_COLLAPSE on another process's ranges, verified before and after" },
 	{ "bench", cmd_bench, "NAME [OPTION...] [ARG...]",
 	  "benchmarks that print figures (see 'hgmctl bench --help')" },
 	{ "demo", cmd_demo, "[OPTION...]",

@@ -188,5 +188,11 @@ extern const size_t pool_ncols;
 void pools_table(const struct hgmctl *g, const struct hgm_pools *pools, uint64_t size);
 /* The "pools" array of the JSON contract (as in `status --json`); @size as above. */
 void pools_json(struct jw *w, const struct hgm_pools *pools, uint64_t size);
+/* ---- collapse and its benchmarks (cmd/collapse.c, cmd/bench-collapse.c) ---- */
+int cmd_collapse(struct hgmctl *g, const struct hgmctl_cmd *cmd, int argc, const char **argv);
+/* Returns the name of errno value @err ("EINVAL"; sign ignored). */
+const char *errno_name(int err);
+int bench_gup(struct hgmctl *g, const struct hgmctl_cmd *cmd, int argc, const char **argv);
+int bench_collapse(struct hgmctl *g, const struct hgmctl_cmd *cmd, int argc, const char **argv);
 
 #endif /* HGMCTL_H */

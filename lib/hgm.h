@@ -519,6 +519,94 @@ const char *hgm_cap_name(enum hgm_cap c);
 /** Returns what a caller without @c cannot see or do, one sentence. */
 const char *hgm_cap_hides(enum hgm_cap c);
 
+/* ---- MADV_COLLAPSE, pidfds, GUP test ---------------------------------------- */
+
+/**
+ * hgm_pidfd_open() - a pidfd for @pid (pidfd_open(2))
+ * Returns the descriptor, or -errno (-ESRCH: no such process).
+ */
+int hgm_pidfd_open(pid_t pid);
+
+/**
+ * hgm_pidfd_alive() - whether the process of @pidfd has not been reaped yet
+ * A PID read from /proc is safe to trust if this returns 0 after the read.
+ * Returns 0, or -ESRCH when it is gone, or -errno.
+ */
+int hgm_pidfd_alive(int pidfd);
+
+/**
+ * hgm_collapse() - MADV_COLLAPSE on [@start, @start + @len)
+ * @pidfd: the target process (process_madvise), or -1 for the caller (madvise)
+ * The range must be page-aligned and should lie in one VMA, so that its
+ * result is its own.  Returns 0, or -errno as the kernel gave it: -EINVAL
+ * (not eligible), -EAGAIN, -ENOMEM (no memory, or not mapped), -EPERM (no
+ * CAP_SYS_NICE for another process), -EACCES (no ptrace read access),
+ * -ESRCH (the process is gone).
+ */
+int hgm_collapse(int pidfd, uint64_t start, uint64_t len);
+
+/** What a range maps, in bytes, by level. */
+struct hgm_levels {
+	uint64_t mapped[HGM_NR_LEVELS];	/* huge folios (hugetlb, THP, mTHP) by leaf level */
+	uint64_t base;			/* base pages (order 0, zero, KSM) */
+	bool pte_known;			/* false: PTE-mapped folios not told from base pages */
+};
+
+/**
+ * hgm_range_levels() - bytes of [@start, @end) of @pid mapped at each level
+ * The scanner's rows, summed: PUD and PMD leaves, huge folios mapped by PTEs
+ * (as `maps` counts them), and base pages.  Without kpageflags, PTE-mapped
+ * pages cannot be told apart: pte_known is false.
+ * Returns 0, or -errno as hgm_scan() does.
+ */
+int hgm_range_levels(const struct hgm_ctx *ctx, pid_t pid, uint64_t start, uint64_t end,
+		     struct hgm_levels *lv);
+
+/** The get/pin paths of the kernel's gup_test (CONFIG_GUP_TEST). */
+enum hgm_gup_op {
+	HGM_GUP_GET_FAST,	/* get_user_pages_fast() */
+	HGM_GUP_PIN_FAST,	/* pin_user_pages_fast() */
+	HGM_GUP_GET,		/* get_user_pages(): the slow path, under mmap_lock */
+	HGM_GUP_PIN,		/* pin_user_pages() */
+	HGM_GUP_PIN_LONGTERM,	/* pin_user_pages(FOLL_LONGTERM) */
+	HGM_NR_GUP_OPS
+};
+
+/** Returns "get_fast", "pin_fast", "get", "pin" or "pin_longterm". */
+const char *hgm_gup_op_name(enum hgm_gup_op op);
+
+struct hgm_gup_result {
+	uint64_t get_usec;	/* all the get/pin calls */
+	uint64_t put_usec;	/* all the put/unpin calls */
+	uint64_t size;		/* bytes covered: less than asked if the kernel stopped */
+};
+
+/**
+ * hgm_gup_test_open() - open /sys/kernel/debug/gup_test
+ * Returns the descriptor, or -ENODEV (debugfs is not mounted), -ENOENT (the
+ * kernel has no CONFIG_GUP_TEST), -EACCES, or -errno.
+ */
+int hgm_gup_test_open(const struct hgm_ctx *ctx);
+
+/**
+ * hgm_gup_test_run() - @op on the caller's [@addr, @addr + @size),
+ * @pages_per_call pages per call, for writing if @write
+ * Returns 0 and fills @r, or -errno from the kernel.
+ */
+int hgm_gup_test_run(int fd, enum hgm_gup_op op, void *addr, uint64_t size,
+		     unsigned int pages_per_call, bool write, struct hgm_gup_result *r);
+
+/**
+ * hgm_map_pieces() - map the caller's MAP_SHARED hugetlb range [@addr, @addr + @len)
+ * in pieces of @piece bytes (HGM, DESIGN.md ABI 1, 2, 4)
+ * The hugetlb pages must be in the page cache already (written through
+ * another mapping) and not mapped in this one.  Registers a minor-fault
+ * userfaultfd with UFFD_FEATURE_MINOR_HUGETLBFS_HGM (which enables HGM on the
+ * VMA) and maps each piece with UFFDIO_CONTINUE.
+ * Returns 0, -EOPNOTSUPP when the kernel has no HGM, or -errno.
+ */
+int hgm_map_pieces(void *addr, uint64_t len, uint64_t piece);
+
 #ifdef __cplusplus
 }
 #endif

@@ -1,0 +1,635 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * collapse.c - `hgmctl collapse PID [RANGE...]`: MADV_COLLAPSE on another
+ * process through its pidfd, one call per VMA, each range measured before
+ * and after
+ */
+#include <errno.h>
+#include <inttypes.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "hgmctl.h"
+
+const char *errno_name(int err)
+{
+	static char buf[24];
+	const char *s = strerrorname_np(err < 0 ? -err : err);
+
+	if (s)
+		return s;
+	snprintf(buf, sizeof(buf), "errno %d", err < 0 ? -err : err);
+	return buf;
+}
+
+enum { COL_START, COL_END, COL_SIZE, COL_KIND, COL_RESULT, COL_BEFORE, COL_AFTER,
+       COL_PUD_B, COL_PUD_A, COL_PMD_B, COL_PMD_A, COL_PTE_B, COL_PTE_A,
+       COL_BASE_B, COL_BASE_A, COL_REASON };
+
+static const struct colinfo collapse_cols[] = {
+	[COL_START] = { "START", 12, SCOLS_FL_RIGHT, "first address of the range" },
+	[COL_END] = { "END", 12, SCOLS_FL_RIGHT, "address after the range" },
+	[COL_SIZE] = { "SIZE", 5, SCOLS_FL_RIGHT, "bytes in the range" },
+	[COL_KIND] = { "KIND", 7, 0, "kind of its VMA (as maps), or unmapped" },
+	[COL_RESULT] = { "RESULT", 6, 0, "ok, or the error's name (EINVAL, EAGAIN, ...)" },
+	[COL_BEFORE] = { "BEFORE", 20, 0, "bytes mapped at each level before the call" },
+	[COL_AFTER] = { "AFTER", 20, 0, "bytes mapped at each level after the call" },
+	[COL_PUD_B] = { "PUD-BEFORE", 5, SCOLS_FL_RIGHT, "bytes mapped by PUD leaves before" },
+	[COL_PUD_A] = { "PUD-AFTER", 5, SCOLS_FL_RIGHT, "bytes mapped by PUD leaves after" },
+	[COL_PMD_B] = { "PMD-BEFORE", 5, SCOLS_FL_RIGHT, "bytes mapped by PMD leaves before" },
+	[COL_PMD_A] = { "PMD-AFTER", 5, SCOLS_FL_RIGHT, "bytes mapped by PMD leaves after" },
+	[COL_PTE_B] = { "PTE-BEFORE", 5, SCOLS_FL_RIGHT,
+			"bytes of huge folios mapped by PTEs before" },
+	[COL_PTE_A] = { "PTE-AFTER", 5, SCOLS_FL_RIGHT,
+			"bytes of huge folios mapped by PTEs after" },
+	[COL_BASE_B] = { "BASE-BEFORE", 5, SCOLS_FL_RIGHT, "bytes of base pages before" },
+	[COL_BASE_A] = { "BASE-AFTER", 5, SCOLS_FL_RIGHT, "bytes of base pages after" },
+	[COL_REASON] = { "REASON", 0.3, SCOLS_FL_TRUNC, "why a range failed" },
+};
+
+static const int collapse_defaults[] = {
+	COL_START, COL_END, COL_KIND, COL_RESULT, COL_BEFORE, COL_AFTER,
+};
+
+#define NCOLS (sizeof(collapse_cols) / sizeof(collapse_cols[0]))
+
+/* What collapse needs of a VMA. */
+struct cvma {
+	uint64_t start, end, page_size;
+	enum hgm_kind kind;
+	bool hugetlb, shared, hgm, thp_eligible, special;
+};
+
+/* One call: a range inside one VMA (or a hole between VMAs). */
+struct piece {
+	uint64_t start, end;
+	long vma;			/* index in maps order, -1: not mapped */
+	const char *kind;
+	int err;			/* 0 or -errno */
+	bool called, refused;
+	const char *reason;		/* when refused or failed */
+	bool have_before, have_after;
+	struct hgm_levels before, after;
+};
+
+struct collapse {
+	struct hgmctl *g;
+	pid_t pid;
+	int pidfd;			/* -1: the caller itself (madvise) */
+	bool self, hgm_kernel;
+	uint64_t page, pmd_size;
+	struct cvma *vmas;
+	size_t nvmas;
+	struct piece *pieces;
+	size_t npieces, cap;
+};
+
+/* A process that is gone by its pidfd has exited, whatever /proc said. */
+static void __attribute__((noreturn)) vmas_error(const struct collapse *c, int ret)
+{
+	if (ret == -ESRCH || (c->pidfd >= 0 && hgm_pidfd_alive(c->pidfd) == -ESRCH))
+		errx(EXIT_ERROR, "process %d has exited (ESRCH)", (int)c->pid);
+	proc_error(ret, c->pid, "memory maps");
+}
+
+static void read_vmas(struct collapse *c)
+{
+	struct hgm_vma *v = malloc(sizeof(*v));
+	struct hgm_smaps *sm;
+	size_t cap = 0;
+	int ret;
+
+	if (!v)
+		err(EXIT_ERROR, "cannot allocate memory");
+	ret = hgm_smaps_open(c->g->ctx, c->pid, &sm);
+	if (ret)
+		vmas_error(c, ret);
+	while ((ret = hgm_smaps_next(sm, v)) > 0) {
+		struct cvma *cv;
+
+		if (c->nvmas == cap) {
+			cap = cap ? 2 * cap : 64;
+			c->vmas = realloc(c->vmas, cap * sizeof(*c->vmas));
+			if (!c->vmas)
+				err(EXIT_ERROR, "cannot allocate memory");
+		}
+		cv = &c->vmas[c->nvmas++];
+		cv->start = v->start;
+		cv->end = v->end;
+		cv->page_size = v->field[HGM_SM_KERNEL_PAGE_SIZE];
+		cv->kind = hgm_vma_kind(v);
+		cv->hugetlb = hgm_vma_flag(v, HGM_VF_HT);
+		cv->shared = hgm_vma_flag(v, HGM_VF_SH);
+		cv->hgm = hgm_vma_flag(v, HGM_VF_HM);
+		cv->thp_eligible = hgm_vma_has(v, HGM_SM_THP_ELIGIBLE) &&
+				   v->field[HGM_SM_THP_ELIGIBLE];
+		cv->special = v->name[0] == '[' && strcmp(v->name, "[heap]") &&
+			      strcmp(v->name, "[stack]") && strncmp(v->name, "[anon", 5);
+	}
+	if (ret == -EBADMSG)
+		errx(EXIT_ERROR, "cannot parse smaps of process %d: malformed line %lu",
+		     (int)c->pid, hgm_smaps_lineno(sm));
+	hgm_smaps_free(sm);
+	free(v);
+	if (ret < 0)
+		vmas_error(c, ret);
+}
+
+static const char no_hgm[] =
+	"this kernel has no HGM (HugeTLB high-granularity mapping): hugetlb pages are "
+	"always mapped whole, there is nothing to collapse";
+
+static void add_piece(struct collapse *c, uint64_t start, uint64_t end, long vma)
+{
+	struct piece *p;
+
+	if (c->npieces == c->cap) {
+		c->cap = c->cap ? 2 * c->cap : 16;
+		c->pieces = realloc(c->pieces, c->cap * sizeof(*c->pieces));
+		if (!c->pieces)
+			err(EXIT_ERROR, "cannot allocate memory");
+	}
+	p = &c->pieces[c->npieces++];
+	memset(p, 0, sizeof(*p));
+	p->start = start;
+	p->end = end;
+	p->vma = vma;
+	p->kind = vma < 0 ? "unmapped" : hgm_kind_name(c->vmas[vma].kind);
+	if (vma >= 0 && c->vmas[vma].hugetlb && !c->hgm_kernel) {
+		p->refused = true;
+		p->err = -EOPNOTSUPP;
+		p->reason = no_hgm;
+	}
+}
+
+/* Does VMA @v hold at least one whole naturally aligned huge page? */
+static bool holds_huge(const struct collapse *c, const struct cvma *v)
+{
+	uint64_t hp = v->hugetlb ? v->page_size : c->pmd_size;
+	uint64_t a = (v->start + hp - 1) & ~(hp - 1);
+
+	return a + hp <= v->end && a + hp > a;
+}
+
+/* --all / --kind: the VMAs MADV_COLLAPSE can change. */
+static bool eligible(const struct collapse *c, const struct cvma *v, int kind)
+{
+	if (v->special || !holds_huge(c, v))
+		return false;
+	if (v->hugetlb)		/* only HGM VMAs can be mapped in pieces */
+		return kind != HGM_KIND_THP && v->shared && v->hgm && c->hgm_kernel;
+	return kind != HGM_KIND_HUGETLB && v->thp_eligible;
+}
+
+static bool kind_matches(const struct collapse *c, const struct piece *p, int kind)
+{
+	if (kind < 0)
+		return true;
+	if (p->vma < 0)
+		return false;
+	return c->vmas[p->vma].hugetlb == (kind == HGM_KIND_HUGETLB);
+}
+
+/* One piece per VMA the range meets, and one per hole between them. */
+static void split_range(struct collapse *c, uint64_t start, uint64_t end)
+{
+	uint64_t at = start;
+	size_t i;
+
+	for (i = 0; i < c->nvmas && at < end; i++) {
+		const struct cvma *v = &c->vmas[i];
+
+		if (v->end <= at)
+			continue;
+		if (v->start >= end)
+			break;
+		if (v->start > at)
+			add_piece(c, at, v->start, -1);
+		at = v->start > at ? v->start : at;
+		add_piece(c, at, v->end < end ? v->end : end, (long)i);
+		at = v->end < end ? v->end : end;
+	}
+	if (at < end)
+		add_piece(c, at, end, -1);
+}
+
+/* Why the kernel said @err for @p, in words a user can act on. */
+static const char *why(const struct collapse *c, const struct piece *p, int err)
+{
+	const struct cvma *v = p->vma >= 0 ? &c->vmas[p->vma] : NULL;
+
+	switch (-err) {
+	case EINVAL:
+		if (v && v->hugetlb && !v->shared)
+			return "private hugetlb memory never gets HGM: only MAP_SHARED hugetlb "
+			       "can be collapsed";
+		if (v && v->hugetlb)
+			return "the kernel refused MADV_COLLAPSE on this hugetlb VMA";
+		return "not eligible for MADV_COLLAPSE (VM_NOHUGEPAGE, a special or "
+		       "file mapping the kernel cannot collapse, or no whole huge page in it)";
+	case EAGAIN:
+		return "the kernel could not take the pages now (pinned, locked, under "
+		       "migration, or changing): try again";
+	case ENOMEM:
+		if (!v)
+			return "no memory is mapped there";
+		return "no memory for a huge page now, or the memory cgroup refused the charge";
+	case EPERM:
+		return "MADV_COLLAPSE on another process (process_madvise) needs "
+		       "CAP_SYS_NICE (in the initial user namespace; Linux 5.12+)";
+	case EACCES:
+		return "process_madvise needs ptrace read access to the process "
+		       "(PTRACE_MODE_READ_FSCREDS: same user and a dumpable process, or "
+		       "CAP_SYS_PTRACE)";
+	case ESRCH:
+		return "the process has exited";
+	case EOPNOTSUPP:
+		return no_hgm;
+	default:
+		return strerror(-err);
+	}
+}
+
+/* Sum of levels, "pmd 16M pte 16M", for the BEFORE/AFTER cells. */
+static const char *levels_text(const struct hgmctl *g, bool have, const struct hgm_levels *lv,
+			       char *buf, size_t size)
+{
+	static const char *const names[] = { "pte", "pmd", "pud" };
+	size_t n = 0;
+	char s[32];
+	int l;
+
+	if (!have)
+		return "-";
+	buf[0] = '\0';
+	for (l = HGM_LEVEL_PUD; l >= HGM_LEVEL_PTE; l--) {
+		if (l == HGM_LEVEL_PTE && !lv->pte_known)
+			n += snprintf(buf + n, size - n, "%spte ?", n ? " " : "");
+		else if (lv->mapped[l])
+			n += snprintf(buf + n, size - n, "%s%s %s", n ? " " : "", names[l],
+				      fmt_size(g, lv->mapped[l], s, sizeof(s)));
+		if (n >= size)
+			return buf;
+	}
+	if (lv->pte_known && lv->base)
+		n += snprintf(buf + n, size - n, "%sbase %s", n ? " " : "",
+			      fmt_size(g, lv->base, s, sizeof(s)));
+	if (!n)
+		snprintf(buf, size, "none");
+	return buf;
+}
+
+static void json_levels(struct jw *w, const char *key, bool have, const struct hgm_levels *lv)
+{
+	if (!have) {
+		jw_null(w, key);
+		return;
+	}
+	jw_obj_open(w, key);
+	jw_u64(w, "pud", lv->mapped[HGM_LEVEL_PUD]);
+	jw_u64(w, "pmd", lv->mapped[HGM_LEVEL_PMD]);
+	jw_u64_opt(w, "pte", lv->pte_known, lv->mapped[HGM_LEVEL_PTE]);
+	jw_u64_opt(w, "base", lv->pte_known, lv->base);
+	jw_obj_close(w);
+}
+
+static void call_text(const struct collapse *c, const struct piece *p, char *buf, size_t size)
+{
+	if (c->self)
+		snprintf(buf, size, "madvise(0x%" PRIx64 ", %" PRIu64 ", MADV_COLLAPSE)",
+			 p->start, p->end - p->start);
+	else
+		snprintf(buf, size, "process_madvise(pidfd(%d), [{0x%" PRIx64 ", %" PRIu64
+			 "}], 1, MADV_COLLAPSE, 0)", (int)c->pid, p->start, p->end - p->start);
+}
+
+static const char *result_name(const struct piece *p)
+{
+	return p->err ? errno_name(p->err) : "ok";
+}
+
+static void print_json(const struct collapse *c, bool dry_run)
+{
+	struct jdoc d;
+	size_t i;
+
+	jdoc_begin(&d);
+	jw_i64(&d.w, "pid", c->pid);
+	jw_bool(&d.w, "dry_run", dry_run);
+	jw_arr_open(&d.w, "ranges");
+	for (i = 0; i < c->npieces; i++) {
+		const struct piece *p = &c->pieces[i];
+		char call[128];
+
+		jw_obj_open(&d.w, NULL);
+		jw_hex(&d.w, "start", p->start);
+		jw_hex(&d.w, "end", p->end);
+		jw_str(&d.w, "kind", p->kind);
+		if (p->vma >= 0)
+			jw_i64(&d.w, "vma", p->vma);
+		else
+			jw_null(&d.w, "vma");
+		if (dry_run) {
+			call_text(c, p, call, sizeof(call));
+			if (p->refused)
+				jw_null(&d.w, "call");
+			else
+				jw_str(&d.w, "call", call);
+		}
+		if (p->called || p->refused || p->err)
+			jw_str(&d.w, "result", result_name(p));
+		else
+			jw_null(&d.w, "result");
+		jw_str_opt(&d.w, "reason", p->err ? p->reason : NULL);
+		json_levels(&d.w, "before", p->have_before, &p->before);
+		json_levels(&d.w, "after", p->have_after, &p->after);
+		jw_obj_close(&d.w);
+	}
+	jw_arr_close(&d.w);
+	jdoc_end(&d, true);
+}
+
+static void print_table(const struct collapse *c)
+{
+	struct columns cols;
+	struct libscols_table *tb;
+	size_t i, j;
+
+	columns_init(&cols, collapse_cols, NCOLS, collapse_defaults,
+		     sizeof(collapse_defaults) / sizeof(collapse_defaults[0]), c->g->output);
+	tb = table_new(c->g, &cols);
+	for (i = 0; i < c->npieces; i++) {
+		const struct piece *p = &c->pieces[i];
+		struct libscols_line *ln = table_line(tb);
+
+		for (j = 0; j < cols.n; j++) {
+			const struct hgm_levels *lv = NULL;
+			bool have = false, pte = false;
+			char buf[128];
+			const char *s = buf;
+			int level = -1;
+
+			switch (cols.id[j]) {
+			case COL_PUD_B: case COL_PMD_B: case COL_PTE_B: case COL_BASE_B:
+				lv = &p->before;
+				have = p->have_before;
+				break;
+			case COL_PUD_A: case COL_PMD_A: case COL_PTE_A: case COL_BASE_A:
+				lv = &p->after;
+				have = p->have_after;
+				break;
+			}
+			switch (cols.id[j]) {
+			case COL_START:
+				snprintf(buf, sizeof(buf), "%" PRIx64, p->start);
+				break;
+			case COL_END:
+				snprintf(buf, sizeof(buf), "%" PRIx64, p->end);
+				break;
+			case COL_SIZE:
+				fmt_size(c->g, p->end - p->start, buf, sizeof(buf));
+				break;
+			case COL_KIND:
+				s = p->kind;
+				break;
+			case COL_RESULT:
+				s = p->called || p->refused || p->err ? result_name(p) : "-";
+				break;
+			case COL_BEFORE:
+				s = levels_text(c->g, p->have_before, &p->before, buf, sizeof(buf));
+				break;
+			case COL_AFTER:
+				s = levels_text(c->g, p->have_after, &p->after, buf, sizeof(buf));
+				break;
+			case COL_PUD_B: case COL_PUD_A:
+				level = HGM_LEVEL_PUD;
+				break;
+			case COL_PMD_B: case COL_PMD_A:
+				level = HGM_LEVEL_PMD;
+				break;
+			case COL_PTE_B: case COL_PTE_A:
+				level = HGM_LEVEL_PTE;
+				pte = true;
+				break;
+			case COL_BASE_B: case COL_BASE_A:
+				pte = true;
+				break;
+			case COL_REASON:
+				s = p->err && p->reason ? p->reason : "";
+				break;
+			}
+			if (lv) {
+				if (!have || (pte && !lv->pte_known))
+					s = "-";
+				else
+					fmt_size(c->g, level >= 0 ? lv->mapped[level] : lv->base,
+						 buf, sizeof(buf));
+			}
+			table_cell(ln, j, s);
+		}
+	}
+	table_print(tb);
+}
+
+static void print_dry_run(const struct collapse *c)
+{
+	size_t i;
+
+	for (i = 0; i < c->npieces; i++) {
+		const struct piece *p = &c->pieces[i];
+		char call[128], lv[128];
+
+		levels_text(c->g, p->have_before, &p->before, lv, sizeof(lv));
+		if (p->refused) {
+			printf("# not called for 0x%" PRIx64 "-0x%" PRIx64 " (%s): %s\n",
+			       p->start, p->end, p->kind, p->reason);
+			continue;
+		}
+		call_text(c, p, call, sizeof(call));
+		printf("%s\t# %s", call, p->kind);
+		if (p->vma >= 0)
+			printf(" vma:%ld", p->vma);
+		printf(", now %s\n", lv);
+	}
+}
+
+/* Levels of @p into @lv, trusted only if the pidfd's process is still there. */
+static bool measure(struct collapse *c, const struct piece *p, struct hgm_levels *lv)
+{
+	if (hgm_range_levels(c->g->ctx, c->pid, p->start, p->end, lv))
+		return false;
+	return c->pidfd < 0 || hgm_pidfd_alive(c->pidfd) == 0;
+}
+
+static void run(struct collapse *c, bool dry_run)
+{
+	bool lines = c->g->verbose, tty = !lines && !dry_run && isatty(STDERR_FILENO);
+	int sticky = 0;		/* an error that holds for every range (EPERM, ESRCH) */
+	size_t i;
+
+	for (i = 0; i < c->npieces; i++) {
+		struct piece *p = &c->pieces[i];
+
+		if (lines)
+			fprintf(stderr, "%s: %s %zu/%zu: 0x%" PRIx64 "-0x%" PRIx64 " (%s)\n",
+				program_invocation_short_name, dry_run ? "measuring" : "collapsing",
+				i + 1, c->npieces, p->start, p->end, p->kind);
+		else if (tty)
+			fprintf(stderr, "\rcollapsing %zu/%zu", i + 1, c->npieces);
+		if (!sticky)
+			p->have_before = measure(c, p, &p->before);
+		/* as maps: THP mapped by PTEs is still THP, though smaps cannot see it */
+		if (p->have_before && p->before.pte_known && p->before.mapped[HGM_LEVEL_PTE] &&
+		    p->vma >= 0 && c->vmas[p->vma].kind == HGM_KIND_ANON)
+			p->kind = hgm_kind_name(HGM_KIND_THP);
+		if (dry_run || p->refused)
+			continue;
+		if (sticky) {
+			p->err = sticky;
+			p->reason = why(c, p, sticky);
+			continue;
+		}
+		p->err = hgm_collapse(c->pidfd, p->start, p->end - p->start);
+		p->called = true;
+		if (p->err)
+			p->reason = why(c, p, p->err);
+		if (p->err == -EPERM || p->err == -EACCES || p->err == -ESRCH)
+			sticky = p->err;
+		else
+			p->have_after = measure(c, p, &p->after);
+	}
+	if (tty)
+		fputs("\r\033[K", stderr);
+}
+
+int cmd_collapse(struct hgmctl *g, const struct hgmctl_cmd *cmd, int argc, const char **argv)
+{
+	int all = 0, dry_run = 0, kind = -1;
+	char *kind_arg = NULL;
+	const struct poptOption options[] = {
+		{ "all", 'a', POPT_ARG_NONE, &all, 0,
+		  "every VMA MADV_COLLAPSE can change (THP-eligible; HGM hugetlb)", NULL },
+		{ "kind", 'k', POPT_ARG_STRING, &kind_arg, 0,
+		  "only VMAs of this kind: thp or hugetlb (alone: every eligible one)", "KIND" },
+		{ "dry-run", 0, POPT_ARG_NONE, &dry_run, 0,
+		  "print the calls that would be made, make none", NULL },
+		POPT_TABLEEND
+	};
+	struct collapse c = { .g = g, .pidfd = -1 };
+	struct hgm_features feat;
+	const char *arg, **ranges;
+	size_t nranges = 0, i, ok = 0, failed = 0;
+	poptContext pc;
+
+	pc = hgmctl_parse(g, cmd, argc, argv, options, collapse_cols, NCOLS);
+	arg = poptGetArg(pc);
+	if (!arg)
+		usage_error("collapse: no PID given");
+	c.pid = parse_pid(arg);
+	ranges = poptGetArgs(pc);
+	while (ranges && ranges[nranges])
+		nranges++;
+	if (kind_arg) {
+		if (strcmp(kind_arg, "thp") == 0)
+			kind = HGM_KIND_THP;
+		else if (strcmp(kind_arg, "hugetlb") == 0)
+			kind = HGM_KIND_HUGETLB;
+		else
+			usage_error("collapse: unknown kind '%s' (thp, hugetlb)", kind_arg);
+	}
+	if (all && nranges)
+		usage_error("collapse: --all selects VMAs itself; give it no RANGE");
+	if (!all && kind < 0 && !nranges)
+		usage_error("collapse: no RANGE given (ADDR-END, ADDR+LEN, vma:N, or --all, --kind)");
+	if (!hgm_ctx_is_live(g->ctx))
+		usage_error("collapse: changes the live kernel's page tables; --root does not apply");
+	/* every usage error before the process is looked at */
+	for (i = 0; i < nranges; i++) {
+		struct hgm_range r;
+
+		if (hgm_parse_range(ranges[i], &r))
+			usage_error("collapse: invalid range '%s' (ADDR-END, ADDR+LEN or vma:N)",
+				    ranges[i]);
+		if (r.vma < 0 && (r.start & ((uint64_t)sysconf(_SC_PAGESIZE) - 1)))
+			usage_error("collapse: range '%s' does not start on a page boundary",
+				    ranges[i]);
+	}
+
+	c.page = (uint64_t)sysconf(_SC_PAGESIZE);
+	c.pmd_size = hgm_thp_pmd_size(g->ctx);
+	hgm_features_probe(g->ctx, &feat);
+	c.hgm_kernel = hgm_has(&feat, HGM_FEAT_HGM) || hgm_has(&feat, HGM_FEAT_MADV_SPLIT);
+	if (kind == HGM_KIND_HUGETLB && !c.hgm_kernel)
+		errx(EXIT_ERROR, "collapse: %s", no_hgm);
+
+	/* the pidfd first: all that follows is checked against it */
+	c.self = c.pid == getpid();
+	if (!c.self) {
+		c.pidfd = hgm_pidfd_open(c.pid);
+		if (c.pidfd == -ESRCH)
+			errx(EXIT_ERROR, "process %d does not exist (ESRCH)", (int)c.pid);
+		if (c.pidfd < 0)
+			errx(EXIT_ERROR, "cannot open a pidfd for process %d: %s", (int)c.pid,
+			     strerror(-c.pidfd));
+	}
+	read_vmas(&c);
+	if (nranges) {
+		for (i = 0; i < nranges; i++) {
+			uint64_t start, end;
+			size_t first = c.npieces, k, n;
+
+			resolve_range(g, c.pid, ranges[i], &start, &end);
+			end = (end + c.page - 1) & ~(c.page - 1);
+			split_range(&c, start, end);
+			/* --kind keeps the pieces of that kind */
+			for (k = n = first; k < c.npieces; k++)
+				if (kind_matches(&c, &c.pieces[k], kind))
+					c.pieces[n++] = c.pieces[k];
+			c.npieces = n;
+		}
+		if (!c.npieces)
+			errx(EXIT_ERROR, "collapse: no %s memory in the ranges given", kind_arg);
+	} else {
+		for (i = 0; i < c.nvmas; i++)
+			if (eligible(&c, &c.vmas[i], kind))
+				add_piece(&c, c.vmas[i].start, c.vmas[i].end, (long)i);
+		if (!c.npieces)
+			errx(EXIT_ERROR, "collapse: process %d has no VMA%s%s that MADV_COLLAPSE "
+			     "can change%s", (int)c.pid, kind_arg ? " of kind " : "",
+			     kind_arg ? kind_arg : "",
+			     !c.hgm_kernel && kind != HGM_KIND_THP ? " (and no HGM in this kernel "
+			     "for hugetlb)" : "");
+	}
+	if (c.pidfd >= 0 && hgm_pidfd_alive(c.pidfd))
+		errx(EXIT_ERROR, "process %d has exited (ESRCH)", (int)c.pid);
+
+	run(&c, dry_run);
+
+	if (g->json)
+		print_json(&c, dry_run);
+	else if (dry_run)
+		print_dry_run(&c);
+	else
+		print_table(&c);
+	for (i = 0; i < c.npieces; i++) {
+		const struct piece *p = &c.pieces[i];
+
+		if (p->err) {
+			failed++;
+			if (!dry_run)
+				warnx("0x%" PRIx64 "-0x%" PRIx64 ": %s: %s", p->start, p->end,
+				      errno_name(p->err), p->reason);
+		} else if (p->called) {
+			ok++;
+		}
+	}
+	if (c.pidfd >= 0)
+		close(c.pidfd);
+	free(c.vmas);
+	free(c.pieces);
+	free(kind_arg);
+	if (dry_run)
+		return failed && failed == c.npieces ? EXIT_ERROR : EXIT_OK;
+	return failed == 0 ? EXIT_OK : ok ? EXIT_PARTIAL : EXIT_ERROR;
+}

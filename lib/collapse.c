@@ -1,0 +1,125 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+/*
+ * collapse.c - MADV_COLLAPSE on the caller (madvise) or on another process
+ * (pidfd_open + process_madvise), and what a range maps at each level
+ *
+ * Another process is named by a pidfd, taken once: every call after that goes
+ * through it, so a PID reused by a new process is never collapsed.  Reads of
+ * /proc/PID are made safe the same way: hgm_pidfd_alive() after the read says
+ * the PID still named the pidfd's process all along (a PID is not reused while
+ * its process lives or is an unreaped zombie).
+ */
+#include <errno.h>
+#include <signal.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/syscall.h>
+#include <sys/uio.h>
+#include <unistd.h>
+
+#include "hgm-private.h"
+
+#ifndef SYS_pidfd_open
+#define SYS_pidfd_open		434
+#endif
+#ifndef SYS_pidfd_send_signal
+#define SYS_pidfd_send_signal	424
+#endif
+#ifndef SYS_process_madvise
+#define SYS_process_madvise	440
+#endif
+
+/*
+ * process_madvise() takes at most MAX_RW_COUNT (2 GiB less a page) per call;
+ * calls of 1 GiB, 1 GiB-aligned, never cut a 2 MiB or 1 GiB page in two.
+ */
+#define COLLAPSE_CHUNK		(UINT64_C(1) << 30)
+
+HGM_EXPORT int hgm_pidfd_open(pid_t pid)
+{
+	int fd = (int)syscall(SYS_pidfd_open, pid, 0);
+
+	return fd < 0 ? -errno : fd;
+}
+
+HGM_EXPORT int hgm_pidfd_alive(int pidfd)
+{
+	if (syscall(SYS_pidfd_send_signal, pidfd, 0, NULL, 0) == 0)
+		return 0;
+	return -errno;
+}
+
+static int collapse_chunk(int pidfd, uint64_t start, uint64_t len)
+{
+	struct iovec iov = { .iov_base = (void *)(uintptr_t)start, .iov_len = len };
+	long ret;
+
+	if (pidfd < 0)
+		return madvise(iov.iov_base, len, MADV_COLLAPSE) ? -errno : 0;
+	do
+		ret = syscall(SYS_process_madvise, pidfd, &iov, 1, MADV_COLLAPSE, 0);
+	while (ret < 0 && errno == EINTR);
+	if (ret < 0)
+		return -errno;
+	/* one vector: all of it or an error; a short count would be a kernel change */
+	return (uint64_t)ret == len ? 0 : -EAGAIN;
+}
+
+HGM_EXPORT int hgm_collapse(int pidfd, uint64_t start, uint64_t len)
+{
+	uint64_t end = start + len;
+
+	if (len == 0 || end < start)
+		return -EINVAL;
+	while (start < end) {
+		uint64_t next = (start | (COLLAPSE_CHUNK - 1)) + 1;
+		int ret;
+
+		if (next > end || next == 0)
+			next = end;
+		ret = collapse_chunk(pidfd, start, next - start);
+		if (ret)
+			return ret;
+		start = next;
+	}
+	return 0;
+}
+
+static int levels_row(const struct hgm_folio *f, void *arg)
+{
+	struct hgm_levels *lv = arg;
+	uint64_t len = f->end - f->start;
+
+	if (!f->present)
+		return 0;
+	if (f->level != HGM_LEVEL_PTE) {
+		lv->mapped[f->level] += len;
+		return 0;
+	}
+	switch (f->kind) {
+	case HGM_FOLIO_HUGETLB:
+	case HGM_FOLIO_THP:
+	case HGM_FOLIO_MTHP:
+		lv->mapped[HGM_LEVEL_PTE] += len;
+		break;
+	case HGM_FOLIO_UNKNOWN:
+		lv->pte_known = false;
+		break;
+	default:
+		lv->base += len;
+		break;
+	}
+	return 0;
+}
+
+HGM_EXPORT int hgm_range_levels(const struct hgm_ctx *ctx, pid_t pid, uint64_t start,
+				uint64_t end, struct hgm_levels *lv)
+{
+	const struct hgm_scan_ops ops = { .folio = levels_row };
+
+	memset(lv, 0, sizeof(*lv));
+	lv->pte_known = true;
+	if (end <= start)
+		return -EINVAL;
+	return hgm_scan(ctx, pid, start, end, HGM_SCAN_NO_COUNT, &ops, lv);
+}
