@@ -121,5 +121,6 @@ HGM_EXPORT int hgm_range_levels(const struct hgm_ctx *ctx, pid_t pid, uint64_t s
 	lv->pte_known = true;
 	if (end <= start)
 		return -EINVAL;
-	return hgm_scan(ctx, pid, start, end, HGM_SCAN_NO_COUNT, &ops, lv);
+	/* rows need no smaps counter (and the scanner reads smaps where "hm" matters) */
+	return hgm_scan(ctx, pid, start, end, HGM_SCAN_NO_COUNT | HGM_SCAN_LIGHT_VMAS, &ops, lv);
 }
