@@ -149,11 +149,13 @@ TEST_F(live, maps_from_the_page_scan_alone_agrees_with_smaps_on_every_vma)
 	ASSERT_EQ(0, status);
 	f = fopen(err, "r");
 	ASSERT_NE(NULL, f);
-	ASSERT_NE(NULL, fgets(args, sizeof(args), f));
+	if (!fgets(args, sizeof(args), f))
+		args[0] = '\0';
 	fclose(f);
 	unlink(err);
 	if (strstr(args, "PROCMAP_QUERY") == NULL)
-		SKIP(return, "this kernel has no PROCMAP_QUERY (or is an HGM kernel): smaps path only");
+		SKIP(return, "maps reads smaps on this kernel (no PROCMAP_QUERY, an HGM kernel, "
+			     "or kpageflags' KSM bit untrusted)");
 	snprintf(args, sizeof(args), "maps -r -b -n -o START,END,KIND,PSIZE,PUD,PMD,PTE,RSS,FLAGS %d",
 		 self->child);
 	nm = run_lines(args, sm, 256, &status);
