@@ -21,6 +21,8 @@ static const struct hgmctl_cmd commands[] = {
 	  "every process, VMA and address that maps a folio, and at which level" },
 	{ "bench", cmd_bench, "NAME [OPTION...] [ARG...]",
 	  "benchmarks that print figures (see 'hgmctl bench --help')" },
+	{ "top", cmd_top, "[OPTION...] [PID]",
+	  "interactive view: system, process, page map of a VMA, folio detail" },
 	{ "demo", cmd_demo, "[OPTION...]",
 	  "start a process with hugetlb and THP mappings and show it" },
 };
