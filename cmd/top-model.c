@@ -263,8 +263,8 @@ size_t top_sys_rows(const struct top_sys *s, const struct top_view *v, struct to
 		char pid[16];
 
 		snprintf(pid, sizeof(pid), "%d", (int)s->procs[i].pid);
-		if (v->filter[0] && !strstr(s->procs[i].comm, v->filter) &&
-		    strcmp(pid, v->filter) != 0)
+		if (v->filter[TOP_SYSTEM][0] && !strstr(s->procs[i].comm, v->filter[TOP_SYSTEM]) &&
+		    strcmp(pid, v->filter[TOP_SYSTEM]) != 0)
 			continue;
 		r[n++] = s->procs[i];
 	}
@@ -362,8 +362,9 @@ size_t top_proc_rows(const struct top_procview *p, const struct top_view *v, siz
 	size_t i, n = 0;
 
 	for (i = 0; i < p->n; i++) {
-		if (v->filter[0] && strcmp(hgm_kind_name(p->v[i].kind), v->filter) != 0 &&
-		    !strstr(p->v[i].name, v->filter))
+		if (v->filter[TOP_PROCESS][0] &&
+		    strcmp(hgm_kind_name(p->v[i].kind), v->filter[TOP_PROCESS]) != 0 &&
+		    !strstr(p->v[i].name, v->filter[TOP_PROCESS]))
 			continue;
 		r[n++] = i;
 	}

@@ -205,12 +205,12 @@ static void render_system(struct hgmctl *g, struct frame *f, const struct top_mo
 	}
 	if (n == 0)
 		frame_printf(f, y++, 0, TS_NORMAL, "  no process%s uses hugetlb or THP memory%s",
-			     v->filter[0] ? " matching the filter" : "",
+			     v->filter[TOP_SYSTEM][0] ? " matching the filter" : "",
 			     m->busy ? " (still reading)" : "");
 	if (f->grow)
 		frame_printf(f, y++, 0, TS_NORMAL, "processes read: %zu, unreadable: %zu%s%s%s",
-			     s->scanned, s->unreadable, v->filter[0] ? ", filter '" : "",
-			     v->filter, v->filter[0] ? "'" : "");
+			     s->scanned, s->unreadable, v->filter[TOP_SYSTEM][0] ? ", filter '" : "",
+			     v->filter[TOP_SYSTEM], v->filter[TOP_SYSTEM][0] ? "'" : "");
 	free(rows);
 	footer(f, v, y);
 }
@@ -269,7 +269,8 @@ static void render_process(struct hgmctl *g, struct frame *f, const struct top_m
 		y++;
 	}
 	if (n == 0)
-		frame_put(f, y++, 0, TS_NORMAL, v->filter[0] ? "  no VMA matches the filter" :
+		frame_put(f, y++, 0, TS_NORMAL, v->filter[TOP_PROCESS][0] ?
+			  "  no VMA matches the filter" :
 			  "  no VMAs");
 	free(rows);
 	footer(f, v, y);

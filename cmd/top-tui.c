@@ -451,7 +451,7 @@ static void goto_addr(struct tui *t, uint64_t addr)
 		return;
 	}
 	if (v->screen == TOP_PROCESS) {
-		v->filter[0] = '\0';
+		v->filter[TOP_PROCESS][0] = '\0';
 		n = top_proc_rows(t->proc, v, &rows);
 		for (i = 0; i < n; i++)
 			if (&t->proc->v[rows[i]] == vm)
@@ -500,10 +500,10 @@ static void input_key(struct tui *t, int ch)
 		t->input = IN_NONE;
 		v->prompt[0] = '\0';
 		if (in == IN_FILTER) {
-			snprintf(v->filter, sizeof(v->filter), "%s", t->line);
+			snprintf(v->filter[v->screen], sizeof(v->filter[0]), "%s", t->line);
 			v->sel[v->screen] = v->first[v->screen] = 0;
-			snprintf(v->msg, sizeof(v->msg), v->filter[0] ? "filter '%s'" : "no filter%s",
-				 v->filter);
+			snprintf(v->msg, sizeof(v->msg), t->line[0] ? "filter '%s'" : "no filter%s",
+				 t->line);
 		} else if (in == IN_DELAY) {
 			char *end;
 			double d = strtod(t->line, &end);

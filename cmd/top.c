@@ -208,8 +208,7 @@ int cmd_top(struct hgmctl *g, const struct hgmctl_cmd *cmd, int argc, const char
 	}
 	if (sort)
 		v.sort = parse_sort(sort);
-	if (filter)
-		snprintf(v.filter, sizeof(v.filter), "%s", filter);
+	/* the filter is for the list of the first screen */
 	if (addr_s)
 		addr = parse_addr(addr_s);
 	if (zoom < 0 || zoom > 30)
@@ -229,10 +228,9 @@ int cmd_top(struct hgmctl *g, const struct hgmctl_cmd *cmd, int argc, const char
 		usage_error("top: --vma and --addr need a PID");
 	v.verbose = g->verbose;
 
+	if (filter)
+		snprintf(v.filter[v.screen], sizeof(v.filter[0]), "%s", filter);
 	if (once) {
-		/* a filter is for the list it applies to */
-		if (v.screen != TOP_SYSTEM && v.screen != TOP_PROCESS)
-			v.filter[0] = '\0';
 		rc = top_once(g, &v, vma_idx, addr, width);
 	} else {
 #ifdef HAVE_NCURSES

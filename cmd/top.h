@@ -145,7 +145,7 @@ int top_folio_copy(struct top_folio *dst, const struct top_folio *src);
 struct top_view {
 	enum top_screen screen;
 	enum top_sort sort;
-	char filter[64];		/* system: command or PID; process: kind or name */
+	char filter[TOP_NR_SCREENS][64];	/* system: command or PID; process: kind or name */
 	int sel[TOP_NR_SCREENS];	/* selected row of each list */
 	int first[TOP_NR_SCREENS];	/* first row shown */
 	pid_t pid;

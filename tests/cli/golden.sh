@@ -37,6 +37,18 @@ cases=(
 	"err-demo-under-root|$hgm demo"
 	"err-demo-bad-size|demo --thp 3X"
 	"err-demo-size-not-multiple|demo --hugetlb 3M --thp 0"
+	"top-system-hgm|$hgm top --once"
+	"top-system-host-sort-thp|$host top --once --sort thp"
+	"top-system-filter-nothing|$hgm top --once --filter nosuch"
+	"top-process-hgm|$hgm top --once 1000"
+	"top-process-hgm-filter-kind|$hgm top --once --filter hugetlb 1000"
+	"top-process-host-wide|$host top --once -w 132 4242"
+	"err-top-pagemap-under-root|$hgm top --once --screen pagemap 1000"
+	"err-top-bad-screen|$hgm top --once --screen nope"
+	"err-top-screen-needs-pid|$hgm top --once --screen process"
+	"err-top-bad-delay|$hgm top --once -d 0"
+	"err-top-json|$hgm top --once --json"
+	"err-top-no-such-pid|$hgm top --once 4243"
 )
 
 echo "TAP version 13"
