@@ -238,6 +238,7 @@ static int bench_scan(struct hgmctl *g, const struct hgmctl_cmd *cmd, int argc, 
 static const struct hgmctl_cmd benches[] = {
 	{ "bench scan", bench_scan, "[OPTION...] [PID]",
 	  "the page scanner against one PAGEMAP_SCAN walk, page-types and thpmaps" },
+	{ "bench top", bench_top, "[OPTION...]", "top's views on a process with 1 TiB of address space" },
 };
 
 int cmd_bench(struct hgmctl *g, const struct hgmctl_cmd *cmd, int argc, const char **argv)

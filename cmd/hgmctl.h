@@ -225,5 +225,7 @@ void read_comm(const struct hgmctl *g, pid_t pid, char *buf, size_t size);
 
 /* ---- top ------------------------------------------------------------------ */
 int cmd_top(struct hgmctl *g, const struct hgmctl_cmd *cmd, int argc, const char **argv);
+/* `hgmctl bench top`: top's views on a process with a huge address space */
+int bench_top(struct hgmctl *g, const struct hgmctl_cmd *cmd, int argc, const char **argv);
 
 #endif /* HGMCTL_H */
