@@ -278,6 +278,95 @@ TEST_F(live, interrupt_restores_the_terminal_and_dies_of_sigint)
 	pane_stop(&pn);
 }
 
+/*
+ * A child with @len of THP whose PMD mappings are all split to PTEs, in a VMA
+ * that (unlike live.h's layouts) stays eligible for MADV_COLLAPSE.
+ */
+static pid_t spawn_split_thp(uint64_t len, uint64_t *addr)
+{
+	int fds[2];
+	pid_t pid;
+
+	*addr = 0;
+	if (pipe(fds))
+		return -1;
+	fflush(NULL);
+	pid = fork();
+	if (pid == 0) {
+		char *raw = mmap(NULL, len + 2 * M, PROT_READ | PROT_WRITE,
+				 MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+		char *a = (char *)(((uintptr_t)raw + 2 * M - 1) & ~(uintptr_t)(2 * M - 1));
+		uint64_t off, where = 0;
+
+		prctl(PR_SET_PDEATHSIG, SIGKILL);
+		if (raw != MAP_FAILED && madvise(a, len, MADV_HUGEPAGE) == 0) {
+			for (off = 0; off < len; off += 4096)
+				a[off] = 1;
+			/* a page of another protection splits the PMD; restoring it merges the VMA */
+			for (off = 0; off < len; off += 2 * M)
+				if (mprotect(a + off, 4096, PROT_READ) ||
+				    mprotect(a + off, 4096, PROT_READ | PROT_WRITE))
+					break;
+			where = (uintptr_t)a;
+		}
+		if (write(fds[1], &where, sizeof(where)) != sizeof(where))
+			_exit(1);
+		for (;;)
+			pause();
+	}
+	close(fds[1]);
+	if (pid < 0 || read(fds[0], addr, sizeof(*addr)) != sizeof(*addr))
+		*addr = 0;
+	close(fds[0]);
+	return pid;
+}
+
+TEST_F(live, collapse_in_the_page_map_maps_the_split_thp_by_pmds_again)
+{
+	char want[160], addr[32], pid[16];
+	struct pane pn;
+	uint64_t a;
+
+	if (!have_tmux())
+		SKIP(return, "tmux is not installed (apt-get install tmux)");
+	self->child = spawn_split_thp(8 * M, &a);
+	ASSERT_LT(0, self->child);
+	ASSERT_NE(0, a);
+	snprintf(pid, sizeof(pid), "%d", (int)self->child);
+	snprintf(addr, sizeof(addr), "%" PRIx64, a);
+	ASSERT_EQ(0, pane_start(&pn, "xterm-256color", pid));
+	ASSERT_TRUE(wait_for(&pn, 10000, "Enter page map", "MAPPED", NULL));
+	keys(&pn, "g");
+	keys(&pn, addr);
+	keys(&pn, "Enter");
+	keys(&pn, "Enter");
+	snprintf(want, sizeof(want), "VMA %s-", addr);
+	ASSERT_TRUE(wait_for(&pn, 10000, want, "scanned", NULL));
+	snprintf(want, sizeof(want), "%s pppp\n", addr);
+	if (!strstr(pn.last, want))
+		SKIP(pane_stop(&pn); return, "no PTE-mapped THP to collapse (THP off, or khugepaged was first)");
+	/* mark the four cells, c, and the question must name the whole 8M */
+	keys(&pn, "v");
+	keys(&pn, "Right Right Right");
+	keys(&pn, "c");
+	snprintf(want, sizeof(want), "MADV_COLLAPSE %s-%" PRIx64 " (8M) of process %s? [y/N]", addr,
+		 a + 8 * M, pid);
+	ASSERT_TRUE(wait_for(&pn, 10000, want, NULL));
+	keys(&pn, "y");
+	/*
+	 *   a          +8M           a          +8M
+	 *   pppp    ->  HHHH          (the refresh after the collapse shows it)
+	 */
+	snprintf(want, sizeof(want), "collapse %s-%" PRIx64 " (8M): ok", addr, a + 8 * M);
+	ASSERT_TRUE(wait_for(&pn, 10000, want, NULL));
+	snprintf(want, sizeof(want), "%s HHHH\n", addr);
+	ASSERT_TRUE(wait_for(&pn, 10000, want, NULL));
+	save(&pn, "5-after-collapse");
+	keys(&pn, "q");
+	ASSERT_TRUE(wait_for(&pn, 10000, "TTY-RESTORED", "TOP-EXIT=0", NULL));
+	pane_stop(&pn);
+}
+
 /* Line @n (from 0) of the last capture starts with @prefix. */
 static bool line_is(const struct pane *p, int n, const char *prefix)
 {
