@@ -653,6 +653,22 @@ static void key(struct tui *t, int ch)
 	}
 }
 
+/*
+ * An Esc with more bytes right behind it is a key whose sequence the terminfo
+ * entry does not know (a TERM that does not match the terminal): swallow it
+ * rather than take it for Esc.
+ */
+static bool unknown_sequence(void)
+{
+	bool more = false;
+
+	nodelay(stdscr, TRUE);
+	while (getch() != ERR)
+		more = true;
+	nodelay(stdscr, FALSE);
+	return more;
+}
+
 /* ---- set-up and tear-down ------------------------------------------------------------ */
 
 static void restore_terminal(void)
@@ -706,8 +722,15 @@ int top_tui(struct hgmctl *g, struct top_view *v)
 	request(t);
 	next = now_ms() + v->interval * 1000;
 	while (!got_signal) {
+		bool busy;
+
 		/* ncurses sends only what changed: redrawing each turn is cheap */
 		redraw(t);
+		/* while a scan runs, look for its results more often */
+		pthread_mutex_lock(&t->lock);
+		busy = t->busy || t->have_req;
+		pthread_mutex_unlock(&t->lock);
+		timeout(busy ? 20 : 100);
 		ch = getch();
 		if (got_signal)
 			break;
@@ -724,6 +747,8 @@ int top_tui(struct hgmctl *g, struct top_view *v)
 		}
 		if (ch == 'q' || ch == 'Q')
 			break;
+		if (ch == 27 && unknown_sequence())
+			continue;
 		key(t, ch);
 		if (ch == 'r')
 			next = now_ms() + v->interval * 1000;

@@ -50,7 +50,8 @@ static int pane_start(struct pane *p, const char *term, const char *args)
 
 static void pane_stop(struct pane *p)
 {
-	sh("tmux -L %s kill-server >/dev/null 2>&1", p->sock);
+	sh("tmux -L %s kill-server >/dev/null 2>&1; rm -f \"${TMUX_TMPDIR:-/tmp}/tmux-$(id -u)/%s\"",
+	   p->sock, p->sock);
 }
 
 static void keys(struct pane *p, const char *k)
