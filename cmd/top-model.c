@@ -647,6 +647,7 @@ int top_folio_copy(struct top_folio *dst, const struct top_folio *src)
 	dst->m = malloc((src->nm ? src->nm : 1) * sizeof(*src->m));
 	if (!dst->m)
 		return -ENOMEM;
-	memcpy(dst->m, src->m, src->nm * sizeof(*src->m));
+	if (src->nm)	/* src->m may be NULL */
+		memcpy(dst->m, src->m, src->nm * sizeof(*src->m));
 	return 0;
 }
