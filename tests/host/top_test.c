@@ -178,7 +178,8 @@ TEST_F(live, navigates_system_process_pagemap_folio_of_a_live_child)
 	keys(&pn, pid);
 	keys(&pn, "Enter");
 	snprintf(want, sizeof(want), "%7d top_test", (int)self->child);
-	ASSERT_TRUE(wait_for(&pn, 10000, want, NULL));
+	snprintf(buf, sizeof(buf), "filter '%s'", pid);
+	ASSERT_TRUE(wait_for(&pn, 10000, want, buf, NULL));
 	ln = line_with(pn.last, pid, buf, sizeof(buf));
 	ASSERT_NE(NULL, ln);
 	EXPECT_NE(NULL, strstr(ln, " 8M "));		/* HUGETLB column */
