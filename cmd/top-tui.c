@@ -63,6 +63,8 @@ static struct tui T = {
 };
 static volatile sig_atomic_t got_signal;
 static bool curses_on;
+static int saved_stderr = -1;	/* the real stderr while curses owns the screen */
+static FILE *held_stderr;	/* what was written to stderr meanwhile */
 
 static double now_ms(void)
 {
@@ -671,12 +673,49 @@ static bool unknown_sequence(void)
 
 /* ---- set-up and tear-down ------------------------------------------------------------ */
 
+/*
+ * Messages written while the screen is in curses mode (err() on the way out,
+ * from either thread) would vanish with the alternate screen: stderr goes to
+ * a file meanwhile and is replayed once the terminal is back.
+ */
+static void hold_stderr(void)
+{
+	held_stderr = tmpfile();
+	if (held_stderr) {
+		fflush(stderr);
+		saved_stderr = dup(STDERR_FILENO);
+		if (saved_stderr < 0 || dup2(fileno(held_stderr), STDERR_FILENO) < 0) {
+			fclose(held_stderr);
+			held_stderr = NULL;
+		}
+	}
+}
+
+static void release_stderr(void)
+{
+	char buf[4096];
+	size_t n;
+
+	if (!held_stderr)
+		return;
+	fflush(stderr);
+	dup2(saved_stderr, STDERR_FILENO);
+	close(saved_stderr);
+	rewind(held_stderr);
+	while ((n = fread(buf, 1, sizeof(buf), held_stderr)) > 0)
+		if (write(STDERR_FILENO, buf, n) < 0)
+			break;
+	fclose(held_stderr);
+	held_stderr = NULL;
+}
+
 static void restore_terminal(void)
 {
 	if (curses_on) {
 		curses_on = false;
 		endwin();
 	}
+	release_stderr();
 }
 
 static void on_signal(int sig)
@@ -702,6 +741,7 @@ int top_tui(struct hgmctl *g, struct top_view *v)
 		sigaction(sigs[i], &sa, NULL);
 	atexit(restore_terminal);
 	setlocale(LC_CTYPE, "");
+	hold_stderr();
 	if (!initscr())
 		errx(EXIT_ERROR, "top: cannot initialise the terminal");
 	curses_on = true;

@@ -293,6 +293,19 @@ TEST_F(live, interrupt_restores_the_terminal_and_dies_of_sigint)
 	pane_stop(&pn);
 }
 
+TEST_F(live, unknown_terminal_fails_with_a_message_and_leaves_the_tty_alone)
+{
+	struct pane pn;
+
+	if (!have_tmux())
+		SKIP(return, "tmux is not installed (apt-get install tmux)");
+	ASSERT_EQ(0, pane_start(&pn, "no-such-terminal", ""));
+	/* the message is written while stderr is held, and shown once the tty is back */
+	ASSERT_TRUE(wait_for(&pn, 10000, "no-such-terminal", "TTY-RESTORED", "TOP-EXIT=1", NULL));
+	EXPECT_EQ(0, alternate_on(&pn));
+	pane_stop(&pn);
+}
+
 /*
  * A child with @len of THP whose PMD mappings are all split to PTEs, in a VMA
  * that (unlike live.h's layouts) stays eligible for MADV_COLLAPSE.
