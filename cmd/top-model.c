@@ -476,8 +476,12 @@ void top_scan_pagemap(struct hgmctl *g, pid_t pid, const struct top_vma *vma,
 		return;
 	}
 	w.last = now_ms();
-	/* kpagecount is not needed for a picture; kpageflags tells poisoned pages */
-	ret = hgm_scan(g->ctx, pid, vma->start, vma->end, HGM_SCAN_NO_COUNT, &ops, &w);
+	/*
+	 * kpagecount is not needed for a picture (kpageflags tells poisoned
+	 * pages), nor are smaps counters: no walk of every VMA before the scan
+	 */
+	ret = hgm_scan(g->ctx, pid, vma->start, vma->end, HGM_SCAN_NO_COUNT | HGM_SCAN_LIGHT_VMAS,
+		       &ops, &w);
 	pm->scan_ms = now_ms() - t0;
 	if (ret < 0 && ret != -ECANCELED)
 		set_err(pm->err, sizeof(pm->err), ret, pid, "pagemap");
@@ -596,7 +600,7 @@ void top_gather_folio(struct hgmctl *g, pid_t pid, uint64_t addr, uint64_t end,
 			 "folio detail needs a live process");
 		return;
 	}
-	ret = hgm_scan(g->ctx, pid, addr, end, HGM_SCAN_NODES, &ops, &ff);
+	ret = hgm_scan(g->ctx, pid, addr, end, HGM_SCAN_NODES | HGM_SCAN_LIGHT_VMAS, &ops, &ff);
 	if (ret < 0) {
 		if (ret != -ECANCELED)
 			set_err(fo->err, sizeof(fo->err), ret, pid, "pagemap");
