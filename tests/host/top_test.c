@@ -277,6 +277,67 @@ TEST_F(live, navigates_system_process_pagemap_folio_of_a_live_child)
 	pane_stop(&pn);
 }
 
+/* Runs hgmctl with @args; returns its stdout (free it) and sets *@status. */
+static char *run(const char *args, int *status)
+{
+	char cmd[512];
+
+	snprintf(cmd, sizeof(cmd), "%s %s", hgmctl(), args);
+	return jq_read_cmd(cmd, status);
+}
+
+TEST_F(live, once_prints_the_pagemap_and_folio_frames_of_a_live_child)
+{
+	const struct layout l = { .hugetlb = 8 * M, .hpage = 2 * M, .shared = true,
+				  .thp = 16 * M, .split = true };
+	char args[128], want[128];
+	struct placed p;
+	char *out;
+	int status;
+
+	NEED_ROOT("reserve hugetlb pages and read PFNs");
+	if (pool_make_free(2 * M, 4))
+		SKIP(return, "cannot reserve 4 free 2 MiB hugepages");
+	self->child = spawn(&l, &p);
+	ASSERT_EQ(0, p.err);
+
+	/* without --vma/--addr the page map is of the first hugetlb VMA */
+	snprintf(args, sizeof(args), "top --once --screen pagemap %d", (int)self->child);
+	out = run(args, &status);
+	ASSERT_NE(NULL, out);
+	EXPECT_EQ(0, status);
+	snprintf(want, sizeof(want), "\n%" PRIx64 " HHHH\n", p.hugetlb_addr);
+	EXPECT_NE(NULL, strstr(out, want));
+	EXPECT_NE(NULL, strstr(out, "G PUD  H PMD"));
+	free(out);
+
+	/*
+	 *   thp_addr         +8M              +16M
+	 *   HHHH             pppp        (upper half split to PTEs)
+	 */
+	snprintf(args, sizeof(args), "top --once --screen pagemap --addr %" PRIx64 " %d",
+		 p.thp_addr + 8 * M, (int)self->child);
+	out = run(args, &status);
+	ASSERT_NE(NULL, out);
+	EXPECT_EQ(0, status);
+	snprintf(want, sizeof(want), "\n%" PRIx64 " pppp\n", p.thp_addr + 8 * M);
+	EXPECT_NE(NULL, strstr(out, want));
+	free(out);
+
+	/* the folio of a split THP: order 9, mapped at pte level, by the child only */
+	snprintf(args, sizeof(args), "top --once --screen folio --addr %" PRIx64 " %d",
+		 p.thp_addr + 8 * M + 4096, (int)self->child);
+	out = run(args, &status);
+	ASSERT_NE(NULL, out);
+	EXPECT_EQ(0, status);
+	EXPECT_NE(NULL, strstr(out, "Kind      thp"));
+	EXPECT_NE(NULL, strstr(out, "Order     9 (2M)"));
+	EXPECT_NE(NULL, strstr(out, "at pte level"));
+	snprintf(want, sizeof(want), "%7d top_test", (int)self->child);
+	EXPECT_NE(NULL, strstr(out, want));
+	free(out);
+}
+
 TEST_F(live, interrupt_restores_the_terminal_and_dies_of_sigint)
 {
 	struct pane pn;
