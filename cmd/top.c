@@ -175,10 +175,10 @@ int cmd_top(struct hgmctl *g, const struct hgmctl_cmd *cmd, int argc, const char
 		{ "filter", 'f', POPT_ARG_STRING, &filter, 0,
 		  "processes whose command contains TEXT (or PID TEXT); VMAs of kind TEXT "
 		  "or whose name contains it", "TEXT" },
-		{ "vma", 0, POPT_ARG_LONG, &vma_idx, 0, "the VMA of the page map (vma:N of maps)",
-		  "N" },
+		{ "vma", 0, POPT_ARG_LONG, &vma_idx, 0,
+		  "with --once: the VMA of the page map (vma:N of maps)", "N" },
 		{ "addr", 'a', POPT_ARG_STRING, &addr_s, 0,
-		  "the VMA, page-map cursor and folio at this address", "ADDR" },
+		  "with --once: the VMA, page-map cursor and folio at this address", "ADDR" },
 		{ "zoom", 'z', POPT_ARG_INT, &zoom, 0,
 		  "page map: 2^N hugepage blocks per cell", "N" },
 		{ "width", 'w', POPT_ARG_INT, &width, 0, "with --once: columns (default 80)", "N" },
@@ -234,10 +234,10 @@ int cmd_top(struct hgmctl *g, const struct hgmctl_cmd *cmd, int argc, const char
 		rc = top_once(g, &v, vma_idx, addr, width);
 	} else {
 #ifdef HAVE_NCURSES
+		if (addr || vma_idx >= 0)
+			usage_error("top: --addr and --vma go with --once (in the view: g ADDR)");
 		if (!isatty(STDIN_FILENO) || !isatty(STDOUT_FILENO))
 			errx(EXIT_ERROR, "top: needs a terminal; use --once for text output");
-		if (addr)
-			v.cursor = addr;
 		rc = top_tui(g, &v);
 #else
 		errx(EXIT_ERROR, "top: this hgmctl was built without ncurses "
