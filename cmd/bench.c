@@ -240,6 +240,7 @@ static const struct hgmctl_cmd benches[] = {
 	  "the page scanner against one PAGEMAP_SCAN walk, page-types and thpmaps" },
 	{ "bench gup", bench_gup, "[OPTION...]", "gup_test get/pin on THP, hugetlb and HGM hugetlb" },
 	{ "bench collapse", bench_collapse, "[OPTION...]", "MADV_COLLAPSE cost per 2 MiB" },
+	{ "bench top", bench_top, "[OPTION...]", "top's views on a process with 1 TiB of address space" },
 };
 
 int cmd_bench(struct hgmctl *g, const struct hgmctl_cmd *cmd, int argc, const char **argv)

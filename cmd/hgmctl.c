@@ -25,6 +25,8 @@ static const struct hgmctl_cmd commands[] = {
 	  "MADV_COLLAPSE on another process's ranges, verified before and after" },
 	{ "bench", cmd_bench, "NAME [OPTION...] [ARG...]",
 	  "benchmarks that print figures (see 'hgmctl bench --help')" },
+	{ "top", cmd_top, "[OPTION...] [PID]",
+	  "interactive view: system, process, page map of a VMA, folio detail" },
 	{ "demo", cmd_demo, "[OPTION...]",
 	  "start a process with hugetlb and THP mappings and show it" },
 };

@@ -216,6 +216,9 @@ struct maps_state {
 	uint64_t scan_level[HGM_NR_LEVELS], scan_rss;	/* light: hugetlb levels, rss */
 	bool granularity;		/* --granularity */
 	struct granularity gr;
+	maps_vma_fn *fn;		/* maps_collect(): rows go here, not to output */
+	void *fn_arg;
+	int stop;			/* what fn returned to stop the walk */
 };
 
 /* Block size for @v: a PMD (or its page size) at least, GRAN_WIDTH blocks at most. */
@@ -280,12 +283,16 @@ static void finish_vma(struct maps_state *st)
 				u->kind = HGM_KIND_THP;
 		}
 	}
+	st->have_cur = false;
+	if (st->fn) {
+		st->stop = st->fn(st->cur, u, st->fn_arg);
+		return;
+	}
 	add_totals(&st->t, u);
 	if (st->g->json)
 		json_vma(&st->doc.w, st->cur, u, st->granularity ? &st->gr : NULL);
 	else
 		table_vma(st->g, st->tb, &st->c, st->cur, u, st->granularity ? &st->gr : NULL);
-	st->have_cur = false;
 }
 
 static int on_vma(const struct hgm_vma *v, void *arg)
@@ -293,6 +300,8 @@ static int on_vma(const struct hgm_vma *v, void *arg)
 	struct maps_state *st = arg;
 
 	finish_vma(st);
+	if (st->stop)
+		return st->stop;
 	memcpy(st->cur, v, sizeof(*v));
 	hgm_vma_usage(v, st->pmd_size, &st->u);
 	st->have_cur = true;
@@ -359,8 +368,11 @@ static int maps_from_smaps(struct maps_state *st, pid_t pid)
 		return ret;
 	}
 	while ((ret = hgm_smaps_next(sm, v)) > 0)
-		on_vma(v, st);
-	if (ret == -EBADMSG)
+		if (on_vma(v, st) != 0 && st->stop)
+			break;
+	if (ret > 0)
+		ret = st->stop;
+	if (ret == -EBADMSG && !st->fn)
 		errx(EXIT_ERROR, "cannot parse smaps of process %d: malformed line %lu",
 		     (int)pid, hgm_smaps_lineno(sm));
 	hgm_smaps_free(sm);
@@ -384,6 +396,26 @@ static unsigned int light_flag(const struct hgmctl *g, const struct columns *c)
 		if (c->id[i] == COL_FLAGS)
 			return 0;
 	return HGM_SCAN_LIGHT_VMAS;
+}
+
+int maps_collect(struct hgmctl *g, pid_t pid, maps_vma_fn *fn, void *arg)
+{
+	const struct hgm_scan_ops ops = { .vma = on_vma, .folio = on_folio };
+	struct maps_state st = { .g = g, .fn = fn, .fn_arg = arg };
+	int ret;
+
+	st.pmd_size = hgm_thp_pmd_size(g->ctx);
+	st.cur = malloc(sizeof(*st.cur));
+	if (!st.cur)
+		return -ENOMEM;
+	if (hgm_ctx_is_live(g->ctx))
+		ret = hgm_scan(g->ctx, pid, 0, 0, HGM_SCAN_NO_COUNT, &ops, &st);
+	else
+		ret = maps_from_smaps(&st, pid);
+	if (ret == 0)
+		finish_vma(&st);
+	free(st.cur);
+	return ret ? ret : st.stop;
 }
 
 int show_maps(struct hgmctl *g, pid_t pid, bool granularity)

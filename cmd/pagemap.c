@@ -45,8 +45,7 @@ struct pm_state {
 	bool flags_hidden, pfns_hidden;
 };
 
-/* "thp,lru,..." of the KPF bits in @kf, into @buf. */
-static void flag_list(uint64_t kf, char *buf, size_t size, const char *sep)
+void kpf_list(uint64_t kf, char *buf, size_t size, const char *sep)
 {
 	size_t len = 0;
 	unsigned int b;
@@ -59,8 +58,7 @@ static void flag_list(uint64_t kf, char *buf, size_t size, const char *sep)
 	}
 }
 
-/* The order is known from kpageflags, a huge leaf, or a hugetlb VMA's page size. */
-static bool order_known(const struct hgm_folio *f)
+bool folio_order_known(const struct hgm_folio *f)
 {
 	return f->flags_known || f->kind == HGM_FOLIO_HUGETLB || f->level != HGM_LEVEL_PTE;
 }
@@ -75,7 +73,7 @@ static void json_row(struct pm_state *st, const struct hgm_folio *f)
 	jw_hex(w, "end", f->end);
 	jw_str(w, "level", hgm_level_name(f->level));
 	jw_str(w, "kind", hgm_folio_kind_name(f->kind));
-	jw_u64_opt(w, "order", order_known(f), f->order);
+	jw_u64_opt(w, "order", folio_order_known(f), f->order);
 	jw_hex_opt(w, "pfn", f->pfn_known, f->pfn);
 	jw_hex_opt(w, "head_pfn", f->flags_known || f->kind == HGM_FOLIO_HUGETLB, f->head_pfn);
 	jw_u64_opt(w, "mapcount", f->mapcount_known, f->mapcount);
@@ -120,7 +118,7 @@ static void table_row(struct pm_state *st, const struct hgm_folio *f)
 			s = hgm_folio_kind_name(f->kind);
 			break;
 		case COL_ORDER:
-			s = cell_opt(buf, sizeof(buf), order_known(f), "%" PRIu64, f->order);
+			s = cell_opt(buf, sizeof(buf), folio_order_known(f), "%" PRIu64, f->order);
 			break;
 		case COL_PFN:
 			s = cell_opt(buf, sizeof(buf), f->pfn_known, "%" PRIx64, f->pfn);
@@ -140,7 +138,7 @@ static void table_row(struct pm_state *st, const struct hgm_folio *f)
 			break;
 		case COL_FLAGS:
 			if (f->flags_known)
-				flag_list(f->kflags, buf, sizeof(buf), ",");
+				kpf_list(f->kflags, buf, sizeof(buf), ",");
 			else
 				s = "-";
 			break;

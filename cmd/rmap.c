@@ -31,25 +31,34 @@ static const int rmap_defaults[] = {
 
 struct rmap_state {
 	struct hgmctl *g;
-	struct hgm_pfn_folio folio;
-	bool hugetlb;			/* the folio is a hugetlb page */
-	pid_t pid;			/* the process being scanned */
-	char comm[64];
 	struct columns cols;
 	struct libscols_table *tb;
 	struct jdoc doc;
+};
+
+/* What rmap_collect() walks with: the folio sought and the process being scanned. */
+struct rmap_walk {
+	struct hgm_pfn_folio folio;
+	bool hugetlb;			/* the folio is a hugetlb page */
+	struct rmap_hit hit;
+	char comm[64];
+	rmap_hit_fn *fn;
+	void *arg;
 	unsigned long found;
 };
 
-static void add_mapper(struct rmap_state *st, const struct hgm_folio *f, uint64_t start,
-		       uint64_t end)
+static int add_mapper(const struct rmap_hit *h, void *arg)
 {
+	struct rmap_state *st = arg;
+	const struct hgm_folio *f = h->f;
+	uint64_t start = h->start, end = h->end;
+
 	if (st->g->json) {
 		struct jw *w = &st->doc.w;
 
 		jw_obj_open(w, NULL);
-		jw_i64(w, "pid", st->pid);
-		jw_str(w, "comm", st->comm);
+		jw_i64(w, "pid", h->pid);
+		jw_str(w, "comm", h->comm);
 		jw_hex(w, "start", start);
 		jw_hex(w, "end", end);
 		jw_str(w, "level", hgm_level_name(f->level));
@@ -65,8 +74,8 @@ static void add_mapper(struct rmap_state *st, const struct hgm_folio *f, uint64_
 			const char *s = buf;
 
 			switch (st->cols.id[i]) {
-			case COL_PID: snprintf(buf, sizeof(buf), "%d", (int)st->pid); break;
-			case COL_COMM: s = st->comm; break;
+			case COL_PID: snprintf(buf, sizeof(buf), "%d", (int)h->pid); break;
+			case COL_COMM: s = h->comm; break;
 			case COL_ADDR: snprintf(buf, sizeof(buf), "%" PRIx64, start); break;
 			case COL_END: snprintf(buf, sizeof(buf), "%" PRIx64, end); break;
 			case COL_SIZE: fmt_size(st->g, end - start, buf, sizeof(buf)); break;
@@ -80,20 +89,20 @@ static void add_mapper(struct rmap_state *st, const struct hgm_folio *f, uint64_
 			table_cell(ln, i, s);
 		}
 	}
-	st->found++;
+	return 0;
 }
 
 /* hugetlb folios live in hugetlb VMAs only, and other folios never there */
 static int on_vma(const struct hgm_vma *v, void *arg)
 {
-	struct rmap_state *st = arg;
+	struct rmap_walk *st = arg;
 
 	return hgm_vma_flag(v, HGM_VF_HT) == st->hugetlb ? 0 : HGM_SCAN_SKIP;
 }
 
 static int on_folio(const struct hgm_folio *f, void *arg)
 {
-	struct rmap_state *st = arg;
+	struct rmap_walk *st = arg;
 	uint64_t page = (uint64_t)sysconf(_SC_PAGESIZE);
 	uint64_t npages = (f->end - f->start) / page;
 	uint64_t lo = st->folio.head, hi = st->folio.head + (UINT64_C(1) << st->folio.order);
@@ -104,8 +113,11 @@ static int on_folio(const struct hgm_folio *f, void *arg)
 	/* the part of this row whose PFNs fall inside the folio */
 	a = f->pfn > lo ? f->pfn : lo;
 	b = f->pfn + npages < hi ? f->pfn + npages : hi;
-	add_mapper(st, f, f->start + (a - f->pfn) * page, f->start + (b - f->pfn) * page);
-	return 0;
+	st->hit.start = f->start + (a - f->pfn) * page;
+	st->hit.end = f->start + (b - f->pfn) * page;
+	st->hit.f = f;
+	st->found++;
+	return st->fn(&st->hit, st->arg);
 }
 
 struct pfn_probe {
@@ -143,7 +155,7 @@ static int pfn_at(struct hgmctl *g, pid_t pid, uint64_t addr, uint64_t *pfn)
 	return 0;
 }
 
-static void read_comm(const struct hgmctl *g, pid_t pid, char *buf, size_t size)
+void read_comm(const struct hgmctl *g, pid_t pid, char *buf, size_t size)
 {
 	char path[64];
 
@@ -161,7 +173,7 @@ static int cmp_pid(const void *a, const void *b)
 	return (x > y) - (x < y);
 }
 
-static pid_t *list_pids(const struct hgmctl *g, const char *pids, size_t *n)
+pid_t *list_pids(const struct hgmctl *g, const char *pids, size_t *n)
 {
 	size_t cap = 64, i, j;
 	pid_t *v = malloc(cap * sizeof(*v));
@@ -208,6 +220,40 @@ static pid_t *list_pids(const struct hgmctl *g, const char *pids, size_t *n)
 	return v;
 }
 
+int rmap_collect(struct hgmctl *g, const struct hgm_pfn_folio *folio, const pid_t *pids,
+		 size_t n, rmap_hit_fn *fn, void *arg, unsigned long *failed, bool progress)
+{
+	const struct hgm_scan_ops ops = { .vma = on_vma, .folio = on_folio };
+	struct rmap_walk st = { .folio = *folio, .fn = fn, .arg = arg };
+	size_t i;
+	int ret;
+
+	st.hugetlb = folio->kflags & (UINT64_C(1) << 17);	/* KPF_HUGE */
+	st.hit.comm = st.comm;
+	*failed = 0;
+	for (i = 0; i < n; i++) {
+		st.hit.pid = pids[i];
+		read_comm(g, pids[i], st.comm, sizeof(st.comm));
+		if (progress && i % 16 == 0)
+			fprintf(stderr, "\rrmap: scanned %zu of %zu processes, %lu mappings found",
+				i, n, st.found);
+		ret = hgm_scan(g->ctx, pids[i], 0, 0, HGM_SCAN_NO_FOLIOS | HGM_SCAN_LIGHT_VMAS, &ops,
+			       &st);
+		if (ret > 0)
+			return ret;
+		/* processes that exit while we look are simply gone */
+		if (ret < 0 && ret != -ESRCH) {
+			(*failed)++;
+			if (g->verbose)
+				warnx("cannot scan process %d: %s", (int)pids[i], strerror(-ret));
+		}
+	}
+	if (progress)
+		fprintf(stderr, "\rrmap: scanned %zu processes, %lu mappings found%20s\n", n,
+			st.found, "");
+	return 0;
+}
+
 int cmd_rmap(struct hgmctl *g, const struct hgmctl_cmd *cmd, int argc, const char **argv)
 {
 	char *pids = NULL;
@@ -216,12 +262,12 @@ int cmd_rmap(struct hgmctl *g, const struct hgmctl_cmd *cmd, int argc, const cha
 		  "scan only these processes (default: all)", "PID,..." },
 		POPT_TABLEEND
 	};
-	const struct hgm_scan_ops ops = { .vma = on_vma, .folio = on_folio };
 	struct rmap_state st = { .g = g };
+	struct hgm_pfn_folio folio;
+	bool hugetlb;
 	const char *a1, *a2;
 	unsigned long failed = 0;
-	size_t n, i;
-	bool progress;
+	size_t n;
 	pid_t *list;
 	uint64_t pfn;
 	int ret;
@@ -244,8 +290,7 @@ int cmd_rmap(struct hgmctl *g, const struct hgmctl_cmd *cmd, int argc, const cha
 		snprintf(range, sizeof(range), "%s+1", a2);
 		if (hgm_parse_range(range, &r) || r.vma >= 0)
 			usage_error("rmap: invalid address '%s'", a2);
-		st.pid = parse_pid(a1);
-		ret = pfn_at(g, st.pid, r.start, &pfn);
+		ret = pfn_at(g, parse_pid(a1), r.start, &pfn);
 		if (ret)
 			return ret;
 	} else {
@@ -256,46 +301,30 @@ int cmd_rmap(struct hgmctl *g, const struct hgmctl_cmd *cmd, int argc, const cha
 		if (errno || end == a1 || *end)
 			usage_error("rmap: invalid PFN '%s' (decimal, or hex with 0x)", a1);
 	}
-	ret = hgm_pfn_folio(g->ctx, pfn, &st.folio);
+	ret = hgm_pfn_folio(g->ctx, pfn, &folio);
 	if (ret == -EACCES || ret == -EPERM)
 		errx(EXIT_ERROR, "cannot read /proc/kpageflags: needs CAP_SYS_ADMIN");
 	if (ret == -ENXIO)
 		errx(EXIT_ERROR, "PFN 0x%" PRIx64 " is beyond the end of memory", pfn);
 	if (ret)
 		errx(EXIT_ERROR, "cannot read /proc/kpageflags: %s", strerror(-ret));
-	st.hugetlb = st.folio.kflags & (UINT64_C(1) << 17);	/* KPF_HUGE */
+	hugetlb = folio.kflags & (UINT64_C(1) << 17);	/* KPF_HUGE */
 
 	list = list_pids(g, pids, &n);
-	progress = isatty(STDERR_FILENO);	/* a redrawn line: terminals only */
 	if (g->json) {
 		jdoc_begin(&st.doc);
 		jw_hex(&st.doc.w, "pfn", pfn);
-		jw_hex(&st.doc.w, "head_pfn", st.folio.head);
-		jw_u64(&st.doc.w, "order", st.folio.order);
-		jw_bool(&st.doc.w, "hugetlb", st.hugetlb);
+		jw_hex(&st.doc.w, "head_pfn", folio.head);
+		jw_u64(&st.doc.w, "order", folio.order);
+		jw_bool(&st.doc.w, "hugetlb", hugetlb);
 		jw_arr_open(&st.doc.w, "mappers");
 	} else {
 		columns_init(&st.cols, rmap_cols, NCOLS, rmap_defaults,
 			     sizeof(rmap_defaults) / sizeof(rmap_defaults[0]), g->output);
 		st.tb = table_new(g, &st.cols);
 	}
-	for (i = 0; i < n; i++) {
-		st.pid = list[i];
-		read_comm(g, st.pid, st.comm, sizeof(st.comm));
-		if (progress && i % 16 == 0)
-			fprintf(stderr, "\rrmap: scanned %zu of %zu processes, %lu mappings found",
-				i, n, st.found);
-		ret = hgm_scan(g->ctx, st.pid, 0, 0, HGM_SCAN_NO_FOLIOS | HGM_SCAN_LIGHT_VMAS, &ops, &st);
-		/* processes that exit while we look are simply gone */
-		if (ret < 0 && ret != -ESRCH) {
-			failed++;
-			if (g->verbose)
-				warnx("cannot scan process %d: %s", (int)st.pid, strerror(-ret));
-		}
-	}
-	if (progress)
-		fprintf(stderr, "\rrmap: scanned %zu processes, %lu mappings found%20s\n", n,
-			st.found, "");
+	/* a redrawn progress line: terminals only */
+	rmap_collect(g, &folio, list, n, add_mapper, &st, &failed, isatty(STDERR_FILENO));
 	if (g->json) {
 		jw_arr_close(&st.doc.w);
 		jw_u64(&st.doc.w, "unreadable", failed);

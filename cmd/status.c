@@ -8,17 +8,41 @@
 
 #include "hgmctl.h"
 
-struct status {
-	struct hgm_features feat;
-	struct hgm_pools *pools;
-	struct hgm_thp *thp;
-	struct hgm_caps caps;
-	bool caps_known;
-};
+int status_gather(const struct hgmctl *g, struct status_info *st, const char **what)
+{
+	int ret;
+
+	memset(st, 0, sizeof(*st));
+	*what = "cannot probe kernel features";
+	ret = hgm_features_probe(g->ctx, &st->feat);
+	if (ret)
+		return ret;
+	*what = "cannot read hugetlb pools";
+	ret = hgm_pools_read(g->ctx, &st->pools);
+	if (ret)
+		return ret;
+	*what = "cannot read THP settings";
+	ret = hgm_thp_read(g->ctx, &st->thp);
+	if (ret) {
+		status_release(st);
+		return ret;
+	}
+	/* a recorded tree is someone else's machine: this caller's caps say nothing of it */
+	st->caps_known = hgm_ctx_is_live(g->ctx) && hgm_caps_read(&st->caps) == 0;
+	return 0;
+}
+
+void status_release(struct status_info *st)
+{
+	hgm_pools_free(st->pools);
+	hgm_thp_free(st->thp);
+	st->pools = NULL;
+	st->thp = NULL;
+}
 
 /* ---- JSON ---------------------------------------------------------------------- */
 
-static void json_status(const struct status *st)
+static void json_status(const struct status_info *st)
 {
 	const struct hgm_features *f = &st->feat;
 	struct jw w;
@@ -105,7 +129,7 @@ static void json_status(const struct status *st)
 
 /* ---- text ---------------------------------------------------------------------- */
 
-static void text_status(const struct hgmctl *g, const struct status *st)
+static void text_status(const struct hgmctl *g, const struct status_info *st)
 {
 	const struct hgm_features *f = &st->feat;
 	char buf[32];
@@ -173,7 +197,8 @@ static void text_status(const struct hgmctl *g, const struct status *st)
 
 int cmd_status(struct hgmctl *g, const struct hgmctl_cmd *cmd, int argc, const char **argv)
 {
-	struct status st = { 0 };
+	struct status_info st;
+	const char *what;
 	poptContext pc;
 	int ret;
 
@@ -181,24 +206,15 @@ int cmd_status(struct hgmctl *g, const struct hgmctl_cmd *cmd, int argc, const c
 	if (poptPeekArg(pc))
 		usage_error("status: unexpected argument '%s'", poptPeekArg(pc));
 
-	ret = hgm_features_probe(g->ctx, &st.feat);
+	ret = status_gather(g, &st, &what);
 	if (ret)
-		errx(EXIT_ERROR, "cannot probe kernel features: %s", strerror(-ret));
-	ret = hgm_pools_read(g->ctx, &st.pools);
-	if (ret)
-		errx(EXIT_ERROR, "cannot read hugetlb pools: %s", strerror(-ret));
-	ret = hgm_thp_read(g->ctx, &st.thp);
-	if (ret)
-		errx(EXIT_ERROR, "cannot read THP settings: %s", strerror(-ret));
-	/* a recorded tree is someone else's machine: this caller's caps say nothing of it */
-	st.caps_known = hgm_ctx_is_live(g->ctx) && hgm_caps_read(&st.caps) == 0;
+		errx(EXIT_ERROR, "%s: %s", what, strerror(-ret));
 
 	if (g->json)
 		json_status(&st);
 	else
 		text_status(g, &st);
 
-	hgm_pools_free(st.pools);
-	hgm_thp_free(st.thp);
+	status_release(&st);
 	return EXIT_OK;
 }

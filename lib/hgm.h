@@ -464,6 +464,22 @@ uint64_t hgm_thp_pmd_size(const struct hgm_ctx *ctx);
  */
 int hgm_parse_selected(const char *text, char *out, size_t size);
 
+/* ---- THP event counters ---------------------------------------------------- */
+
+/** THP events since boot (/proc/vmstat, mTHP sysfs stats); -1 where the kernel has none. */
+struct hgm_thp_counters {
+	int64_t fault_alloc;		/* thp_fault_alloc: PMD THPs allocated on fault */
+	int64_t fault_fallback;		/* thp_fault_fallback */
+	int64_t collapse_alloc;		/* thp_collapse_alloc: khugepaged/MADV_COLLAPSE */
+	int64_t split_page;		/* thp_split_page */
+	int64_t split_pmd;		/* thp_split_pmd: PMD mappings split to PTEs */
+	int64_t deferred_split;		/* thp_deferred_split_page */
+	int64_t mthp_fault_alloc;	/* anon_fault_alloc summed over mTHP sizes below PMD */
+};
+
+/** Reads the counters; missing files leave them -1. Returns 0 or -errno. */
+int hgm_thp_counters_read(const struct hgm_ctx *ctx, struct hgm_thp_counters *c);
+
 /* ---- kernel features -------------------------------------------------------- */
 
 enum hgm_feature {

@@ -62,6 +62,18 @@ cases=(
 	"err-pool-set-under-root|$hgm pool 2M --node 0=1"
 	"err-pool-dry-run-alone|$hgm pool --dry-run"
 	"err-pool-extra-arg|$hgm pool 2M 1G"
+	"top-system-hgm|$hgm top --once"
+	"top-system-host-sort-thp|$host top --once --sort thp"
+	"top-system-filter-nothing|$hgm top --once --filter nosuch"
+	"top-process-hgm|$hgm top --once 1000"
+	"top-process-hgm-filter-kind|$hgm top --once --filter hugetlb 1000"
+	"top-process-host-wide|$host top --once -w 132 4242"
+	"err-top-pagemap-under-root|$hgm top --once --screen pagemap 1000"
+	"err-top-bad-screen|$hgm top --once --screen nope"
+	"err-top-screen-needs-pid|$hgm top --once --screen process"
+	"err-top-bad-delay|$hgm top --once -d 0"
+	"err-top-json|$hgm top --once --json"
+	"err-top-no-such-pid|$hgm top --once 4243"
 )
 
 echo "TAP version 13"
