@@ -238,6 +238,8 @@ static int bench_scan(struct hgmctl *g, const struct hgmctl_cmd *cmd, int argc, 
 static const struct hgmctl_cmd benches[] = {
 	{ "bench scan", bench_scan, "[OPTION...] [PID]",
 	  "the page scanner against one PAGEMAP_SCAN walk, page-types and thpmaps" },
+	{ "bench postcopy", bench_postcopy, "[OPTION...]",
+	  "post-copy fault latency at 4K (HGM) against page-size granularity" },
 };
 
 int cmd_bench(struct hgmctl *g, const struct hgmctl_cmd *cmd, int argc, const char **argv)
