@@ -69,6 +69,7 @@ struct pc_opts {
 	enum pattern pattern;
 	bool collapse;
 	bool corrupt;			/* testing: deliver one wrong byte */
+	bool shmem;			/* testing: shmem instead of hugetlb (4K without HGM) */
 };
 
 struct pc_result {
@@ -265,28 +266,36 @@ static void *handler_main(void *arg)
 	return NULL;
 }
 
+/*
+ * Streams every unit no fault has claimed, in address order, as a pipeline:
+ * while one batch is on the wire, the one before it is filled and mapped, so
+ * the wire stays busy however long the fill and UFFDIO_CONTINUE take.
+ */
 static void *streamer_main(void *arg)
 {
 	struct sim *s = arg;
 	uint64_t per_page = s->o->page_size / s->o->gran;
 	uint64_t batch = STREAM_SEG > s->o->gran ? STREAM_SEG / s->o->gran : 1;
+	struct { uint64_t u, n, arrive; } prev = { 0, 0, 0 };
 	uint64_t u = 0;
 
 	prctl(PR_SET_TIMERSLACK, 1UL);
-	while (u < s->nunits && !atomic_load(&s->stop)) {
+	for (;;) {
 		uint64_t n = 0, left, arrive = 0, tx_end;
 		unsigned char expected;
 
 		/* claim a run of absent units, within one hugepage */
-		while (n < batch && u + n < s->nunits && (n == 0 || (u + n) % per_page)) {
-			expected = ABSENT;
-			if (!atomic_compare_exchange_strong(&s->state[u + n], &expected, INFLIGHT))
+		while (u < s->nunits && !atomic_load(&s->stop)) {
+			while (n < batch && u + n < s->nunits && (n == 0 || (u + n) % per_page)) {
+				expected = ABSENT;
+				if (!atomic_compare_exchange_strong(&s->state[u + n], &expected,
+								    INFLIGHT))
+					break;
+				n++;
+			}
+			if (n)
 				break;
-			n++;
-		}
-		if (n == 0) {
 			u++;
-			continue;
 		}
 		for (left = n * s->o->gran; left; ) {
 			uint64_t seg = left < STREAM_SEG ? left : STREAM_SEG;
@@ -297,10 +306,17 @@ static void *streamer_main(void *arg)
 			if (left)
 				wait_until(tx_end);
 		}
-		wait_until(arrive);
-		fill(s, u * s->o->gran, n * s->o->gran);
-		resolve(s, u, n);
-		atomic_fetch_add(&s->bytes_stream, n * s->o->gran);
+		if (prev.n) {
+			wait_until(prev.arrive);
+			fill(s, prev.u * s->o->gran, prev.n * s->o->gran);
+			resolve(s, prev.u, prev.n);
+			atomic_fetch_add(&s->bytes_stream, prev.n * s->o->gran);
+		}
+		if (!n)
+			break;
+		prev.u = u;
+		prev.n = n;
+		prev.arrive = arrive;
 		u += n;
 	}
 	return NULL;
@@ -421,12 +437,14 @@ static void progress(const struct sim *s, bool done)
 		done ? "\n" : "");
 }
 
-/* 0, or an errno for why the kernel cannot run @o (said to the user by the caller). */
+/* The userfaultfd features a run of @o needs. */
 static uint64_t wanted_features(const struct pc_opts *o)
 {
 	uint64_t f = UFFD_FEATURE_MINOR_HUGETLBFS | UFFD_FEATURE_THREAD_ID |
 		     UFFD_FEATURE_EXACT_ADDRESS;
 
+	if (o->shmem)
+		return UFFD_FEATURE_MINOR_SHMEM | UFFD_FEATURE_THREAD_ID | UFFD_FEATURE_EXACT_ADDRESS;
 	if (o->gran < o->page_size)
 		f |= UFFD_FEATURE_MINOR_HUGETLBFS_HGM;
 	return f;
@@ -440,7 +458,7 @@ static const char *kernel_refusal(const struct hgmctl *g, const struct pc_opts *
 				  size_t size)
 {
 	uint64_t want = wanted_features(o), offered = 0;
-	char a[32], b[32];
+	char a[32];
 	int fd = hgm_uffd_open(want, &offered, NULL);
 
 	if (fd >= 0) {
@@ -448,13 +466,13 @@ static const char *kernel_refusal(const struct hgmctl *g, const struct pc_opts *
 		return NULL;
 	}
 	if (fd == -EOPNOTSUPP && (want & ~offered & UFFD_FEATURE_MINOR_HUGETLBFS_HGM))
-		snprintf(buf, size, "--granularity %s needs HugeTLB high-granularity mapping, and "
+		snprintf(buf, size, "granularity %s needs HugeTLB high-granularity mapping, and "
 			 "this kernel has no HGM (UFFDIO_API does not offer "
-			 "UFFD_FEATURE_MINOR_HUGETLBFS_HGM); use --granularity %s",
-			 fmt_size(g, o->gran, a, sizeof(a)), fmt_size(g, o->page_size, b, sizeof(b)));
+			 "UFFD_FEATURE_MINOR_HUGETLBFS_HGM)", fmt_size(g, o->gran, a, sizeof(a)));
 	else if (fd == -EOPNOTSUPP)
-		snprintf(buf, size, "this kernel's userfaultfd lacks minor faults on hugetlbfs "
-			 "(offers 0x%" PRIx64 ", needs 0x%" PRIx64 ")", offered, want);
+		snprintf(buf, size, "this kernel's userfaultfd lacks minor faults on %s "
+			 "(offers 0x%" PRIx64 ", needs 0x%" PRIx64 ")", o->shmem ? "shmem" :
+			 "hugetlbfs", offered, want);
 	else if (fd == -EPERM)
 		snprintf(buf, size, "userfaultfd is not allowed for this caller (see 'hgmctl uffd "
 			 "probe')");
@@ -500,14 +518,19 @@ static int postcopy_run(const struct hgmctl *g, const struct pc_opts *o, struct 
 	if (!s->state)
 		err(EXIT_ERROR, "cannot allocate");
 
-	workload_reserve(g, &w);
-	mfd = memfd_create("hgmctl-postcopy", MFD_CLOEXEC | MFD_HUGETLB | (shift << MFD_HUGE_SHIFT));
+	if (o->shmem)
+		w.hugetlb = 0;
+	else
+		workload_reserve(g, &w);
+	mfd = memfd_create("hgmctl-postcopy", MFD_CLOEXEC |
+			   (o->shmem ? 0 : MFD_HUGETLB | (shift << MFD_HUGE_SHIFT)));
 	if (mfd < 0) {
-		warn("cannot create a hugetlbfs memfd");
+		warn("cannot create a memfd");
 		goto out;
 	}
 	if (ftruncate(mfd, (off_t)o->size) || fallocate(mfd, 0, 0, (off_t)o->size)) {
-		warn("cannot allocate %" PRIu64 " bytes of hugetlb memory", o->size);
+		warn("cannot allocate %" PRIu64 " bytes of %s memory", o->size,
+		     o->shmem ? "shmem" : "hugetlb");
 		goto out;
 	}
 	s->guest = mmap(NULL, o->size, PROT_READ | PROT_WRITE, MAP_SHARED, mfd, 0);
@@ -659,7 +682,7 @@ out:
 
 struct pc_args {
 	char *size, *page_size, *gran, *bandwidth, *latency, *pattern;
-	int vcpus, collapse, corrupt;
+	int vcpus, collapse, corrupt, shmem;
 };
 
 #define PC_COMMON_OPTIONS(a) \
@@ -722,6 +745,7 @@ static void pc_opts_from(const struct hgmctl *g, const char *cmd, const struct p
 		usage_error("%s: more vCPUs than 4K pages", cmd);
 	o->collapse = a->collapse;
 	o->corrupt = a->corrupt;
+	o->shmem = a->shmem;
 }
 
 static void pc_args_free(struct pc_args *a)
@@ -875,6 +899,9 @@ int cmd_postcopy(struct hgmctl *g, const struct hgmctl_cmd *cmd, int argc, const
 		  "MADV_COLLAPSE the guest memory afterwards; report time and levels", NULL },
 		{ "corrupt-one", 0, POPT_ARG_NONE | POPT_ARGFLAG_DOC_HIDDEN, &a.corrupt, 0,
 		  "testing: deliver one wrong byte, which must be caught", NULL },
+		{ "shmem", 0, POPT_ARG_NONE | POPT_ARGFLAG_DOC_HIDDEN, &a.shmem, 0,
+		  "testing: back the guest with shmem, whose minor faults take 4K without HGM",
+		  NULL },
 		POPT_TABLEEND
 	};
 	struct pc_result r;
@@ -891,12 +918,15 @@ int cmd_postcopy(struct hgmctl *g, const struct hgmctl_cmd *cmd, int argc, const
 		usage_error("postcopy: runs on the live kernel; --root does not apply");
 	pc_opts_from(g, "postcopy", &a, &o);
 	if (kernel_refusal(g, &o, why, sizeof(why)))
-		errx(EXIT_ERROR, "%s", why);
+		errx(EXIT_ERROR, "%s%s%s", why, o.gran < o.page_size && !o.shmem ?
+		     "; use --granularity " : "", o.gran < o.page_size && !o.shmem ?
+		     fmt_size(g, o.page_size, x, sizeof(x)) : "");
 	workload_block_signals(&sigs);
 	if (!g->json)
-		printf("postcopy: %s of %s hugetlb pages, UFFDIO_CONTINUE at %s, %d vCPUs touching "
+		printf("postcopy: %s of %s %s pages, UFFDIO_CONTINUE at %s, %d vCPUs touching "
 		       "%s, link %s + %s\n\n", fmt_size(g, o.size, x, sizeof(x)),
-		       fmt_size(g, o.page_size, y, sizeof(y)), fmt_size(g, o.gran, z, sizeof(z)),
+		       fmt_size(g, o.page_size, y, sizeof(y)), o.shmem ? "shmem (testing)" : "hugetlb",
+		       fmt_size(g, o.gran, z, sizeof(z)),
 		       o.vcpus, pattern_names[o.pattern], fmt_rate(o.bps, t, sizeof(t)),
 		       fmt_ns(o.latency_ns, lat, sizeof(lat)));
 	fflush(stdout);
