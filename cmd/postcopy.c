@@ -432,7 +432,7 @@ static bool guest_levels(const struct hgmctl *g, const struct sim *s, uint64_t m
 
 static void progress(const struct sim *s, bool done)
 {
-	fprintf(stderr, "\rpostcopy: %3" PRIu64 "%% present, %" PRIu64 " faults handled%s",
+	fprintf(stderr, "\rpostcopy: %3" PRIu64 "%% present, %" PRIu64 " faults handled\033[K%s",
 		atomic_load(&s->present) * 100 / s->nunits, atomic_load(&s->handled),
 		done ? "\n" : "");
 }
@@ -584,7 +584,7 @@ static int postcopy_run(const struct hgmctl *g, const struct pc_opts *o, struct 
 		}
 	}
 	if (show && last_progress)
-		progress(s, true);
+		progress(s, true);	/* ends the line that progress() keeps rewriting */
 stop:
 	/* vCPUs first: a vCPU waiting on a fault needs the handler to finish its touch */
 	atomic_store(&s->stop, 1);
