@@ -432,9 +432,12 @@ static bool guest_levels(const struct hgmctl *g, const struct sim *s, uint64_t m
 
 static void progress(const struct sim *s, bool done)
 {
-	fprintf(stderr, "\rpostcopy: %3" PRIu64 "%% present, %" PRIu64 " faults handled\033[K%s",
-		atomic_load(&s->present) * 100 / s->nunits, atomic_load(&s->handled),
-		done ? "\n" : "");
+	bool tty = isatty(STDERR_FILENO);
+
+	/* on a terminal one line is rewritten; elsewhere (-v) one line each */
+	fprintf(stderr, "%spostcopy: %3" PRIu64 "%% present, %" PRIu64 " faults handled%s",
+		tty ? "\r" : "", atomic_load(&s->present) * 100 / s->nunits,
+		atomic_load(&s->handled), tty ? (done ? "\033[K\n" : "\033[K") : "\n");
 }
 
 /* The userfaultfd features a run of @o needs. */
