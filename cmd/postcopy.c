@@ -16,8 +16,8 @@
  *
  * The link is one wire shared by all transfers: a transfer of B bytes
  * occupies it for B*8/bandwidth, in order of request, and arrives --latency
- * after it leaves.  The streamer sends in segments of at most 64K so that a
- * fault waits for at most one segment of background traffic (as QEMU's
+ * after it leaves.  Faults have priority: a fault's data goes before queued
+ * stream data, after the 16K stream segment on the wire (as QEMU's
  * postcopy-preempt channel allows).  Waits are to absolute deadlines
  * (clock_nanosleep, then a spin for the last stretch), so the latencies a
  * vCPU sees are the link's, plus the real cost of the kernel's fault path,
@@ -50,7 +50,8 @@
 #endif
 
 #define SMALL_PAGE	UINT64_C(4096)
-#define STREAM_SEG	(UINT64_C(64) << 10)	/* background traffic is preemptible at this size */
+#define PREEMPT_SEG	(UINT64_C(16) << 10)	/* a fault cuts into the stream at these boundaries */
+#define STREAM_BATCH	(UINT64_C(256) << 10)	/* the streamer fetches and maps this much at once */
 #define TOUCH_BYTES	64		/* a vCPU reads and checks one cache line per touch */
 #define THINK_NS	50000		/* a vCPU's pause after a touch that did not fault */
 #define SPIN_NS		100000		/* the last stretch of a wait is spun, not slept */
@@ -121,7 +122,10 @@ struct sim {
 	_Atomic int corrupt_pending;
 	/* the link */
 	pthread_mutex_t link_lock;
-	uint64_t link_free_at;
+	uint64_t link_free_at;		/* when everything queued has left */
+	uint64_t bg_start;		/* origin of the stream's segment boundaries */
+	uint64_t urgent_free_at;	/* when the last fault's data has left */
+	_Atomic uint64_t bg_delay;	/* wire time faults took from queued stream data */
 	struct vcpu vcpu[MAX_VCPUS];
 };
 
@@ -133,11 +137,25 @@ static uint64_t now_ns(void)
 	return (uint64_t)ts.tv_sec * UINT64_C(1000000000) + (uint64_t)ts.tv_nsec;
 }
 
-/* Sleeps to an absolute deadline, spinning for the last SPIN_NS (timer slack, wakeup). */
-static void wait_until(uint64_t deadline)
+/*
+ * Sleeps to an absolute deadline; with @spin, spins the last SPIN_NS so that
+ * timer slack and wakeup delay do not add to what is measured.
+ */
+static void wait_until(uint64_t deadline, bool spin)
 {
 	uint64_t now = now_ns();
 
+	if (!spin) {
+		struct timespec ts = {
+			.tv_sec = (time_t)(deadline / UINT64_C(1000000000)),
+			.tv_nsec = (long)(deadline % UINT64_C(1000000000)),
+		};
+
+		if (deadline > now)
+			while (clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &ts, NULL) == EINTR)
+				;
+		return;
+	}
 	if (deadline > now + 2 * SPIN_NS) {
 		struct timespec ts = {
 			.tv_sec = (time_t)((deadline - SPIN_NS) / UINT64_C(1000000000)),
@@ -151,22 +169,66 @@ static void wait_until(uint64_t deadline)
 		__builtin_ia32_pause();
 }
 
-/*
- * Puts @bytes on the wire after whatever is queued; returns when they arrive
- * (absolute ns) and sets *@tx_end to when the wire is free again.
- */
-static uint64_t link_send(struct sim *s, uint64_t bytes, uint64_t *tx_end)
+static uint64_t tx_ns(const struct sim *s, uint64_t bytes)
 {
-	uint64_t now = now_ns(), start, tx;
+	return (uint64_t)((unsigned __int128)bytes * 8 * UINT64_C(1000000000) / s->o->bps);
+}
 
-	tx = (uint64_t)((unsigned __int128)bytes * 8 * UINT64_C(1000000000) / s->o->bps);
+/*
+ * A fault's transfer: it goes before queued stream data, after the stream
+ * segment on the wire now (and after earlier faults).  Returns when it
+ * arrives (absolute ns).
+ *
+ *   wire:  | seg | seg | seg | seg |        stream queued at fault time
+ *   after: | seg |FAULT| seg | seg | seg |  the rest moves back by its time
+ */
+static uint64_t link_urgent(struct sim *s, uint64_t bytes)
+{
+	uint64_t now = now_ns(), tx = tx_ns(s, bytes), seg = tx_ns(s, PREEMPT_SEG), start, end;
+
 	pthread_mutex_lock(&s->link_lock);
-	start = s->link_free_at > now ? s->link_free_at : now;
-	s->link_free_at = start + tx;
+	start = now > s->urgent_free_at ? now : s->urgent_free_at;
+	if (s->link_free_at > start) {
+		/* stream data queued past start: cut in at the next segment boundary */
+		if (start > s->bg_start && seg)
+			start = s->bg_start + (start - s->bg_start + seg - 1) / seg * seg;
+		if (start > s->link_free_at)
+			start = s->link_free_at;
+		end = start + tx;
+		if (s->link_free_at > start) {
+			s->link_free_at += tx;
+			s->bg_start = end;
+			atomic_fetch_add(&s->bg_delay, tx);
+		} else {
+			s->link_free_at = end;
+		}
+	} else {
+		end = start + tx;
+		s->link_free_at = end;
+	}
+	s->urgent_free_at = end;
 	pthread_mutex_unlock(&s->link_lock);
-	if (tx_end)
-		*tx_end = start + tx;
-	return start + tx + s->o->latency_ns;
+	return end + s->o->latency_ns;
+}
+
+/*
+ * Stream data, queued after everything else.  Returns when it would arrive
+ * if no fault cut in; *@delay is bg_delay then (add what it grew since).
+ */
+static uint64_t link_stream(struct sim *s, uint64_t bytes, uint64_t *delay)
+{
+	uint64_t now = now_ns(), tx = tx_ns(s, bytes), end;
+
+	pthread_mutex_lock(&s->link_lock);
+	if (s->link_free_at <= now) {
+		s->link_free_at = now;
+		s->bg_start = now;
+	}
+	s->link_free_at += tx;
+	end = s->link_free_at;
+	*delay = atomic_load(&s->bg_delay);
+	pthread_mutex_unlock(&s->link_lock);
+	return end + s->o->latency_ns;
 }
 
 /* The source's data: every 8-byte word a function of its offset and the run's seed. */
@@ -255,8 +317,8 @@ static void *handler_main(void *arg)
 					hgm_uffd_wake(s->uffd, s->guest + u * s->o->gran, s->o->gran);
 				continue;
 			}
-			arrive = link_send(s, s->o->gran, NULL);
-			wait_until(arrive);
+			arrive = link_urgent(s, s->o->gran);
+			wait_until(arrive, true);
 			fill(s, u * s->o->gran, s->o->gran);
 			resolve(s, u, 1);
 			atomic_fetch_add(&s->handled, 1);
@@ -267,21 +329,22 @@ static void *handler_main(void *arg)
 }
 
 /*
- * Streams every unit no fault has claimed, in address order, as a pipeline:
- * while one batch is on the wire, the one before it is filled and mapped, so
- * the wire stays busy however long the fill and UFFDIO_CONTINUE take.
+ * Streams every unit no fault has claimed, in address order, as a pipeline
+ * of two batches: while one is on the wire, the one before it is filled and
+ * mapped, so the wire stays busy however long that takes.  Faults cut in
+ * ahead of queued batches (link_urgent), so the queue costs them nothing.
  */
 static void *streamer_main(void *arg)
 {
 	struct sim *s = arg;
 	uint64_t per_page = s->o->page_size / s->o->gran;
-	uint64_t batch = STREAM_SEG > s->o->gran ? STREAM_SEG / s->o->gran : 1;
-	struct { uint64_t u, n, arrive; } prev = { 0, 0, 0 };
+	uint64_t batch = STREAM_BATCH > s->o->gran ? STREAM_BATCH / s->o->gran : 1;
+	struct { uint64_t u, n, arrive, delay; } prev = { 0, 0, 0, 0 }, cur;
 	uint64_t u = 0;
 
 	prctl(PR_SET_TIMERSLACK, 1UL);
 	for (;;) {
-		uint64_t n = 0, left, arrive = 0, tx_end;
+		uint64_t n = 0;
 		unsigned char expected;
 
 		/* claim a run of absent units, within one hugepage */
@@ -297,26 +360,26 @@ static void *streamer_main(void *arg)
 				break;
 			u++;
 		}
-		for (left = n * s->o->gran; left; ) {
-			uint64_t seg = left < STREAM_SEG ? left : STREAM_SEG;
-
-			arrive = link_send(s, seg, &tx_end);
-			left -= seg;
-			/* keep one segment queued, so faults get the wire soon */
-			if (left)
-				wait_until(tx_end);
-		}
+		cur.u = u;
+		cur.n = n;
+		if (n)
+			cur.arrive = link_stream(s, n * s->o->gran, &cur.delay);
 		if (prev.n) {
-			wait_until(prev.arrive);
+			/* faults that cut in meanwhile delay it; sleep until it is really here */
+			for (;;) {
+				uint64_t t = prev.arrive + atomic_load(&s->bg_delay) - prev.delay;
+
+				if (now_ns() >= t)
+					break;
+				wait_until(t, false);
+			}
 			fill(s, prev.u * s->o->gran, prev.n * s->o->gran);
 			resolve(s, prev.u, prev.n);
 			atomic_fetch_add(&s->bytes_stream, prev.n * s->o->gran);
 		}
 		if (!n)
 			break;
-		prev.u = u;
-		prev.n = n;
-		prev.arrive = arrive;
+		prev = cur;
 		u += n;
 	}
 	return NULL;
@@ -537,7 +600,8 @@ static int postcopy_run(const struct hgmctl *g, const struct pc_opts *o, struct 
 		goto out;
 	}
 	s->guest = mmap(NULL, o->size, PROT_READ | PROT_WRITE, MAP_SHARED, mfd, 0);
-	s->alias = mmap(NULL, o->size, PROT_READ | PROT_WRITE, MAP_SHARED, mfd, 0);
+	/* the alias mapped up front: a fill costs the copy, not page faults on the alias */
+	s->alias = mmap(NULL, o->size, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_POPULATE, mfd, 0);
 	if (s->guest == MAP_FAILED || s->alias == MAP_FAILED) {
 		warn("cannot map the memfd");
 		goto out;
