@@ -30,7 +30,7 @@ static bool bit_listed(const struct hgm_uffd_info *u, unsigned int bit)
 	       (u->api_ok && (u->features & (UINT64_C(1) << bit)));
 }
 
-static const char *errno_name(int e)
+static const char *errname(int e)
 {
 	const char *s = strerrorname_np(e);
 
@@ -129,7 +129,7 @@ static void json_probe(const struct hgm_uffd_info *u, const char *release, bool 
 		jw_bool(&d.w, "usable", !u->error[i]);
 		if (u->error[i]) {
 			way_reason(u, ptrace, i, u->error[i], why, sizeof(why));
-			jw_str(&d.w, "error", errno_name(u->error[i]));
+			jw_str(&d.w, "error", errname(u->error[i]));
 			jw_str(&d.w, "reason", why);
 		} else {
 			jw_null(&d.w, "error");
@@ -199,7 +199,7 @@ static void text_probe(const struct hgmctl *g, const struct hgm_uffd_info *u,
 			continue;
 		}
 		way_reason(u, ptrace, i, u->error[i], why, sizeof(why));
-		printf("%-36s no, %s: %s\n", label, errno_name(u->error[i]), why);
+		printf("%-36s no, %s: %s\n", label, errname(u->error[i]), why);
 	}
 	if (!u->api_ok) {
 		if (use != HGM_UFFD_NR_WAYS)
