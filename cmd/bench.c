@@ -241,6 +241,8 @@ static const struct hgmctl_cmd benches[] = {
 	{ "bench gup", bench_gup, "[OPTION...]", "gup_test get/pin on THP, hugetlb and HGM hugetlb" },
 	{ "bench collapse", bench_collapse, "[OPTION...]", "MADV_COLLAPSE cost per 2 MiB" },
 	{ "bench top", bench_top, "[OPTION...]", "top's views on a process with 1 TiB of address space" },
+	{ "bench postcopy", bench_postcopy, "[OPTION...]",
+	  "post-copy fault latency at 4K (HGM) against page-size granularity" },
 };
 
 int cmd_bench(struct hgmctl *g, const struct hgmctl_cmd *cmd, int argc, const char **argv)

@@ -29,6 +29,10 @@ static const struct hgmctl_cmd commands[] = {
 	  "interactive view: system, process, page map of a VMA, folio detail" },
 	{ "demo", cmd_demo, "[OPTION...]",
 	  "start a process with hugetlb and THP mappings and show it" },
+	{ "uffd", cmd_uffd, "probe [OPTION...]",
+	  "userfaultfd features of this kernel, and whether this caller may use it" },
+	{ "postcopy", cmd_postcopy, "[OPTION...]",
+	  "post-copy migration simulator: minor faults resolved with UFFDIO_CONTINUE" },
 };
 
 static struct hgmctl G;

@@ -177,6 +177,15 @@ void workload_block_signals(sigset_t *sigs);
 /* Parses a SIZE option value; usage error naming @cmd and @opt on garbage. */
 uint64_t size_arg(const char *cmd, const char *opt, const char *s);
 
+/* ---- userfaultfd and post-copy (uffd.c, postcopy.c) ---- */
+int cmd_uffd(struct hgmctl *g, const struct hgmctl_cmd *cmd, int argc, const char **argv);
+int cmd_postcopy(struct hgmctl *g, const struct hgmctl_cmd *cmd, int argc, const char **argv);
+int bench_postcopy(struct hgmctl *g, const struct hgmctl_cmd *cmd, int argc, const char **argv);
+/* Makes sure the pool has w->hugetlb free bytes of w->page_size (growing it as root). */
+void workload_reserve(const struct hgmctl *g, struct workload *w);
+/* Gives back the pages workload_reserve() added; returns 0 or -1 (said why). */
+int workload_restore(const struct hgmctl *g, const struct workload *w);
+
 /* maps of @pid as a table or JSON, shared by `maps` and `demo`; returns an exit code */
 int show_maps(struct hgmctl *g, pid_t pid, bool granularity);
 

@@ -77,10 +77,8 @@ fail:
 	_exit(1);
 }
 
-static int workload_restore(const struct hgmctl *g, const struct workload *d);
-
 /* Makes sure the pool has enough free pages, growing it as root; exits on failure. */
-static void workload_reserve(const struct hgmctl *g, struct workload *d)
+void workload_reserve(const struct hgmctl *g, struct workload *d)
 {
 	uint64_t need = d->hugetlb / d->page_size;
 	struct hgm_pool pool;
@@ -121,10 +119,11 @@ static void workload_reserve(const struct hgmctl *g, struct workload *d)
 		     fmt_size(g, d->page_size, sz, sizeof(sz)));
 	}
 	if (g->verbose)
-		warnx("grew the %s pool by %" PRIu64 " pages", sz, d->pool_added);
+		warnx("grew the %s pool by %" PRIu64 " pages",
+		      fmt_size(g, d->page_size, sz, sizeof(sz)), d->pool_added);
 }
 
-static int workload_restore(const struct hgmctl *g, const struct workload *d)
+int workload_restore(const struct hgmctl *g, const struct workload *d)
 {
 	struct hgm_pool pool;
 	uint64_t want;

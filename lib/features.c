@@ -78,35 +78,10 @@ static bool proc_ioctl_known(const char *path, unsigned long req, void *arg)
 	return known;
 }
 
-/* Opens a userfaultfd by whichever way this caller is allowed; returns fd or -errno. */
-static int uffd_open_any(void)
-{
-	int fd, first;
-
-	fd = syscall(SYS_userfaultfd, O_CLOEXEC | O_NONBLOCK);
-	if (fd >= 0)
-		return fd;
-	first = -errno;
-	if (first == -ENOSYS)
-		return first;
-	fd = syscall(SYS_userfaultfd, O_CLOEXEC | O_NONBLOCK | UFFD_USER_MODE_ONLY);
-	if (fd >= 0)
-		return fd;
-	fd = open("/dev/userfaultfd", O_RDWR | O_CLOEXEC);
-	if (fd >= 0) {
-		int ufd = ioctl(fd, USERFAULTFD_IOC_NEW, O_CLOEXEC | O_NONBLOCK);
-
-		close(fd);
-		if (ufd >= 0)
-			return ufd;
-	}
-	return first;
-}
-
 static void probe_uffd(struct hgm_features *f)
 {
 	struct uffdio_api api = { .api = UFFD_API, .features = 0 };
-	int fd = uffd_open_any();
+	int fd = hgm_uffd_open_any(O_CLOEXEC | O_NONBLOCK, NULL);
 
 	if (fd < 0) {
 		f->uffd_errno = -fd;

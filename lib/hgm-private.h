@@ -18,4 +18,7 @@ void hgm_proc_path(char *buf, size_t size, pid_t pid, const char *what);
 /* Returns the text of @f with trailing newlines removed (in place). */
 char *hgm_chomp(char *s);
 
+/* Opens a userfaultfd by the first way that works (uffd.c); returns fd or -errno. */
+int hgm_uffd_open_any(int flags, enum hgm_uffd_way *how);
+
 #endif /* HGM_PRIVATE_H */

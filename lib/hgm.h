@@ -623,6 +623,95 @@ int hgm_gup_test_run(int fd, enum hgm_gup_op op, void *addr, uint64_t size,
  */
 int hgm_map_pieces(void *addr, uint64_t len, uint64_t piece);
 
+/* ---- userfaultfd ------------------------------------------------------------ */
+
+/** The ways a process may get a userfaultfd. */
+enum hgm_uffd_way {
+	HGM_UFFD_SYSCALL,		/* userfaultfd(2): user- and kernel-mode faults */
+	HGM_UFFD_USER_MODE_ONLY,	/* userfaultfd(UFFD_USER_MODE_ONLY): user-mode faults */
+	HGM_UFFD_DEV,			/* ioctl(USERFAULTFD_IOC_NEW) on /dev/userfaultfd */
+	HGM_UFFD_NR_WAYS
+};
+
+/** Returns "syscall", "user_mode_only" or "dev_userfaultfd". */
+const char *hgm_uffd_way_name(enum hgm_uffd_way w);
+
+/** Returns the name of UFFDIO ioctl bit @bit ("continue", "api"), or NULL. */
+const char *hgm_uffd_ioctl_name(unsigned int bit);
+
+/** What userfaultfd this kernel and this caller have. */
+struct hgm_uffd_info {
+	int unprivileged;		/* vm.unprivileged_userfaultfd, -1 unknown */
+	bool dev_exists;		/* /dev/userfaultfd is there */
+	bool probed;			/* false on a recorded tree: only the above is known */
+	int error[HGM_UFFD_NR_WAYS];	/* 0: this way opened a userfaultfd, else errno */
+	bool api_ok;			/* UFFDIO_API answered on one of them */
+	int api_errno;
+	uint64_t features;		/* UFFD_FEATURE_* the kernel offers, if api_ok */
+	uint64_t ioctls;		/* 1 << _UFFDIO_* usable on the context, if api_ok */
+};
+
+/**
+ * hgm_uffd_probe() - open a userfaultfd each way, and ask UFFDIO_API what it offers
+ * Returns 0; -EOPNOTSUPP on a recorded tree (only the sysctl and the device
+ * node are filled in), or -errno.
+ */
+int hgm_uffd_probe(const struct hgm_ctx *ctx, struct hgm_uffd_info *info);
+
+/**
+ * hgm_uffd_open() - a non-blocking userfaultfd with @features enabled
+ * @offered: set to what the kernel offers (may be NULL)
+ * @how: set to the way it was opened (may be NULL)
+ * Returns the fd, or -errno: -EOPNOTSUPP when the kernel does not offer every
+ * one of @features (compare with *@offered), -EPERM when the caller may not.
+ */
+int hgm_uffd_open(uint64_t features, uint64_t *offered, enum hgm_uffd_way *how);
+
+/** Registers [@addr, +@len) for minor faults. Returns 0 or -errno; sets *@ioctls. */
+int hgm_uffd_register_minor(int fd, void *addr, size_t len, uint64_t *ioctls);
+
+/**
+ * hgm_uffd_continue() - map [@addr, +@len) from the page cache and wake its faulters
+ * Returns 0, or -errno: -EEXIST when some of it was mapped already (nobody
+ * was woken: see hgm_uffd_wake()), -EINVAL for a range the VMA cannot map
+ * at that granularity.
+ */
+int hgm_uffd_continue(int fd, void *addr, size_t len);
+
+/** Wakes threads waiting on faults in [@addr, +@len). Returns 0 or -errno. */
+int hgm_uffd_wake(int fd, void *addr, size_t len);
+
+/** One page-fault event. */
+struct hgm_uffd_fault {
+	uint64_t addr;		/* exact with UFFD_FEATURE_EXACT_ADDRESS, else page-aligned */
+	uint64_t flags;		/* UFFD_PAGEFAULT_FLAG_* */
+	uint32_t tid;		/* faulting thread, with UFFD_FEATURE_THREAD_ID */
+};
+
+/**
+ * hgm_uffd_read_faults() - wait up to @timeout_ms for fault events, read up to @n
+ * Returns the number of faults read (0 on timeout or a signal), or -errno;
+ * -EPIPE when the context is gone.  Events other than page faults are skipped.
+ */
+int hgm_uffd_read_faults(int fd, struct hgm_uffd_fault *faults, size_t n, int timeout_ms);
+
+/* ---- link rates and durations ------------------------------------------------ */
+
+/**
+ * hgm_parse_rate() - parse a link rate into bits per second
+ * Bit units are decimal: "100Mbit", "10Gbit", "10Gbit/s", "10Gbps", "1Tbit".
+ * Byte units: "1GB/s", "500MB/s" (decimal), "1GiB/s", "512MiB/s" (binary);
+ * "/s" is optional.  A plain number is bits per second.
+ * Returns 0, or -EINVAL (garbage, or 0) / -ERANGE (overflow).
+ */
+int hgm_parse_rate(const char *str, uint64_t *bits_per_sec);
+
+/**
+ * hgm_parse_duration() - parse "0", "500ns", "20us", "1.5ms", "2s" into nanoseconds
+ * A plain number is microseconds.  Returns 0, -EINVAL or -ERANGE.
+ */
+int hgm_parse_duration(const char *str, uint64_t *ns);
+
 #ifdef __cplusplus
 }
 #endif

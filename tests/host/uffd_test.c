@@ -1,0 +1,390 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * uffd_test.c - `uffd probe` against the live kernel's own answers, and the
+ * post-copy simulator: page-size runs deliver exactly the source's bytes,
+ * corruption is caught, and 4K is refused cleanly without HGM (and runs for
+ * real, with a collapse after, where the kernel has HGM).
+ */
+#include <linux/userfaultfd.h>
+#include <sys/ioctl.h>
+#include <grp.h>
+#include <sys/syscall.h>
+
+#include "live.h"
+#include "linux/hgm.h"
+
+/* UFFDIO_API of a fresh context, asked here without libhgm; 0 if none could be opened. */
+static uint64_t kernel_uffd_features(void)
+{
+	struct uffdio_api api = { .api = UFFD_API };
+	int fd = syscall(SYS_userfaultfd, O_CLOEXEC | O_NONBLOCK);
+
+	if (fd < 0)
+		return 0;
+	if (ioctl(fd, UFFDIO_API, &api))
+		api.features = 0;
+	close(fd);
+	return api.features;
+}
+
+static bool kernel_has_hgm(void)
+{
+	return kernel_uffd_features() & UFFD_FEATURE_MINOR_HUGETLBFS_HGM;
+}
+
+/* Runs hgmctl with @args, stdout and stderr to @out (NUL-terminated); returns the status. */
+static int hgmctl_text(const char *args, char *out, size_t size)
+{
+	char cmd[512];
+	FILE *p;
+	size_t n;
+	int st;
+
+	snprintf(cmd, sizeof(cmd), "%s %s 2>&1", hgmctl(), args);
+	p = popen(cmd, "r");
+	if (!p)
+		return -1;
+	n = fread(out, 1, size - 1, p);
+	out[n] = '\0';
+	st = pclose(p);
+	return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+}
+
+/*
+ * Runs `hgmctl @args` as user and group 65534 (no capabilities: a uid change
+ * away from 0 clears them); returns its stdout (malloc'd) or NULL.
+ */
+static char *hgmctl_as_nobody(const char *args, int *status)
+{
+	char *argv[8], *out = NULL, buf[4096];
+	size_t len = 0, n = 0;
+	char copy[256], *tok, *save;
+	int fds[2], st;
+	ssize_t got;
+	pid_t pid;
+
+	snprintf(copy, sizeof(copy), "%s", args);
+	argv[n++] = (char *)hgmctl();
+	for (tok = strtok_r(copy, " ", &save); tok && n < 7; tok = strtok_r(NULL, " ", &save))
+		argv[n++] = tok;
+	argv[n] = NULL;
+	if (pipe(fds))
+		return NULL;
+	fflush(NULL);
+	pid = fork();
+	if (pid == 0) {
+		dup2(fds[1], STDOUT_FILENO);
+		close(fds[0]);
+		close(fds[1]);
+		if (setgroups(0, NULL) || setgid(65534) || setuid(65534))
+			_exit(126);
+		execv(argv[0], argv);
+		_exit(127);
+	}
+	close(fds[1]);
+	if (pid < 0) {
+		close(fds[0]);
+		return NULL;
+	}
+	while ((got = read(fds[0], buf, sizeof(buf))) > 0) {
+		char *p = realloc(out, len + (size_t)got + 1);
+
+		if (!p)
+			break;
+		out = p;
+		memcpy(out + len, buf, (size_t)got);
+		len += (size_t)got;
+		out[len] = '\0';
+	}
+	close(fds[0]);
+	waitpid(pid, &st, 0);
+	*status = WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+	return out;
+}
+
+static uint64_t nr_hugepages(uint64_t page_size)
+{
+	char path[256];
+	uint64_t v = UINT64_MAX;
+
+	pool_path(path, sizeof(path), page_size, "nr_hugepages");
+	read_u64(path, &v);
+	return v;
+}
+
+TEST_F(live, uffd_probe_lists_exactly_the_features_uffdio_api_offers)
+{
+	uint64_t want = kernel_uffd_features(), mask, seen = 0;
+	const struct jq_value *feats;
+	bool saw_hgm_bit = false;
+	int status;
+	size_t i;
+
+	NEED_ROOT("open a userfaultfd whatever vm.unprivileged_userfaultfd says");
+	if (!want)
+		SKIP(return, "this kernel gives no userfaultfd (CONFIG_USERFAULTFD off?)");
+	self->json = hgmctl_json("uffd probe --json", &status);
+	ASSERT_NE(NULL, self->json);
+	ASSERT_EQ(0, status);
+	EXPECT_EQ(1, jq_bool(jq_get(self->json, "usable")));
+	EXPECT_STREQ("syscall", jq_str(jq_get(self->json, "via")));
+	mask = hex_at(self->json, "api.features_mask");
+	EXPECT_EQ(want, mask);
+	feats = jq_get(self->json, "api.features");
+	ASSERT_NE(NULL, feats);
+	for (i = 0; i < jq_len(feats); i++) {
+		const struct jq_value *f = jq_at(feats, i);
+		uint64_t bit = u64_at(f, "bit");
+
+		ASSERT_LT(bit, 64);
+		EXPECT_EQ(!!(want & (1ULL << bit)), jq_bool(jq_get(f, "available")))
+			TH_LOG("bit %" PRIu64, bit);
+		if (jq_bool(jq_get(f, "available")))
+			seen |= 1ULL << bit;
+		if (bit == 20) {
+			saw_hgm_bit = true;
+			EXPECT_STREQ("minor_hugetlbfs_hgm", jq_str(jq_get(f, "name")));
+		}
+	}
+	/* every offered bit is listed, and the HGM bit is listed even when absent */
+	EXPECT_EQ(want, seen);
+	EXPECT_TRUE(saw_hgm_bit);
+	EXPECT_EQ(!!(want & UFFD_FEATURE_MINOR_HUGETLBFS_HGM), jq_bool(jq_get(self->json, "hgm")));
+}
+
+TEST_F(live, uffd_probe_reports_the_sysctl_and_the_device)
+{
+	uint64_t sysctl;
+	int status;
+
+	if (read_u64("/proc/sys/vm/unprivileged_userfaultfd", &sysctl))
+		SKIP(return, "no vm.unprivileged_userfaultfd");
+	self->json = hgmctl_json("uffd probe --json", &status);
+	ASSERT_NE(NULL, self->json);
+	ASSERT_EQ(0, status);
+	EXPECT_EQ(sysctl, u64_at(self->json, "access.unprivileged_userfaultfd"));
+	EXPECT_EQ(access("/dev/userfaultfd", F_OK) == 0,
+		  jq_bool(jq_get(self->json, "access.dev_userfaultfd_exists")));
+	EXPECT_EQ(3, jq_len(jq_get(self->json, "access.ways")));
+}
+
+/*
+ * An unprivileged caller under vm.unprivileged_userfaultfd=0: the plain
+ * syscall is refused and the probe says why; UFFD_USER_MODE_ONLY still works.
+ */
+TEST_F(live, uffd_probe_explains_why_an_unprivileged_caller_is_refused)
+{
+	const struct jq_value *ways;
+	uint64_t sysctl;
+	char *out, e[128];
+	int status;
+
+	NEED_ROOT("run hgmctl as another user");
+	if (read_u64("/proc/sys/vm/unprivileged_userfaultfd", &sysctl) || sysctl != 0)
+		SKIP(return, "vm.unprivileged_userfaultfd is not 0: unprivileged users are allowed");
+	out = hgmctl_as_nobody("uffd probe --json", &status);
+	ASSERT_NE(NULL, out);
+	ASSERT_EQ(0, status);
+	self->json = jq_parse(out, e, sizeof(e));
+	free(out);
+	ASSERT_NE(NULL, self->json);
+	ways = jq_get(self->json, "access.ways");
+	ASSERT_EQ(3, jq_len(ways));
+	EXPECT_STREQ("syscall", jq_str(jq_get(jq_at(ways, 0), "way")));
+	EXPECT_EQ(0, jq_bool(jq_get(jq_at(ways, 0), "usable")));
+	EXPECT_STREQ("EPERM", jq_str(jq_get(jq_at(ways, 0), "error")));
+	ASSERT_NE(NULL, jq_str(jq_get(jq_at(ways, 0), "reason")));
+	EXPECT_NE(NULL, strstr(jq_str(jq_get(jq_at(ways, 0), "reason")),
+			       "vm.unprivileged_userfaultfd is 0"));
+	EXPECT_EQ(0, jq_bool(jq_get(self->json, "access.cap_sys_ptrace")));
+	/* user-mode-only needs no privilege since 5.11 */
+	EXPECT_EQ(1, jq_bool(jq_get(jq_at(ways, 1), "usable")));
+	EXPECT_STREQ("user_mode_only", jq_str(jq_get(self->json, "via")));
+}
+
+/*
+ * Page-size post-copy on 2M hugetlb: every byte arrives once, through a
+ * fault or the stream, vCPUs read only source data (checked in hgmctl, which
+ * exits 1 on a mismatch) and the guest ends mapped by PMDs.
+ */
+TEST_F(live, postcopy_2m_delivers_every_source_byte_once)
+{
+	uint64_t before = nr_hugepages(2 * M), tx_2m_ns;
+	int status;
+
+	NEED_ROOT("grow the hugetlb pool");
+	if (!(kernel_uffd_features() & (1 << 9)))
+		SKIP(return, "no minor faults on hugetlbfs (UFFD_FEATURE_MINOR_HUGETLBFS)");
+	self->json = hgmctl_json("postcopy --size 64M --bandwidth 1Gbit --json", &status);
+	ASSERT_NE(NULL, self->json);
+	ASSERT_EQ(0, status);
+	EXPECT_EQ(64 * M, u64_at(self->json, "size"));
+	EXPECT_EQ(2 * M, u64_at(self->json, "granularity"));
+	EXPECT_EQ(64 * M, u64_at(self->json, "bytes_verified"));
+	EXPECT_EQ(64 * M, u64_at(self->json, "bytes_on_fault") +
+		  u64_at(self->json, "bytes_streamed"));
+	EXPECT_EQ(0, u64_at(self->json, "bytes_on_fault") % (2 * M));
+	EXPECT_GT(u64_at(self->json, "touches"), 0);
+	/* random first touches land ahead of a 0.5 s stream */
+	ASSERT_GT(u64_at(self->json, "faults"), 0);
+	/* a fault's data crossed the link: no fault beats 2M at 1Gbit */
+	tx_2m_ns = 2 * M * 8;	/* ns at 1 bit per ns */
+	EXPECT_GE(u64_at(self->json, "fault_latency_ns.p50"), tx_2m_ns);
+	EXPECT_LE(u64_at(self->json, "fault_latency_ns.p50"),
+		  u64_at(self->json, "fault_latency_ns.max"));
+	EXPECT_GE(u64_at(self->json, "total_ns"), 64 * M * 8);
+	EXPECT_EQ(64 * M, u64_at(self->json, "mapped.pmd"));
+	EXPECT_EQ(0, u64_at(self->json, "mapped.pte"));
+	EXPECT_EQ(JQ_NULL, jq_type(jq_get(self->json, "collapse")));
+	/* hgmctl gave back what it added */
+	EXPECT_EQ(before, nr_hugepages(2 * M));
+}
+
+TEST_F(live, postcopy_sequential_pattern_delivers_every_source_byte)
+{
+	int status;
+
+	NEED_ROOT("grow the hugetlb pool");
+	if (!(kernel_uffd_features() & (1 << 9)))
+		SKIP(return, "no minor faults on hugetlbfs (UFFD_FEATURE_MINOR_HUGETLBFS)");
+	self->json = hgmctl_json("postcopy --size 32M --pattern sequential --vcpus 4 --json",
+				 &status);
+	ASSERT_NE(NULL, self->json);
+	ASSERT_EQ(0, status);
+	EXPECT_STREQ("sequential", jq_str(jq_get(self->json, "pattern")));
+	EXPECT_EQ(4, u64_at(self->json, "vcpus"));
+	EXPECT_EQ(32 * M, u64_at(self->json, "bytes_verified"));
+	EXPECT_EQ(32 * M, u64_at(self->json, "bytes_on_fault") +
+		  u64_at(self->json, "bytes_streamed"));
+}
+
+TEST_F(live, postcopy_fails_loudly_on_a_wrong_byte)
+{
+	uint64_t before = nr_hugepages(2 * M);
+	char out[4096];
+
+	NEED_ROOT("grow the hugetlb pool");
+	if (!(kernel_uffd_features() & (1 << 9)))
+		SKIP(return, "no minor faults on hugetlbfs (UFFD_FEATURE_MINOR_HUGETLBFS)");
+	EXPECT_EQ(1, hgmctl_text("postcopy --size 16M --corrupt-one --json", out, sizeof(out)));
+	EXPECT_NE(NULL, strstr(out, "data mismatch")) TH_LOG("%s", out);
+	/* no half a document on stdout */
+	EXPECT_EQ(NULL, strstr(out, "\"bytes_verified\""));
+	EXPECT_EQ(before, nr_hugepages(2 * M));
+}
+
+/* Without HGM, 4K is refused before anything is allocated (the pool is untouched). */
+TEST_F(live, postcopy_4k_is_refused_cleanly_without_hgm)
+{
+	uint64_t before = nr_hugepages(2 * M);
+	char out[4096];
+
+	if (!kernel_uffd_features())
+		SKIP(return, "no userfaultfd for this caller");
+	if (kernel_has_hgm())
+		SKIP(return, "this kernel has HGM: postcopy_4k_runs_on_hgm tests it");
+	EXPECT_EQ(1, hgmctl_text("postcopy --granularity 4K --size 16M", out, sizeof(out)));
+	EXPECT_NE(NULL, strstr(out, "this kernel has no HGM")) TH_LOG("%s", out);
+	EXPECT_NE(NULL, strstr(out, "--granularity 2M")) TH_LOG("%s", out);
+	/* nothing printed but the refusal: no header, no figures */
+	EXPECT_EQ(NULL, strstr(out, "faults:"));
+	EXPECT_EQ(before, nr_hugepages(2 * M));
+}
+
+/* The benchmark without HGM: says why 4K is missing, and still measures page size. */
+TEST_F(live, bench_postcopy_without_hgm_reports_page_size_alone)
+{
+	int status;
+
+	NEED_ROOT("grow the hugetlb pool");
+	if (!(kernel_uffd_features() & (1 << 9)))
+		SKIP(return, "no minor faults on hugetlbfs (UFFD_FEATURE_MINOR_HUGETLBFS)");
+	if (kernel_has_hgm())
+		SKIP(return, "this kernel has HGM: both granularities run");
+	self->json = hgmctl_json("bench postcopy --size 16M --json", &status);
+	ASSERT_NE(NULL, self->json);
+	ASSERT_EQ(0, status);
+	ASSERT_EQ(2, jq_len(jq_get(self->json, "runs")));
+	EXPECT_EQ(4 * K, u64_at(jq_at(jq_get(self->json, "runs"), 0), "granularity"));
+	ASSERT_NE(NULL, jq_str(jq_get(jq_at(jq_get(self->json, "runs"), 0), "skipped")));
+	EXPECT_NE(NULL, strstr(jq_str(jq_get(jq_at(jq_get(self->json, "runs"), 0), "skipped")),
+			       "this kernel has no HGM"));
+	EXPECT_EQ(2 * M, u64_at(jq_at(jq_get(self->json, "runs"), 1), "granularity"));
+	EXPECT_EQ(JQ_NULL, jq_type(jq_get(jq_at(jq_get(self->json, "runs"), 1), "skipped")));
+	EXPECT_EQ(16 * M, u64_at(jq_at(jq_get(self->json, "runs"), 1), "bytes_verified"));
+	EXPECT_EQ(JQ_NULL, jq_type(jq_get(self->json, "p50_ratio")));
+}
+
+/*
+ * With HGM: 4K minor faults are resolved at 4K, the guest ends up mapped by
+ * PTEs inside its hugepages, and MADV_COLLAPSE maps each page whole again.
+ *
+ *   after the run:      | 4K 4K 4K ... 4K | 4K 4K ... |   mapped.pte = size
+ *   after --collapse:   |       2M        |    2M     |   mapped.pmd = size
+ */
+TEST_F(live, postcopy_4k_runs_on_hgm_and_collapses_to_pmds)
+{
+	int status;
+
+	NEED_ROOT("grow the hugetlb pool");
+	if (!kernel_has_hgm())
+		SKIP(return, "this kernel has no HGM (UFFD_FEATURE_MINOR_HUGETLBFS_HGM)");
+	self->json = hgmctl_json("postcopy --granularity 4K --size 32M --collapse --json",
+				 &status);
+	ASSERT_NE(NULL, self->json);
+	ASSERT_EQ(0, status);
+	EXPECT_EQ(4 * K, u64_at(self->json, "granularity"));
+	EXPECT_EQ(32 * M, u64_at(self->json, "bytes_verified"));
+	EXPECT_EQ(32 * M, u64_at(self->json, "bytes_on_fault") +
+		  u64_at(self->json, "bytes_streamed"));
+	EXPECT_GT(u64_at(self->json, "faults"), 0);
+	EXPECT_EQ(32 * M, u64_at(self->json, "mapped.pte"));
+	EXPECT_STREQ("ok", jq_str(jq_get(self->json, "collapse.result")));
+	EXPECT_EQ(32 * M, u64_at(self->json, "collapse.mapped.pmd"));
+	EXPECT_EQ(0, u64_at(self->json, "collapse.mapped.pte"));
+}
+
+/* The 4K handler and streamer on shmem, whose minor faults take 4K on any kernel. */
+TEST_F(live, postcopy_4k_machinery_delivers_every_byte_on_shmem)
+{
+	int status;
+
+	if (!(kernel_uffd_features() & (1 << 10)))
+		SKIP(return, "no minor faults on shmem (UFFD_FEATURE_MINOR_SHMEM)");
+	self->json = hgmctl_json("postcopy --shmem --granularity 4K --size 32M --json", &status);
+	ASSERT_NE(NULL, self->json);
+	ASSERT_EQ(0, status);
+	EXPECT_EQ(4 * K, u64_at(self->json, "granularity"));
+	EXPECT_EQ(32 * M, u64_at(self->json, "bytes_verified"));
+	EXPECT_EQ(32 * M, u64_at(self->json, "bytes_on_fault") +
+		  u64_at(self->json, "bytes_streamed"));
+	EXPECT_EQ(0, u64_at(self->json, "bytes_on_fault") % (4 * K));
+	EXPECT_GT(u64_at(self->json, "faults"), 0);
+	/* a 4K fault moves 4K, not a hugepage */
+	EXPECT_LT(u64_at(self->json, "bytes_on_fault"),
+		  u64_at(self->json, "faults_handled") * 4 * K + 1);
+}
+
+TEST_F(live, postcopy_usage_errors_name_the_valid_choices)
+{
+	static const struct { const char *args, *says; } bad[] = {
+		{ "postcopy --granularity 64K", "4K or the page size (2M)" },
+		{ "postcopy --page-size 4K", "2M or 1G" },
+		{ "postcopy --size 3M", "multiple of the 2M page size" },
+		{ "postcopy --bandwidth 10Gb", "10Gbit" },
+		{ "postcopy --latency 1min", "20us" },
+		{ "postcopy --pattern zigzag", "random, sequential" },
+		{ "postcopy --vcpus 0", "--vcpus must be 1 to" },
+		{ "uffd frob", "valid: probe" },
+		{ "bench postcopy --pattern zigzag", "random, sequential" },
+	};
+	char out[4096];
+	size_t i;
+
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		EXPECT_EQ(2, hgmctl_text(bad[i].args, out, sizeof(out))) TH_LOG("%s", bad[i].args);
+		EXPECT_NE(NULL, strstr(out, bad[i].says)) TH_LOG("%s: %s", bad[i].args, out);
+	}
+}
+
+TEST_HARNESS_MAIN
