@@ -722,7 +722,7 @@ stop:
 		uint64_t t = now_ns();
 
 		/* MADV_COLLAPSE on our own mapping: no pidfd needed */
-		r->collapse_err = madvise(s->guest, o->size, MADV_COLLAPSE) ? errno : 0;
+		r->collapse_err = -hgm_collapse(-1, (uintptr_t)s->guest, o->size);
 		r->collapse_ns = now_ns() - t;
 		r->collapsed_known = guest_levels(g, s, r->collapsed);
 		/*

@@ -104,67 +104,26 @@ HGM_EXPORT int hgm_gup_test_run(int fd, enum hgm_gup_op op, void *addr, uint64_t
 
 /* ---- HGM: a shared hugetlb range mapped in 4 KiB pieces ------------------- */
 
-static int uffd_open(void)
-{
-	int fd = (int)syscall(SYS_userfaultfd, O_CLOEXEC | O_NONBLOCK);
-
-	if (fd >= 0)
-		return fd;
-	fd = open("/dev/userfaultfd", O_RDWR | O_CLOEXEC);
-	if (fd >= 0) {
-		int ufd = ioctl(fd, USERFAULTFD_IOC_NEW, O_CLOEXEC | O_NONBLOCK);
-
-		close(fd);
-		if (ufd >= 0)
-			return ufd;
-	}
-	return -errno;
-}
-
 HGM_EXPORT int hgm_map_pieces(void *addr, uint64_t len, uint64_t piece)
 {
-	struct uffdio_api api = {
-		.api = UFFD_API,
-		.features = UFFD_FEATURE_MINOR_HUGETLBFS_HGM | UFFD_FEATURE_EXACT_ADDRESS,
-	};
-	struct uffdio_register reg = {
-		.range = { .start = (uintptr_t)addr, .len = len },
-		.mode = UFFDIO_REGISTER_MODE_MINOR,
-	};
 	uint64_t off;
-	int fd, ret = 0;
+	int fd, ret;
 
 	if (!piece || len % piece || (uintptr_t)addr % piece)
 		return -EINVAL;
-	fd = uffd_open();
+	/* -EOPNOTSUPP: a kernel without HGM does not offer the feature */
+	fd = hgm_uffd_open(UFFD_FEATURE_MINOR_HUGETLBFS_HGM | UFFD_FEATURE_EXACT_ADDRESS,
+			   NULL, NULL);
 	if (fd < 0)
 		return fd;
-	/* a kernel without HGM rejects the unknown feature bit: EINVAL */
-	if (ioctl(fd, UFFDIO_API, &api)) {
-		ret = errno == EINVAL ? -EOPNOTSUPP : -errno;
-		goto out;
-	}
-	if (!(api.features & UFFD_FEATURE_MINOR_HUGETLBFS_HGM)) {
-		ret = -EOPNOTSUPP;
-		goto out;
-	}
-	if (ioctl(fd, UFFDIO_REGISTER, &reg)) {
-		ret = -errno;
-		goto out;
-	}
-	for (off = 0; off < len; off += piece) {
-		struct uffdio_continue c = {
-			.range = { .start = (uintptr_t)addr + off, .len = piece },
-		};
-
-		/* EEXIST: already mapped (e.g. by a fault before registration) */
-		if (ioctl(fd, UFFDIO_CONTINUE, &c) && errno != EEXIST) {
-			ret = -errno;
-			break;
-		}
+	ret = hgm_uffd_register_minor(fd, addr, len, NULL);
+	for (off = 0; !ret && off < len; off += piece) {
+		ret = hgm_uffd_continue(fd, (char *)addr + off, piece);
+		/* already mapped (e.g. by a fault before registration) */
+		if (ret == -EEXIST)
+			ret = 0;
 	}
 	/* closing unregisters; the VMA keeps HGM and the pieces stay mapped */
-out:
 	close(fd);
 	return ret;
 }
