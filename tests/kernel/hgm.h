@@ -20,6 +20,7 @@
 #include <linux/hgm.h>
 #include <poll.h>
 #include <pthread.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -30,7 +31,9 @@
 #include <unistd.h>
 
 #include "uapi-compat.h"
+#ifndef HGM_NO_HARNESS	/* programs that are not tests */
 #include "kselftest_harness.h"
+#endif
 
 #define KIB ((size_t)1024)
 #define MIB (KIB * KIB)

@@ -345,4 +345,77 @@ TEST_F(hgm, mremap_of_an_hgm_vma_is_refused)
 	EXPECT_TRUE(pieces_match(s, 0, 1));
 }
 
+/* PAGEMAP_SCAN: PAGE_IS_HUGE only where a leaf larger than a page maps */
+TEST_F(hgm, pagemap_scan_reports_pieces_without_page_is_huge)
+{
+	struct hgm_setup *s = &self->s;
+	struct page_region r[8];
+	struct pm_scan_arg a = {
+		.size = sizeof(a),
+		.vec = (uintptr_t)r,
+		.vec_len = 8,
+		.category_anyof_mask = PAGE_IS_PRESENT,
+		.return_mask = PAGE_IS_PRESENT | PAGE_IS_HUGE,
+	};
+	int fd, n;
+
+	SETUP(2);
+	ASSERT_EQ((long)(4 * PIECE), uffd_continue(s->uffd, s->guest + 8 * PIECE, 4 * PIECE));
+	ASSERT_EQ((long)HPAGE, uffd_continue(s->uffd, s->guest + HPAGE, HPAGE));
+	fd = open("/proc/self/pagemap", O_RDONLY);
+	ASSERT_LE(0, fd);
+	a.start = (uintptr_t)s->guest;
+	a.end = a.start + s->len;
+	n = ioctl(fd, PAGEMAP_SCAN, &a);
+	close(fd);
+	ASSERT_EQ(2, n);
+	EXPECT_EQ((uintptr_t)(s->guest + 8 * PIECE), r[0].start);
+	EXPECT_EQ((uintptr_t)(s->guest + 12 * PIECE), r[0].end);
+	EXPECT_EQ(PAGE_IS_PRESENT, r[0].categories);
+	EXPECT_EQ((uintptr_t)(s->guest + HPAGE), r[1].start);
+	EXPECT_EQ((uintptr_t)(s->guest + 2 * HPAGE), r[1].end);
+	EXPECT_EQ(PAGE_IS_PRESENT | PAGE_IS_HUGE, r[1].categories);
+}
+
+/* The CONFIG_GUP_TEST debugfs interface (include/uapi of mm/gup_test.h) */
+struct gup_test_args {
+	uint64_t get_delta_usec, put_delta_usec, addr, size;
+	uint32_t nr_pages_per_call, gup_flags, test_flags, which_pages[8];
+};
+#define GUP_FAST_BENCHMARK	_IOWR('g', 1, struct gup_test_args)
+#define PIN_FAST_BENCHMARK	_IOWR('g', 2, struct gup_test_args)
+#define GUP_BASIC_TEST		_IOWR('g', 4, struct gup_test_args)
+#define PIN_BASIC_TEST		_IOWR('g', 5, struct gup_test_args)
+
+/* GUP, fast and slow, get and pin, takes every mapped piece */
+TEST_F(hgm, gup_takes_mapped_pieces)
+{
+	const unsigned long cmds[] = { GUP_FAST_BENCHMARK, PIN_FAST_BENCHMARK,
+				       GUP_BASIC_TEST, PIN_BASIC_TEST };
+	struct hgm_setup *s = &self->s;
+	unsigned int i;
+	int fd;
+
+	fd = open("/sys/kernel/debug/gup_test", O_RDWR);
+	if (fd < 0)
+		SKIP(return, "no /sys/kernel/debug/gup_test (CONFIG_GUP_TEST, debugfs)");
+	SETUP(1);
+	ASSERT_EQ((long)(3 * PIECE), uffd_continue(s->uffd, s->guest + 20 * PIECE, 3 * PIECE));
+	for (i = 0; i < sizeof(cmds) / sizeof(cmds[0]); i++) {
+		struct gup_test_args g = {
+			.addr = (uintptr_t)(s->guest + 20 * PIECE),
+			.size = 3 * PIECE,
+			.nr_pages_per_call = 1,
+		};
+
+		EXPECT_EQ(0, ioctl(fd, cmds[i], &g)) TH_LOG("gup_test %u: %s", i, strerror(errno));
+		EXPECT_EQ(3 * PIECE, g.size) TH_LOG("gup_test %u", i);
+	}
+	close(fd);
+	EXPECT_TRUE(pieces_match(s, 20, 3));
+	hgm_setup_release(s);
+	/* no reference left behind */
+	EXPECT_EQ(self->free_before, free_hugepages());
+}
+
 TEST_HARNESS_MAIN
