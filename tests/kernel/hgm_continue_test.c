@@ -290,6 +290,24 @@ TEST_F(hgm, fault_on_a_mapped_piece_is_served_without_a_userfault)
 	EXPECT_EQ(4, SMAPS_KB(s->guest, HGM_SMAPS_PTE_MAPPED));
 }
 
+/* Unregistered, an HGM VMA maps a faulting piece alone: never the hugepage */
+TEST_F(hgm, fault_after_unregister_maps_only_the_faulting_piece)
+{
+	struct hgm_setup *s = &self->s;
+	struct uffdio_range r;
+
+	SETUP(1);
+	ASSERT_EQ((long)PIECE, uffd_continue(s->uffd, s->guest, PIECE));
+	r.start = (uintptr_t)s->guest;
+	r.len = s->len;
+	ASSERT_EQ(0, ioctl(s->uffd, UFFDIO_UNREGISTER, &r));
+	EXPECT_EQ(1, HAS_HM(s->guest));	/* for the VMA's lifetime */
+	EXPECT_EQ(pattern(77), s->guest[77 * PIECE + 3]);
+	EXPECT_EQ(8, SMAPS_KB(s->guest, HGM_SMAPS_PTE_MAPPED));
+	EXPECT_EQ(0, SMAPS_KB(s->guest, HGM_SMAPS_PMD_MAPPED));
+	EXPECT_FALSE(PM_PRESENT(pagemap_entry(getpid(), s->guest + 76 * PIECE)));
+}
+
 static sigjmp_buf segv_jmp;
 
 static void on_segv(int sig)
