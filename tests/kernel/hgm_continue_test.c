@@ -74,8 +74,8 @@ TEST_F(hgm, continue_halves_down_to_one_piece_leaves_the_last_unmapped)
 	EXPECT_EQ((long)((HPAGE - PIECE) / KIB), SMAPS_KB(s->guest, HGM_SMAPS_PTE_MAPPED));
 
 	/* a write through a mapped piece is seen through the backing */
-	s->guest[5 * PIECE + 17] = 0xa5;
-	EXPECT_EQ(0xa5, s->backing[5 * PIECE + 17]);
+	((volatile unsigned char *)s->guest)[5 * PIECE + 17] = 0xa5;
+	EXPECT_EQ(0xa5, ((volatile unsigned char *)s->backing)[5 * PIECE + 17]);
 	s->backing[5 * PIECE + 17] = pattern(5);
 
 	/* the last piece faults, at its exact address */
@@ -361,6 +361,61 @@ TEST_F(hgm, mremap_of_an_hgm_vma_is_refused)
 	EXPECT_EQ(MAP_FAILED, p);
 	EXPECT_EQ(EINVAL, errno);
 	EXPECT_TRUE(pieces_match(s, 0, 1));
+}
+
+/*
+ * Two 1 GiB-aligned mappings of one file share a PMD table; when one of
+ * them gets HGM the table is unshared first, so its pieces never show up
+ * in (or take away from) the other mapping.
+ */
+TEST_F(hgm, hgm_unshares_a_pmd_table_shared_with_another_mapping)
+{
+	const size_t gib = 1024 * MIB;
+	unsigned char *area, *a, *b;
+	int fd, uffd;
+
+	if (!kernel_has_hgm())
+		SKIP(return, "kernel has no HGM");
+	if (free_hugepages() < 2)
+		SKIP(return, "not enough free 2 MiB hugepages");
+	fd = memfd_create("hgm-share", MFD_CLOEXEC | MFD_HUGETLB | MFD_HUGE_2MB);
+	ASSERT_LE(0, fd);
+	ASSERT_EQ(0, ftruncate(fd, (off_t)gib));
+	area = mmap(NULL, 3 * gib, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+	ASSERT_NE(MAP_FAILED, area);
+	a = (unsigned char *)(((uintptr_t)area + gib - 1) & ~(uintptr_t)(gib - 1));
+	b = a + gib;
+	ASSERT_EQ(a, mmap(a, gib, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_FIXED | MAP_NORESERVE,
+			  fd, 0));
+	ASSERT_EQ(b, mmap(b, gib, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_FIXED | MAP_NORESERVE,
+			  fd, 0));
+	a[0] = 1;
+	memset(a + HPAGE, 0x77, HPAGE);
+	EXPECT_EQ(1, b[0]);	/* b faults in on a's PMD table */
+	if (SMAPS_KB(b, HGM_SMAPS_PMD_MAPPED) != 4096) {
+		munmap(area, 3 * gib);
+		close(fd);
+		SKIP(return, "the kernel did not share the PMD table (no PMD sharing?)");
+	}
+	uffd = uffd_open(HGM_FEATURES);
+	ASSERT_LE(0, uffd);
+	ASSERT_EQ(0, uffd_register_minor(uffd, b, gib));
+	EXPECT_EQ(1, HAS_HM(b));
+	/* unshared: b lost the mappings it only had through a's table */
+	EXPECT_EQ(0, SMAPS_KB(b, HGM_SMAPS_PMD_MAPPED));
+	EXPECT_EQ(4096, SMAPS_KB(a, HGM_SMAPS_PMD_MAPPED));
+	EXPECT_EQ((long)PIECE, uffd_continue(uffd, b + HPAGE + PIECE, PIECE));
+	EXPECT_EQ(4, SMAPS_KB(b, HGM_SMAPS_PTE_MAPPED));
+	EXPECT_EQ(0, SMAPS_KB(a, HGM_SMAPS_PTE_MAPPED));
+	EXPECT_EQ(4096, SMAPS_KB(a, HGM_SMAPS_PMD_MAPPED));
+	EXPECT_EQ(0x77, b[HPAGE + PIECE + 9]);
+	/* volatile: a and b alias, which the compiler cannot know */
+	((volatile unsigned char *)b)[HPAGE + PIECE + 9] = 0x78;
+	EXPECT_EQ(0x78, ((volatile unsigned char *)a)[HPAGE + PIECE + 9]);
+	close(uffd);
+	munmap(area, 3 * gib);
+	close(fd);
+	EXPECT_EQ(self->free_before, free_hugepages());
 }
 
 /* PAGEMAP_SCAN: PAGE_IS_HUGE only where a leaf larger than a page maps */
