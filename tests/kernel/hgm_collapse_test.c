@@ -190,6 +190,88 @@ TEST_F(collapse, pieces_of_a_madv_split_vma_collapse)
 	EXPECT_EQ(self->free_before, free_hugepages());
 }
 
+struct racer {
+	struct hgm_setup *s;
+	volatile bool stop;
+	long rounds, errors;
+};
+
+/* Zaps the guest's hugepages and maps pieces of them again, until stopped. */
+static void *unmap_and_continue(void *arg)
+{
+	struct racer *r = arg;
+	size_t page = 0;
+
+	while (!r->stop) {
+		unsigned char *p = r->s->guest + page * HPAGE;
+		long ret;
+
+		if (madvise(p, HPAGE, MADV_DONTNEED))
+			r->errors++;
+		ret = uffd_continue(r->s->uffd, p + (r->rounds % 500) * PIECE, 3 * PIECE);
+		if (ret != (long)(3 * PIECE) && ret != -EEXIST)
+			r->errors++;
+		page = (page + 1) % (r->s->len / HPAGE);
+		r->rounds++;
+	}
+	return NULL;
+}
+
+/* Reads the guest's pagemap and smaps (walkers of the tables), until stopped. */
+static void *walk(void *arg)
+{
+	struct racer *r = arg;
+
+	while (!r->stop) {
+		size_t i;
+
+		for (i = 0; i < r->s->len; i += 61 * PIECE)
+			pagemap_entry(getpid(), r->s->guest + i);
+		if (SMAPS_KB(r->s->guest, HGM_SMAPS_PTE_MAPPED) < 0)
+			r->errors++;
+		r->rounds++;
+	}
+	return NULL;
+}
+
+/*
+ * Collapse while another thread zaps and maps pieces and a third walks the
+ * tables: every call succeeds, and at the end one more collapse leaves the
+ * pages whole and right, and unmapping gives the pool back whole.  (The guest
+ * kernel's lockdep and WARNs are the rest of the check: kernel/vm run fails
+ * on a splat.)
+ */
+TEST_F(collapse, collapse_races_with_zap_continue_and_walkers)
+{
+	struct hgm_setup *s = &self->s;
+	struct racer zapper = { .s = s }, walker = { .s = s };
+	pthread_t tz, tw;
+	int i, failed = 0;
+
+	SETUP(2, HGM_FEATURES, MAP_SHARED);
+	ASSERT_EQ(0, pthread_create(&tz, NULL, unmap_and_continue, &zapper));
+	ASSERT_EQ(0, pthread_create(&tw, NULL, walk, &walker));
+	for (i = 0; i < 3000; i++)
+		if (collapse(s->guest, s->len))
+			failed++;
+	zapper.stop = walker.stop = true;
+	pthread_join(tz, NULL);
+	pthread_join(tw, NULL);
+	EXPECT_EQ(0, failed);
+	EXPECT_EQ(0, zapper.errors);
+	EXPECT_EQ(0, walker.errors);
+	EXPECT_LT(0, zapper.rounds);
+	TH_LOG("%ld zap+continue rounds, %ld walks during 3000 collapses",
+	       zapper.rounds, walker.rounds);
+
+	ASSERT_EQ(0, collapse(s->guest, s->len));
+	ASSERT_EQ((long)(2 * HPAGE / KIB), SMAPS_KB(s->guest, HGM_SMAPS_PMD_MAPPED));
+	EXPECT_EQ(0, SMAPS_KB(s->guest, HGM_SMAPS_PTE_MAPPED));
+	EXPECT_TRUE(pieces_match(s, 0, 2 * PIECES));
+	hgm_setup_release(s);
+	EXPECT_EQ(self->free_before, free_hugepages());
+}
+
 /* Without HGM a shared hugetlb VMA is mapped by PMDs only: 0, no change. */
 TEST_F(collapse, a_shared_vma_without_hgm_succeeds_unchanged)
 {
