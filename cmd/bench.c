@@ -15,14 +15,6 @@
 
 #include "hgmctl.h"
 
-static double now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec * 1e3 + ts.tv_nsec / 1e6;
-}
-
 /* Runs @argv with output to /dev/null; returns its wall time in ms, or -1 if it failed. */
 static double run_ms(char *const argv[])
 {

@@ -94,6 +94,9 @@ void table_cell(struct libscols_line *ln, size_t col, const char *s);
 /* Formats @val with @fmt into @buf when @known; returns @buf, or "-". */
 const char *cell_opt(char *buf, size_t size, bool known, const char *fmt, uint64_t val);
 
+/* CLOCK_MONOTONIC in milliseconds, for timings (benchmarks, top). */
+double now_ms(void);
+
 /* Prints the table to stdout and frees it. */
 void table_print(struct libscols_table *tb);
 

@@ -5,6 +5,8 @@
 #include <string.h>
 #include <strings.h>
 
+#include <time.h>
+
 #include "hgmctl.h"
 
 #pragma GCC diagnostic ignored "-Wformat-nonliteral"	/* cell_opt: callers pass literals */
@@ -290,4 +292,12 @@ void jdoc_end(struct jdoc *d, bool print)
 	free(d->buf);
 	d->mem = NULL;
 	d->buf = NULL;
+}
+
+double now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1e3 + ts.tv_nsec / 1e6;
 }

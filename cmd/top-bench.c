@@ -17,14 +17,6 @@
 
 #include "top.h"
 
-static double now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec * 1e3 + ts.tv_nsec / 1e6;
-}
-
 /*
  * The child: one @va VMA, THP allowed on all of it; @thp bytes touched in four
  * chunks spread over it, and one 4K dropped from each 2M of the last chunk, so

@@ -14,14 +14,6 @@
 
 #define KPF_HWPOISON	19
 
-static double now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec * 1e3 + ts.tv_nsec / 1e6;
-}
-
 static bool cancelled(top_cancel *c)
 {
 	return c && atomic_load(c);

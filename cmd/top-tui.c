@@ -66,14 +66,6 @@ static bool curses_on;
 static int saved_stderr = -1;	/* the real stderr while curses owns the screen */
 static FILE *held_stderr;	/* what was written to stderr meanwhile */
 
-static double now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec * 1e3 + ts.tv_nsec / 1e6;
-}
-
 /* ---- the worker ------------------------------------------------------------------ */
 
 static void publish_pm(const struct top_pagemap *pm, void *arg)

@@ -21,14 +21,6 @@ int top_collapse(pid_t pid, uint64_t start, uint64_t end)
 	return ret;
 }
 
-static double now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec * 1e3 + ts.tv_nsec / 1e6;
-}
-
 static enum top_screen parse_screen(const char *s)
 {
 	int i;
