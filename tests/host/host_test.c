@@ -323,35 +323,18 @@ TEST_F(live, maps_of_a_missing_pid_is_an_error)
 
 TEST_F(live, maps_of_another_users_process_is_permission_denied)
 {
-	int fds[2], status;
 	char out[512] = "";
-	size_t len;
-	ssize_t n;
+	int status;
 
 	NEED_ROOT("switch to another user");
-	ASSERT_EQ(0, pipe(fds));
-	self->child = fork();
-	if (self->child == 0) {
-		dup2(fds[1], 1);
-		dup2(fds[1], 2);
-		if (setgid(65534) || setuid(65534))
-			_exit(125);
-		execl(hgmctl(), "hgmctl", "maps", "1", (char *)NULL);
-		_exit(126);
+	{
+		char *argv[] = { "hgmctl", "maps", "1", NULL };
+
+		status = run_as_nobody(&self->child, out, sizeof(out), argv);
 	}
-	close(fds[1]);
-	/* until EOF: an unbuffered stderr message arrives in several writes */
-	for (len = 0; len < sizeof(out) - 1; len += n) {
-		n = read(fds[0], out + len, sizeof(out) - 1 - len);
-		if (n <= 0)
-			break;
-	}
-	close(fds[0]);
-	ASSERT_EQ(self->child, waitpid(self->child, &status, 0));
-	self->child = 0;
+	ASSERT_NE(-1, status);
 	if (WEXITSTATUS(status) >= 125)
 		SKIP(return, "cannot run hgmctl as user nobody from this build tree");
-	out[len] = '\0';
 	EXPECT_EQ(1, WEXITSTATUS(status));
 	EXPECT_NE(NULL, strstr(out, "permission denied")) {
 		TH_LOG("output: %s", out);

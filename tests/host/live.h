@@ -312,6 +312,45 @@ static inline uint64_t u64_at(const struct jq_value *v, const char *path)
 	return jq_u64(jq_get(v, path), &x) == 0 ? x : UINT64_MAX;
 }
 
+/*
+ * Runs hgmctl with @argv (argv[0] is ignored) as user nobody, stdout and
+ * stderr into @out (NUL-ended); *@child holds its pid meanwhile, for the
+ * fixture's teardown.  Returns its wait status, or -1 if it could not start.
+ * An exit status of 125 or more means the switch or the exec failed.
+ */
+static inline int run_as_nobody(pid_t *child, char *out, size_t size, char *argv[])
+{
+	size_t len;
+	ssize_t n;
+	int fds[2], status;
+
+	if (pipe(fds))
+		return -1;
+	fflush(NULL);
+	*child = fork();
+	if (*child == 0) {
+		dup2(fds[1], 1);
+		dup2(fds[1], 2);
+		if (setgid(65534) || setuid(65534))
+			_exit(125);
+		execv(hgmctl(), argv);
+		_exit(126);
+	}
+	close(fds[1]);
+	/* until EOF: an unbuffered stderr message arrives in several writes */
+	for (len = 0; len < size - 1; len += n) {
+		n = read(fds[0], out + len, size - 1 - len);
+		if (n <= 0)
+			break;
+	}
+	close(fds[0]);
+	out[len] = '\0';
+	if (*child < 0 || waitpid(*child, &status, 0) != *child)
+		status = -1;
+	*child = 0;
+	return status;
+}
+
 /* ---- fixture: a root caller, pools restored whatever happens ----------------- */
 
 FIXTURE(live) {

@@ -294,37 +294,21 @@ TEST_F(live, impossible_request_exits_3_with_what_it_got)
 TEST_F(live, setting_without_root_fails_before_any_write)
 {
 	uint64_t before = node_persistent(0);
-	int fds[2], status;
 	char out[1024] = "", count[32];
-	size_t len;
-	ssize_t n;
+	int status;
 
 	NEED_ROOT("switch to another user");
 	if (before == UINT64_MAX)
 		SKIP(return, "no 2M pool on node 0 in sysfs");
 	snprintf(count, sizeof(count), "0=%" PRIu64, before + 1);
-	ASSERT_EQ(0, pipe(fds));
-	self->child = fork();
-	if (self->child == 0) {
-		dup2(fds[1], 1);
-		dup2(fds[1], 2);
-		if (setgid(65534) || setuid(65534))
-			_exit(125);
-		execl(hgmctl(), "hgmctl", "pool", "2M", "--node", count, (char *)NULL);
-		_exit(126);
+	{
+		char *argv[] = { "hgmctl", "pool", "2M", "--node", count, NULL };
+
+		status = run_as_nobody(&self->child, out, sizeof(out), argv);
 	}
-	close(fds[1]);
-	for (len = 0; len < sizeof(out) - 1; len += n) {
-		n = read(fds[0], out + len, sizeof(out) - 1 - len);
-		if (n <= 0)
-			break;
-	}
-	close(fds[0]);
-	ASSERT_EQ(self->child, waitpid(self->child, &status, 0));
-	self->child = 0;
+	ASSERT_NE(-1, status);
 	if (WEXITSTATUS(status) >= 125)
 		SKIP(return, "cannot run hgmctl as user nobody from this build tree");
-	out[len] = '\0';
 	EXPECT_EQ(1, WEXITSTATUS(status));
 	EXPECT_NE(NULL, strstr(out, "needs root")) {
 		TH_LOG("output: %s", out);
