@@ -88,6 +88,40 @@ static inline long sys_read_long(const char *path)
 	return strtol(buf, NULL, 0);
 }
 
+/*
+ * Does the VMA of this process that contains @addr (not only one starting
+ * there) have VmFlags @flag?  1, 0, or -1 if there is no such VMA.
+ */
+static inline int vma_flag_at(void *addr, const char *flag)
+{
+	uintptr_t a = (uintptr_t)addr;
+	char line[512];
+	bool in = false;
+	int v = -1;
+	FILE *f = fopen("/proc/self/smaps", "r");
+
+	if (!f)
+		return -1;
+	while (fgets(line, sizeof(line), f)) {
+		unsigned long lo, hi;
+		char *p;
+
+		if (sscanf(line, "%lx-%lx ", &lo, &hi) == 2) {
+			in = lo <= a && a < hi;
+			continue;
+		}
+		if (!in || strncmp(line, "VmFlags:", 8))
+			continue;
+		v = 0;
+		for (p = strtok(line + 8, " \n"); p; p = strtok(NULL, " \n"))
+			if (!strcmp(p, flag))
+				v = 1;
+		break;
+	}
+	fclose(f);
+	return v;
+}
+
 /* The NUMA node of the page mapped at @addr, or -errno. */
 static inline int node_of(void *addr)
 {
