@@ -28,10 +28,45 @@
 
 #define NOBODY 65534
 
+/*
+ * Item 3: failslab through /proc/thread-self/fail-nth.  The settings it
+ * needs (sleeping allocations may fail; only tasks that ask; quiet) are
+ * put back by failslab_release().
+ */
+struct failslab {
+	struct saved_setting gfp_wait, task_filter, verbose, times;
+};
+
+#define FAILSLAB "/sys/kernel/debug/failslab/"
+
+static const char *failslab_init(struct failslab *f)
+{
+	memset(f, 0, sizeof(*f));
+	if (geteuid())
+		return "needs root for debugfs failslab";
+	if (access(FAILSLAB "ignore-gfp-wait", W_OK) || access("/proc/thread-self/fail-nth", W_OK))
+		return "no failslab in debugfs (CONFIG_FAILSLAB, CONFIG_FAULT_INJECTION_DEBUG_FS)";
+	if (setting_set(&f->gfp_wait, FAILSLAB "ignore-gfp-wait", "N") ||
+	    setting_set(&f->task_filter, FAILSLAB "task-filter", "Y") ||
+	    setting_set(&f->verbose, FAILSLAB "verbose", "0") ||
+	    setting_set(&f->times, FAILSLAB "times", "-1"))
+		return "cannot configure failslab";
+	return NULL;
+}
+
+static void failslab_release(struct failslab *f)
+{
+	setting_restore(&f->times);
+	setting_restore(&f->verbose);
+	setting_restore(&f->task_filter);
+	setting_restore(&f->gfp_wait);
+}
+
 FIXTURE(safety)
 {
 	struct hgm_setup s;
 	long free_before;
+	struct failslab failslab;	/* put back in the teardown */
 };
 
 FIXTURE_SETUP(safety)
@@ -39,10 +74,12 @@ FIXTURE_SETUP(safety)
 	self->free_before = free_hugepages();
 	memset(&self->s, 0, sizeof(self->s));
 	self->s.memfd = self->s.uffd = -1;
+	memset(&self->failslab, 0, sizeof(self->failslab));
 }
 
 FIXTURE_TEARDOWN(safety)
 {
+	failslab_release(&self->failslab);
 	hgm_setup_release(&self->s);
 }
 
@@ -437,40 +474,6 @@ TEST_F(safety, pagemap_and_smaps_racing_continue_and_dontneed_never_see_the_tabl
 	EXPECT_EQ(self->free_before, free_hugepages());
 }
 
-/*
- * Item 3: failslab through /proc/thread-self/fail-nth.  The settings it
- * needs (sleeping allocations may fail; only tasks that ask; quiet) are
- * put back by failslab_release().
- */
-struct failslab {
-	struct saved_setting gfp_wait, task_filter, verbose, times;
-};
-
-#define FAILSLAB "/sys/kernel/debug/failslab/"
-
-static const char *failslab_init(struct failslab *f)
-{
-	memset(f, 0, sizeof(*f));
-	if (geteuid())
-		return "needs root for debugfs failslab";
-	if (access(FAILSLAB "ignore-gfp-wait", W_OK) || access("/proc/thread-self/fail-nth", W_OK))
-		return "no failslab in debugfs (CONFIG_FAILSLAB, CONFIG_FAULT_INJECTION_DEBUG_FS)";
-	if (setting_set(&f->gfp_wait, FAILSLAB "ignore-gfp-wait", "N") ||
-	    setting_set(&f->task_filter, FAILSLAB "task-filter", "Y") ||
-	    setting_set(&f->verbose, FAILSLAB "verbose", "0") ||
-	    setting_set(&f->times, FAILSLAB "times", "-1"))
-		return "cannot configure failslab";
-	return NULL;
-}
-
-static void failslab_release(struct failslab *f)
-{
-	setting_restore(&f->times);
-	setting_restore(&f->verbose);
-	setting_restore(&f->task_filter);
-	setting_restore(&f->gfp_wait);
-}
-
 /* Arms the @n-th slab allocation of this thread to fail. */
 static int fail_nth_set(unsigned int n)
 {
@@ -537,17 +540,15 @@ static bool write_segv(volatile unsigned char *p)
 TEST_F(safety, vma_lock_allocation_failure_in_an_mprotect_split_leaves_working_hm_vmas)
 {
 	struct hgm_setup *s = &self->s;
-	struct failslab f;
+	struct failslab *f = &self->failslab;
 	const char *why;
 	int n, failed = 0, broken = 0;
 	bool fired = true;
 
 	SETUP(3);
-	why = failslab_init(&f);
-	if (why) {
-		failslab_release(&f);
+	why = failslab_init(f);
+	if (why)
 		SKIP(return, "%s", why);
-	}
 	munmap(s->guest, s->len);
 	for (n = 1; fired && n < 400 && !broken; n++) {
 		size_t hp;
@@ -583,7 +584,7 @@ TEST_F(safety, vma_lock_allocation_failure_in_an_mprotect_split_leaves_working_h
 		munmap(s->guest, s->len);
 		s->guest = NULL;
 	}
-	failslab_release(&f);
+	failslab_release(f);
 	TH_LOG("%d injection points, %d made mprotect fail", n - 1, failed);
 	EXPECT_FALSE(fired && !broken);	/* the loop reached the end of the allocations */
 	EXPECT_EQ(0, broken);
@@ -597,17 +598,15 @@ TEST_F(safety, vma_lock_allocation_failure_in_an_mprotect_split_leaves_working_h
 TEST_F(safety, vma_lock_allocation_failure_in_fork_leaves_working_hm_vmas)
 {
 	struct hgm_setup *s = &self->s;
-	struct failslab f;
+	struct failslab *f = &self->failslab;
 	const char *why;
 	int n, failed = 0, broken = 0;
 	bool fired = true;
 
 	SETUP(2);
-	why = failslab_init(&f);
-	if (why) {
-		failslab_release(&f);
+	why = failslab_init(f);
+	if (why)
 		SKIP(return, "%s", why);
-	}
 	ASSERT_EQ((long)PIECE, uffd_continue(s->uffd, s->guest, PIECE));
 	for (n = 1; fired && n < 3000 && !broken; n++) {
 		int status, bad;
@@ -649,7 +648,7 @@ TEST_F(safety, vma_lock_allocation_failure_in_fork_leaves_working_hm_vmas)
 		if (madvise(s->guest + HPAGE, HPAGE, MADV_DONTNEED))
 			broken++;
 	}
-	failslab_release(&f);
+	failslab_release(f);
 	TH_LOG("%d injection points, %d made fork fail", n - 1, failed);
 	EXPECT_FALSE(fired && !broken);
 	EXPECT_EQ(0, broken);
