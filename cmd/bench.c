@@ -96,9 +96,8 @@ static int bench_scan(struct hgmctl *g, const struct hgmctl_cmd *cmd, int argc, 
 	char self[4096], pidbuf[16];
 	sigset_t sigs;
 	poptContext pc;
-	ssize_t n;
 	pid_t pid;
-	int i;
+	int i, ret;
 
 	pc = hgmctl_parse(g, cmd, argc, argv, options, NULL, 0);
 	arg = poptGetArg(pc);
@@ -108,10 +107,9 @@ static int bench_scan(struct hgmctl *g, const struct hgmctl_cmd *cmd, int argc, 
 		usage_error("bench scan: --runs must be at least 1");
 	if (!hgm_ctx_is_live(g->ctx))
 		usage_error("bench scan: measures the live kernel; --root does not apply");
-	n = readlink("/proc/self/exe", self, sizeof(self) - 1);
-	if (n < 0)
-		err(EXIT_ERROR, "cannot find the hgmctl binary");
-	self[n] = '\0';
+	ret = hgm_self_exe(self, sizeof(self));
+	if (ret)
+		errx(EXIT_ERROR, "cannot find the hgmctl binary: %s", strerror(-ret));
 
 	workload_block_signals(&sigs);
 	if (arg) {

@@ -208,11 +208,6 @@ int bench_gup(struct hgmctl *g, const struct hgmctl_cmd *cmd, int argc, const ch
 int bench_collapse(struct hgmctl *g, const struct hgmctl_cmd *cmd, int argc, const char **argv);
 /* ---- gathering shared by the CLI commands and `top` ----------------------- */
 
-/* Called per VMA with what `maps` measured; non-zero stops the walk. */
-typedef int maps_vma_fn(const struct hgm_vma *v, const struct hgm_vma_usage *u, void *arg);
-/* The rows of `maps PID`, to @fn; returns 0, what @fn returned, or -errno. */
-int maps_collect(struct hgmctl *g, pid_t pid, maps_vma_fn *fn, void *arg);
-
 /* What `status` shows: kernel features, pools, THP settings, the caller's caps. */
 struct status_info {
 	struct hgm_features feat;
@@ -227,27 +222,6 @@ void status_release(struct status_info *st);
 
 /* "thp,lru,..." of the KPF bits in @kf, into @buf, joined by @sep. */
 void kpf_list(uint64_t kf, char *buf, size_t size, const char *sep);
-/* The order is known from kpageflags, a huge leaf, or a hugetlb VMA's page size. */
-bool folio_order_known(const struct hgm_folio *f);
-
-/* One mapping of a folio found by rmap_collect(). */
-struct rmap_hit {
-	pid_t pid;
-	const char *comm;
-	uint64_t start, end;		/* the part of the folio mapped there */
-	const struct hgm_folio *f;	/* its row: level, VMA */
-};
-typedef int rmap_hit_fn(const struct rmap_hit *h, void *arg);
-/*
- * Every mapping of @folio in the @n processes @pids, to @fn (non-zero stops and
- * is returned); *@failed counts processes that could not be read.
- */
-int rmap_collect(struct hgmctl *g, const struct hgm_pfn_folio *folio, const pid_t *pids,
-		 size_t n, rmap_hit_fn *fn, void *arg, unsigned long *failed, bool progress);
-/* --pids LIST (sorted, unique), or every process but this one; exits on errors. */
-pid_t *list_pids(const struct hgmctl *g, const char *pids, size_t *n);
-/* The command name of @pid, or "?". */
-void read_comm(const struct hgmctl *g, pid_t pid, char *buf, size_t size);
 
 /* ---- top ------------------------------------------------------------------ */
 int cmd_top(struct hgmctl *g, const struct hgmctl_cmd *cmd, int argc, const char **argv);

@@ -2,10 +2,8 @@
 /* maps.c - `hgmctl maps PID`: one row per VMA, bytes mapped at each page-table level */
 #include <errno.h>
 #include <inttypes.h>
-#include <linux/kernel-page-flags.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #include "hgmctl.h"
 
@@ -206,19 +204,11 @@ struct maps_state {
 	struct jdoc doc;
 	struct totals t;
 	uint64_t pmd_size;
-	struct hgm_vma *cur;		/* the VMA being measured */
-	struct hgm_vma_usage u;
-	bool have_cur, scanning, flags_unknown;
-	bool light;			/* VMA without smaps counters: all from the scan */
-	bool shmem_pmd;			/* light: a PMD-mapped swap-backed (shmem) folio */
 	bool said_light;		/* -v: told where the figures come from */
-	uint64_t scan_pmd, scan_pte;
-	uint64_t scan_level[HGM_NR_LEVELS], scan_rss;	/* light: hugetlb levels, rss */
 	bool granularity;		/* --granularity */
+	uint64_t gr_vma;		/* the VMA st->gr is for */
+	bool have_gr;
 	struct granularity gr;
-	maps_vma_fn *fn;		/* maps_collect(): rows go here, not to output */
-	void *fn_arg;
-	int stop;			/* what fn returned to stop the walk */
 };
 
 /* Block size for @v: a PMD (or its page size) at least, GRAN_WIDTH blocks at most. */
@@ -233,12 +223,18 @@ static void gran_init(struct maps_state *st, const struct hgm_vma *v)
 	st->gr.block = block;
 	st->gr.n = (unsigned int)((size + block - 1) / block);
 	memset(st->gr.bits, 0, sizeof(st->gr.bits));
+	st->gr_vma = v->start;
+	st->have_gr = true;
 }
 
-static void gran_mark(struct maps_state *st, const struct hgm_folio *f)
+/* Rows come before their VMA's figures: the first row of a VMA starts its line. */
+static int on_row(const struct hgm_folio *f, void *arg)
 {
+	struct maps_state *st = arg;
 	unsigned int bit, i, first, last;
 
+	if (!st->have_gr || st->gr_vma != f->vma->start)
+		gran_init(st, f->vma);
 	if (f->level == HGM_LEVEL_PUD)
 		bit = GB_PUD;
 	else if (f->level == HGM_LEVEL_PMD)
@@ -249,189 +245,63 @@ static void gran_mark(struct maps_state *st, const struct hgm_folio *f)
 		bit = GB_BASE | GB_PTE_HUGE;	/* cannot tell: shows as mixed */
 	else
 		bit = GB_PTE_HUGE;
-	first = (unsigned int)((f->start - st->cur->start) / st->gr.block);
-	last = (unsigned int)((f->end - 1 - st->cur->start) / st->gr.block);
+	first = (unsigned int)((f->start - f->vma->start) / st->gr.block);
+	last = (unsigned int)((f->end - 1 - f->vma->start) / st->gr.block);
 	for (i = first; i <= last && i < st->gr.n; i++)
 		st->gr.bits[i] |= bit;
-}
-
-/* Emits the row of the current VMA, with what the scan measured. */
-static void finish_vma(struct maps_state *st)
-{
-	struct hgm_vma_usage *u = &st->u;
-
-	if (!st->have_cur)
-		return;
-	if (st->light) {
-		st->cur->field[HGM_SM_RSS] = st->scan_rss;
-		if (u->kind == HGM_KIND_HUGETLB)
-			memcpy(u->mapped, st->scan_level, sizeof(u->mapped));
-		/* PMD-mapped anonymous THP is what smaps counts as AnonHugePages */
-		else if (u->kind == HGM_KIND_ANON && st->scan_pmd)
-			u->kind = HGM_KIND_THP;
-		/* what smaps counts as ShmemPmdMapped makes a tmpfs file "shmem" */
-		else if (u->kind == HGM_KIND_FILE && st->shmem_pmd)
-			u->kind = HGM_KIND_SHMEM;
-	}
-	if (st->scanning && u->kind != HGM_KIND_HUGETLB) {
-		u->mapped[HGM_LEVEL_PMD] = st->scan_pmd;
-		if (!st->flags_unknown) {
-			u->pte_known = true;
-			u->mapped[HGM_LEVEL_PTE] = st->scan_pte;
-			/* THP mapped by PTEs is still THP */
-			if (u->kind == HGM_KIND_ANON && st->scan_pte)
-				u->kind = HGM_KIND_THP;
-		}
-	}
-	st->have_cur = false;
-	if (st->fn) {
-		st->stop = st->fn(st->cur, u, st->fn_arg);
-		return;
-	}
-	add_totals(&st->t, u);
-	if (st->g->json)
-		json_vma(&st->doc.w, st->cur, u, st->granularity ? &st->gr : NULL);
-	else
-		table_vma(st->g, st->tb, &st->c, st->cur, u, st->granularity ? &st->gr : NULL);
-}
-
-static int on_vma(const struct hgm_vma *v, void *arg)
-{
-	struct maps_state *st = arg;
-
-	finish_vma(st);
-	if (st->stop)
-		return st->stop;
-	memcpy(st->cur, v, sizeof(*v));
-	hgm_vma_usage(v, st->pmd_size, &st->u);
-	st->have_cur = true;
-	st->scan_pmd = st->scan_pte = st->scan_rss = 0;
-	memset(st->scan_level, 0, sizeof(st->scan_level));
-	st->flags_unknown = false;
-	st->shmem_pmd = false;
-	st->light = !hgm_vma_has(v, HGM_SM_RSS) && hgm_ctx_is_live(st->g->ctx);
-	if (st->light && st->g->verbose && !st->said_light) {
-		warnx("maps: VMAs from PROCMAP_QUERY, every figure from the page scan (smaps not read)");
-		st->said_light = true;
-	}
-	if (st->granularity)
-		gran_init(st, v);
-	/*
-	 * Only live processes have page tables.  hugetlb figures come whole
-	 * from smaps; its pages are walked only to draw the granularity line.
-	 */
-	st->scanning = (st->u.kind != HGM_KIND_HUGETLB || st->light) && hgm_ctx_is_live(st->g->ctx);
-	return st->scanning || (st->granularity && hgm_ctx_is_live(st->g->ctx)) ? 0 : HGM_SCAN_SKIP;
-}
-
-static int on_folio(const struct hgm_folio *f, void *arg)
-{
-	struct maps_state *st = arg;
-	uint64_t len = f->end - f->start;
-
-	if (!f->present)
-		return 0;
-	if (st->granularity)
-		gran_mark(st, f);
-	if (!st->scanning)
-		return 0;
-	if (st->light) {
-		if (f->kind == HGM_FOLIO_HUGETLB)
-			st->scan_level[f->level] += len;
-		else if (f->kind != HGM_FOLIO_ZERO)
-			st->scan_rss += len;
-		if (f->level == HGM_LEVEL_PMD && f->flags_known &&
-		    (f->kflags & (UINT64_C(1) << KPF_SWAPBACKED)))
-			st->shmem_pmd = true;
-	}
-	if (f->level == HGM_LEVEL_PMD)
-		st->scan_pmd += len;
-	else if (!f->flags_known)
-		st->flags_unknown = true;
-	else if (f->kind == HGM_FOLIO_THP || f->kind == HGM_FOLIO_MTHP)
-		st->scan_pte += len;
 	return 0;
 }
 
-/* Feeds every VMA of a recorded tree to on_vma (there is no pagemap to scan). */
-static int maps_from_smaps(struct maps_state *st, pid_t pid)
+/* Emits the row of one VMA. */
+static int on_vma(const struct hgm_vma *v, const struct hgm_vma_usage *u, void *arg)
 {
-	struct hgm_vma *v = malloc(sizeof(*v));	/* on_vma still holds the last one */
-	struct hgm_smaps *sm;
-	int ret;
+	struct maps_state *st = arg;
+	const struct granularity *gr = NULL;
 
-	if (!v)
-		err(EXIT_ERROR, "cannot allocate memory");
-	ret = hgm_smaps_open(st->g->ctx, pid, &sm);
-	if (ret) {
-		free(v);
-		return ret;
+	if (u->from_scan_only && st->g->verbose && !st->said_light) {
+		warnx("maps: VMAs from PROCMAP_QUERY, every figure from the page scan (smaps not read)");
+		st->said_light = true;
 	}
-	while ((ret = hgm_smaps_next(sm, v)) > 0)
-		if (on_vma(v, st) != 0 && st->stop)
-			break;
-	if (ret > 0)
-		ret = st->stop;
-	if (ret == -EBADMSG && !st->fn)
-		errx(EXIT_ERROR, "cannot parse smaps of process %d: malformed line %lu",
-		     (int)pid, hgm_smaps_lineno(sm));
-	hgm_smaps_free(sm);
-	free(v);
-	return ret;
+	if (st->granularity) {
+		if (!st->have_gr || st->gr_vma != v->start)
+			gran_init(st, v);	/* nothing mapped in it */
+		st->have_gr = false;
+		gr = &st->gr;
+	}
+	add_totals(&st->t, u);
+	if (st->g->json)
+		json_vma(&st->doc.w, v, u, gr);
+	else
+		table_vma(st->g, st->tb, &st->c, v, u, gr);
+	return 0;
 }
 
-/*
- * smaps costs a walk of every page table, as much as the scan itself.  A
- * caller who can read page flags (root) gets every figure from the scan
- * and the VMA list from PROCMAP_QUERY, unless the output shows VmFlags
- * (the FLAGS column, and "flags" in JSON), which only smaps has.
- */
-static unsigned int light_flag(const struct hgmctl *g, const struct columns *c)
+/* The FLAGS column, and "flags" in JSON, are VmFlags: only smaps has them. */
+static unsigned int maps_flags(const struct hgmctl *g, const struct columns *c, bool granularity)
 {
+	unsigned int flags = granularity ? HGM_MAPS_ROWS : 0;
 	size_t i;
 
-	if (g->json || access("/proc/kpageflags", R_OK) != 0)
-		return 0;
+	if (g->json)
+		return flags;
 	for (i = 0; i < c->n; i++)
 		if (c->id[i] == COL_FLAGS)
-			return 0;
-	return HGM_SCAN_LIGHT_VMAS;
-}
-
-int maps_collect(struct hgmctl *g, pid_t pid, maps_vma_fn *fn, void *arg)
-{
-	const struct hgm_scan_ops ops = { .vma = on_vma, .folio = on_folio };
-	struct maps_state st = { .g = g, .fn = fn, .fn_arg = arg };
-	int ret;
-
-	st.pmd_size = hgm_thp_pmd_size(g->ctx);
-	st.cur = malloc(sizeof(*st.cur));
-	if (!st.cur)
-		return -ENOMEM;
-	if (hgm_ctx_is_live(g->ctx))
-		ret = hgm_scan(g->ctx, pid, 0, 0, HGM_SCAN_NO_COUNT, &ops, &st);
-	else
-		ret = maps_from_smaps(&st, pid);
-	if (ret == 0)
-		finish_vma(&st);
-	free(st.cur);
-	return ret ? ret : st.stop;
+			return flags;
+	return flags | HGM_MAPS_NO_VMFLAGS;
 }
 
 int show_maps(struct hgmctl *g, pid_t pid, bool granularity)
 {
-	const struct hgm_scan_ops ops = { .vma = on_vma, .folio = on_folio };
+	const struct hgm_maps_ops ops = { .vma = on_vma, .folio = on_row };
 	struct maps_state st = { .g = g, .t = { .thp_pte_known = true },
 				 .granularity = granularity };
 	static const int gran_defaults[] = {
 		COL_START, COL_END, COL_KIND, COL_PSIZE, COL_PUD, COL_PMD, COL_PTE, COL_LEVELS, COL_NAME,
 	};
+	unsigned long bad_line = 0;
 	int ret;
 
 	st.pmd_size = hgm_thp_pmd_size(g->ctx);
-	st.cur = malloc(sizeof(*st.cur));
-	if (!st.cur)
-		err(EXIT_ERROR, "cannot allocate memory");
 	/*
 	 * Nothing is printed until the whole process is read: one that exits
 	 * mid-read gets an error, never half a table.
@@ -449,14 +319,12 @@ int show_maps(struct hgmctl *g, pid_t pid, bool granularity)
 				     sizeof(maps_defaults) / sizeof(maps_defaults[0]), g->output);
 		st.tb = table_new(g, &st.c);
 	}
-	if (hgm_ctx_is_live(g->ctx))
-		ret = hgm_scan(g->ctx, pid, 0, 0, HGM_SCAN_NO_COUNT | light_flag(g, &st.c), &ops, &st);
-	else if (granularity)
+	if (granularity && !hgm_ctx_is_live(g->ctx))
 		usage_error("maps: --granularity needs page tables; --root does not apply");
-	else
-		ret = maps_from_smaps(&st, pid);
-	if (ret == 0)
-		finish_vma(&st);
+	ret = hgm_maps_walk(g->ctx, pid, maps_flags(g, &st.c, granularity), &ops, &st, &bad_line);
+	if (ret == -EBADMSG && !hgm_ctx_is_live(g->ctx))
+		errx(EXIT_ERROR, "cannot parse smaps of process %d: malformed line %lu",
+		     (int)pid, bad_line);
 
 	if (g->json) {
 		jw_arr_close(&st.doc.w);
@@ -469,7 +337,6 @@ int show_maps(struct hgmctl *g, pid_t pid, bool granularity)
 	} else {
 		scols_unref_table(st.tb);
 	}
-	free(st.cur);
 	if (ret < 0)
 		proc_error(ret, pid, "memory maps");
 	return EXIT_OK;

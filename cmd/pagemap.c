@@ -1,7 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /* pagemap.c - `hgmctl pagemap PID [RANGE]`: per folio (or page), level, PFN, flags, node */
 #include <errno.h>
-#include <fcntl.h>
 #include <inttypes.h>
 #include <stdlib.h>
 #include <string.h>
@@ -58,11 +57,6 @@ void kpf_list(uint64_t kf, char *buf, size_t size, const char *sep)
 	}
 }
 
-bool folio_order_known(const struct hgm_folio *f)
-{
-	return f->flags_known || f->kind == HGM_FOLIO_HUGETLB || f->level != HGM_LEVEL_PTE;
-}
-
 static void json_row(struct pm_state *st, const struct hgm_folio *f)
 {
 	struct jw *w = &st->doc.w;
@@ -73,9 +67,9 @@ static void json_row(struct pm_state *st, const struct hgm_folio *f)
 	jw_hex(w, "end", f->end);
 	jw_str(w, "level", hgm_level_name(f->level));
 	jw_str(w, "kind", hgm_folio_kind_name(f->kind));
-	jw_u64_opt(w, "order", folio_order_known(f), f->order);
+	jw_u64_opt(w, "order", f->order_known, f->order);
 	jw_hex_opt(w, "pfn", f->pfn_known, f->pfn);
-	jw_hex_opt(w, "head_pfn", f->flags_known || f->kind == HGM_FOLIO_HUGETLB, f->head_pfn);
+	jw_hex_opt(w, "head_pfn", f->head_known, f->head_pfn);
 	jw_u64_opt(w, "mapcount", f->mapcount_known, f->mapcount);
 	if (f->flags_known) {
 		jw_arr_open(w, "flags");
@@ -118,14 +112,14 @@ static void table_row(struct pm_state *st, const struct hgm_folio *f)
 			s = hgm_folio_kind_name(f->kind);
 			break;
 		case COL_ORDER:
-			s = cell_opt(buf, sizeof(buf), folio_order_known(f), "%" PRIu64, f->order);
+			s = cell_opt(buf, sizeof(buf), f->order_known, "%" PRIu64, f->order);
 			break;
 		case COL_PFN:
 			s = cell_opt(buf, sizeof(buf), f->pfn_known, "%" PRIx64, f->pfn);
 			break;
 		case COL_HEAD:
-			s = cell_opt(buf, sizeof(buf), f->flags_known || f->kind == HGM_FOLIO_HUGETLB,
-				     "%" PRIx64, f->head_pfn);
+			s = cell_opt(buf, sizeof(buf), f->head_known, "%" PRIx64,
+				     f->head_pfn);
 			break;
 		case COL_MAPCOUNT:
 			s = cell_opt(buf, sizeof(buf), f->mapcount_known, "%" PRIu64, f->mapcount);
@@ -256,17 +250,9 @@ int cmd_pagemap(struct hgmctl *g, const struct hgmctl_cmd *cmd, int argc, const 
 		st.level = parse_level(level);
 	if (range)
 		resolve_range(g, pid, range, &start, &end);
-	if (!hgm_ctx_is_live(g->ctx)) {
-		char path[64];
-		int fd;
-
-		snprintf(path, sizeof(path), "/proc/%d/pagemap", (int)pid);
-		fd = hgm_ctx_open(g->ctx, path, O_RDONLY);
-		if (fd < 0)
-			errx(EXIT_ERROR, "the recorded tree has no pagemap for process %d "
-			     "(tests/record-tree records smaps only)", (int)pid);
-		close(fd);
-	}
+	if (!hgm_ctx_is_live(g->ctx) && hgm_pagemap_available(g->ctx, pid) < 0)
+		errx(EXIT_ERROR, "the recorded tree has no pagemap for process %d "
+		     "(tests/record-tree records smaps only)", (int)pid);
 
 	flags = (pages ? HGM_SCAN_PAGES : 0) | (no_ioctl ? HGM_SCAN_NO_IOCTL : 0);
 	if (g->json) {
@@ -305,7 +291,7 @@ int cmd_pagemap(struct hgmctl *g, const struct hgmctl_cmd *cmd, int argc, const 
 	if (st.pfns_hidden)
 		warnx("PFNs read as 0 without CAP_SYS_ADMIN: folios, flags and mapcounts are unknown");
 	else if (st.flags_hidden)
-		warnx("/proc/kpageflags is not readable: flags and mapcounts are unknown");
+		warnx("%s is not readable: flags and mapcounts are unknown", HGM_KPAGEFLAGS_PATH);
 	free(kind);
 	free(level);
 	return EXIT_OK;

@@ -1,8 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /* rmap.c - `hgmctl rmap PFN | PID ADDR`: every process, VMA and address mapping a folio */
-#include <dirent.h>
 #include <errno.h>
-#include <fcntl.h>
 #include <inttypes.h>
 #include <stdlib.h>
 #include <string.h>
@@ -36,18 +34,7 @@ struct rmap_state {
 	struct jdoc doc;
 };
 
-/* What rmap_collect() walks with: the folio sought and the process being scanned. */
-struct rmap_walk {
-	struct hgm_pfn_folio folio;
-	bool hugetlb;			/* the folio is a hugetlb page */
-	struct rmap_hit hit;
-	char comm[64];
-	rmap_hit_fn *fn;
-	void *arg;
-	unsigned long found;
-};
-
-static int add_mapper(const struct rmap_hit *h, void *arg)
+static int add_mapper(const struct hgm_rmap_hit *h, void *arg)
 {
 	struct rmap_state *st = arg;
 	const struct hgm_folio *f = h->f;
@@ -92,34 +79,6 @@ static int add_mapper(const struct rmap_hit *h, void *arg)
 	return 0;
 }
 
-/* hugetlb folios live in hugetlb VMAs only, and other folios never there */
-static int on_vma(const struct hgm_vma *v, void *arg)
-{
-	struct rmap_walk *st = arg;
-
-	return hgm_vma_flag(v, HGM_VF_HT) == st->hugetlb ? 0 : HGM_SCAN_SKIP;
-}
-
-static int on_folio(const struct hgm_folio *f, void *arg)
-{
-	struct rmap_walk *st = arg;
-	uint64_t page = (uint64_t)sysconf(_SC_PAGESIZE);
-	uint64_t npages = (f->end - f->start) / page;
-	uint64_t lo = st->folio.head, hi = st->folio.head + (UINT64_C(1) << st->folio.order);
-	uint64_t a, b;
-
-	if (!f->pfn_known || f->pfn >= hi || f->pfn + npages <= lo)
-		return 0;
-	/* the part of this row whose PFNs fall inside the folio */
-	a = f->pfn > lo ? f->pfn : lo;
-	b = f->pfn + npages < hi ? f->pfn + npages : hi;
-	st->hit.start = f->start + (a - f->pfn) * page;
-	st->hit.end = f->start + (b - f->pfn) * page;
-	st->hit.f = f;
-	st->found++;
-	return st->fn(&st->hit, st->arg);
-}
-
 struct pfn_probe {
 	uint64_t pfn;
 	bool found, known;
@@ -155,16 +114,6 @@ static int pfn_at(struct hgmctl *g, pid_t pid, uint64_t addr, uint64_t *pfn)
 	return 0;
 }
 
-void read_comm(const struct hgmctl *g, pid_t pid, char *buf, size_t size)
-{
-	char path[64];
-
-	snprintf(path, sizeof(path), "/proc/%d/comm", (int)pid);
-	if (hgm_ctx_read(g->ctx, path, buf, size) < 0)
-		snprintf(buf, size, "?");
-	buf[strcspn(buf, "\n")] = '\0';
-}
-
 /* The PIDs to scan: --pids, or every process. */
 static int cmp_pid(const void *a, const void *b)
 {
@@ -173,9 +122,11 @@ static int cmp_pid(const void *a, const void *b)
 	return (x > y) - (x < y);
 }
 
-pid_t *list_pids(const struct hgmctl *g, const char *pids, size_t *n)
+/* --pids LIST (sorted, unique), or every process but this one; exits on errors. */
+static pid_t *list_pids(const struct hgmctl *g, const char *pids, size_t *n)
 {
 	size_t cap = 64, i, j;
+	int ret;
 	pid_t *v = malloc(cap * sizeof(*v));
 
 	*n = 0;
@@ -199,59 +150,34 @@ pid_t *list_pids(const struct hgmctl *g, const char *pids, size_t *n)
 				v[j++] = v[i];
 		*n = j;
 	} else {
-		int fd = hgm_ctx_open(g->ctx, "/proc", O_RDONLY | O_DIRECTORY);
-		struct dirent *de;
-		DIR *d = fd >= 0 ? fdopendir(fd) : NULL;
-
-		if (!d)
-			err(EXIT_ERROR, "cannot list /proc");
-		while ((de = readdir(d))) {
-			char *end;
-			long p = strtol(de->d_name, &end, 10);
-
-			if (*end || p <= 0 || p == getpid())
-				continue;
-			if (*n == cap && !(v = realloc(v, (cap *= 2) * sizeof(*v))))
-				err(EXIT_ERROR, "cannot allocate memory");
-			v[(*n)++] = (pid_t)p;
-		}
-		closedir(d);
+		free(v);
+		ret = hgm_proc_pids(g->ctx, &v, n);
+		if (ret == -ENOMEM)
+			err(EXIT_ERROR, "cannot allocate memory");
+		if (ret)
+			errx(EXIT_ERROR, "cannot list /proc: %s", strerror(-ret));
 	}
 	return v;
 }
 
-int rmap_collect(struct hgmctl *g, const struct hgm_pfn_folio *folio, const pid_t *pids,
-		 size_t n, rmap_hit_fn *fn, void *arg, unsigned long *failed, bool progress)
+/* A redrawn progress line, every 16 processes and at the end. */
+static void progress(size_t i, size_t n, unsigned long found, void *arg)
 {
-	const struct hgm_scan_ops ops = { .vma = on_vma, .folio = on_folio };
-	struct rmap_walk st = { .folio = *folio, .fn = fn, .arg = arg };
-	size_t i;
-	int ret;
-
-	st.hugetlb = folio->kflags & (UINT64_C(1) << 17);	/* KPF_HUGE */
-	st.hit.comm = st.comm;
-	*failed = 0;
-	for (i = 0; i < n; i++) {
-		st.hit.pid = pids[i];
-		read_comm(g, pids[i], st.comm, sizeof(st.comm));
-		if (progress && i % 16 == 0)
-			fprintf(stderr, "\rrmap: scanned %zu of %zu processes, %lu mappings found",
-				i, n, st.found);
-		ret = hgm_scan(g->ctx, pids[i], 0, 0, HGM_SCAN_NO_FOLIOS | HGM_SCAN_LIGHT_VMAS, &ops,
-			       &st);
-		if (ret > 0)
-			return ret;
-		/* processes that exit while we look are simply gone */
-		if (ret < 0 && ret != -ESRCH) {
-			(*failed)++;
-			if (g->verbose)
-				warnx("cannot scan process %d: %s", (int)pids[i], strerror(-ret));
-		}
-	}
-	if (progress)
+	(void)arg;
+	if (i == n)
 		fprintf(stderr, "\rrmap: scanned %zu processes, %lu mappings found%20s\n", n,
-			st.found, "");
-	return 0;
+			found, "");
+	else if (i % 16 == 0)
+		fprintf(stderr, "\rrmap: scanned %zu of %zu processes, %lu mappings found",
+			i, n, found);
+}
+
+static void unreadable(pid_t pid, int err, void *arg)
+{
+	struct rmap_state *st = arg;
+
+	if (st->g->verbose)
+		warnx("cannot scan process %d: %s", (int)pid, strerror(-err));
 }
 
 int cmd_rmap(struct hgmctl *g, const struct hgmctl_cmd *cmd, int argc, const char **argv)
@@ -262,6 +188,7 @@ int cmd_rmap(struct hgmctl *g, const struct hgmctl_cmd *cmd, int argc, const cha
 		  "scan only these processes (default: all)", "PID,..." },
 		POPT_TABLEEND
 	};
+	struct hgm_rmap_ops ops = { .hit = add_mapper, .unreadable = unreadable };
 	struct rmap_state st = { .g = g };
 	struct hgm_pfn_folio folio;
 	bool hugetlb;
@@ -308,7 +235,7 @@ int cmd_rmap(struct hgmctl *g, const struct hgmctl_cmd *cmd, int argc, const cha
 		errx(EXIT_ERROR, "PFN 0x%" PRIx64 " is beyond the end of memory", pfn);
 	if (ret)
 		errx(EXIT_ERROR, "cannot read /proc/kpageflags: %s", strerror(-ret));
-	hugetlb = folio.kflags & (UINT64_C(1) << 17);	/* KPF_HUGE */
+	hugetlb = folio.hugetlb;
 
 	list = list_pids(g, pids, &n);
 	if (g->json) {
@@ -324,7 +251,9 @@ int cmd_rmap(struct hgmctl *g, const struct hgmctl_cmd *cmd, int argc, const cha
 		st.tb = table_new(g, &st.cols);
 	}
 	/* a redrawn progress line: terminals only */
-	rmap_collect(g, &folio, list, n, add_mapper, &st, &failed, isatty(STDERR_FILENO));
+	if (isatty(STDERR_FILENO))
+		ops.progress = progress;
+	hgm_rmap_walk(g->ctx, &folio, list, n, &ops, &st, &failed);
 	if (g->json) {
 		jw_arr_close(&st.doc.w);
 		jw_u64(&st.doc.w, "unreadable", failed);

@@ -435,7 +435,7 @@ static void render_folio(struct hgmctl *g, struct frame *f, const struct top_mod
 			     h->pfn, h->head_pfn);
 	else
 		frame_put(f, y++, 0, TS_NORMAL, "PFN       - (needs CAP_SYS_ADMIN)");
-	if (folio_order_known(h))
+	if (h->order_known)
 		frame_printf(f, y++, 0, TS_NORMAL, "Order     %u (%s)", h->order,
 			     sz(g, (uint64_t)sysconf(_SC_PAGESIZE) << h->order, b));
 	else
