@@ -7,7 +7,8 @@
 
 #include <time.h>
 
-#include "hgmctl.h"
+#include "cli.h"
+#include "output.h"
 
 #pragma GCC diagnostic ignored "-Wformat-nonliteral"	/* cell_opt: callers pass literals */
 
@@ -300,4 +301,28 @@ double now_ms(void)
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return ts.tv_sec * 1e3 + ts.tv_nsec / 1e6;
+}
+
+void kpf_list(uint64_t kf, char *buf, size_t size, const char *sep)
+{
+	size_t len = 0;
+	unsigned int b;
+
+	buf[0] = '\0';
+	for (b = 0; b < 64 && len < size; b++) {
+		if (!(kf & (UINT64_C(1) << b)) || !hgm_kpf_name(b))
+			continue;
+		len += snprintf(buf + len, size - len, "%s%s", len ? sep : "", hgm_kpf_name(b));
+	}
+}
+
+const char *errno_name(int err)
+{
+	static char buf[24];
+	const char *s = strerrorname_np(err < 0 ? -err : err);
+
+	if (s)
+		return s;
+	snprintf(buf, sizeof(buf), "errno %d", err < 0 ? -err : err);
+	return buf;
 }

@@ -6,7 +6,9 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "hgmctl.h"
+#include "cli.h"
+#include "commands.h"
+#include "output.h"
 
 enum { COL_ADDR, COL_END, COL_SIZE, COL_LEVEL, COL_KIND, COL_ORDER, COL_PFN, COL_HEAD,
        COL_MAPCOUNT, COL_NODE, COL_EXCL, COL_FLAGS };
@@ -43,19 +45,6 @@ struct pm_state {
 	unsigned long rows;
 	bool flags_hidden, pfns_hidden;
 };
-
-void kpf_list(uint64_t kf, char *buf, size_t size, const char *sep)
-{
-	size_t len = 0;
-	unsigned int b;
-
-	buf[0] = '\0';
-	for (b = 0; b < 64 && len < size; b++) {
-		if (!(kf & (UINT64_C(1) << b)) || !hgm_kpf_name(b))
-			continue;
-		len += snprintf(buf + len, size - len, "%s%s", len ? sep : "", hgm_kpf_name(b));
-	}
-}
 
 static void json_row(struct pm_state *st, const struct hgm_folio *f)
 {
@@ -187,33 +176,6 @@ static int parse_level(const char *s)
 	usage_error("pagemap: unknown level '%s' (pte, pmd, pud)", s);
 }
 
-/* The address range of RANGE for @pid; vma:N is looked up. Exits on errors. */
-void resolve_range(struct hgmctl *g, pid_t pid, const char *arg, uint64_t *start, uint64_t *end)
-{
-	struct hgm_range r;
-	struct hgm_vma *v;
-	int ret;
-
-	if (hgm_parse_range(arg, &r))
-		usage_error("invalid range '%s' (ADDR-END, ADDR+LEN or vma:N)", arg);
-	if (r.vma < 0) {
-		*start = r.start;
-		*end = r.end;
-		return;
-	}
-	v = malloc(sizeof(*v));
-	if (!v)
-		err(EXIT_ERROR, "cannot allocate memory");
-	ret = hgm_vma_nth(g->ctx, pid, r.vma, v);
-	if (ret == -ENOENT)
-		errx(EXIT_ERROR, "process %d has no VMA %ld", (int)pid, r.vma);
-	if (ret)
-		proc_error(ret, pid, "smaps");
-	*start = v->start;
-	*end = v->end;
-	free(v);
-}
-
 int cmd_pagemap(struct hgmctl *g, const struct hgmctl_cmd *cmd, int argc, const char **argv)
 {
 	char *kind = NULL, *level = NULL;
@@ -242,8 +204,6 @@ int cmd_pagemap(struct hgmctl *g, const struct hgmctl_cmd *cmd, int argc, const 
 		usage_error("pagemap: no PID given");
 	pid = parse_pid(arg);
 	range = poptGetArg(pc);
-	if (poptPeekArg(pc))
-		usage_error("pagemap: unexpected argument '%s'", poptPeekArg(pc));
 	if (kind)
 		st.kind = parse_kind(kind);
 	if (level)

@@ -6,7 +6,9 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "hgmctl.h"
+#include "cli.h"
+#include "commands.h"
+#include "output.h"
 
 enum { COL_PID, COL_COMM, COL_ADDR, COL_END, COL_SIZE, COL_LEVEL, COL_VMA, COL_NAME };
 
@@ -204,10 +206,6 @@ int cmd_rmap(struct hgmctl *g, const struct hgmctl_cmd *cmd, int argc, const cha
 	a2 = poptGetArg(pc);
 	if (!a1)
 		usage_error("rmap: give a PFN, or a PID and an address");
-	if (poptPeekArg(pc))
-		usage_error("rmap: unexpected argument '%s'", poptPeekArg(pc));
-	if (!hgm_ctx_is_live(g->ctx))
-		usage_error("rmap: needs live page tables; --root does not apply");
 
 	if (a2) {
 		/* PID ADDR: the folio mapped there */

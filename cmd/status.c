@@ -6,39 +6,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "hgmctl.h"
-
-int status_gather(const struct hgmctl *g, struct status_info *st, const char **what)
-{
-	int ret;
-
-	memset(st, 0, sizeof(*st));
-	*what = "cannot probe kernel features";
-	ret = hgm_features_probe(g->ctx, &st->feat);
-	if (ret)
-		return ret;
-	*what = "cannot read hugetlb pools";
-	ret = hgm_pools_read(g->ctx, &st->pools);
-	if (ret)
-		return ret;
-	*what = "cannot read THP settings";
-	ret = hgm_thp_read(g->ctx, &st->thp);
-	if (ret) {
-		status_release(st);
-		return ret;
-	}
-	/* a recorded tree is someone else's machine: this caller's caps say nothing of it */
-	st->caps_known = hgm_ctx_is_live(g->ctx) && hgm_caps_read(&st->caps) == 0;
-	return 0;
-}
-
-void status_release(struct status_info *st)
-{
-	hgm_pools_free(st->pools);
-	hgm_thp_free(st->thp);
-	st->pools = NULL;
-	st->thp = NULL;
-}
+#include "cli.h"
+#include "commands.h"
+#include "output.h"
+#include "views.h"
 
 /* ---- JSON ---------------------------------------------------------------------- */
 
@@ -199,12 +170,9 @@ int cmd_status(struct hgmctl *g, const struct hgmctl_cmd *cmd, int argc, const c
 {
 	struct status_info st;
 	const char *what;
-	poptContext pc;
 	int ret;
 
-	pc = hgmctl_parse(g, cmd, argc, argv, NULL, pool_cols, pool_ncols);
-	if (poptPeekArg(pc))
-		usage_error("status: unexpected argument '%s'", poptPeekArg(pc));
+	hgmctl_parse(g, cmd, argc, argv, NULL, pool_cols, pool_ncols);
 
 	ret = status_gather(g, &st, &what);
 	if (ret)

@@ -627,3 +627,14 @@ int top_folio_copy(struct top_folio *dst, const struct top_folio *src)
 		memcpy(dst->m, src->m, src->nm * sizeof(*src->m));
 	return 0;
 }
+
+int top_collapse(pid_t pid, uint64_t start, uint64_t end)
+{
+	int pidfd = hgm_pidfd_open(pid), ret;
+
+	if (pidfd < 0)
+		return pidfd;
+	ret = hgm_collapse(pidfd, start, end - start);
+	close(pidfd);
+	return ret;
+}

@@ -10,7 +10,9 @@
 
 #include <stdatomic.h>
 
-#include "hgmctl.h"
+#include "cli.h"
+#include "output.h"
+#include "views.h"
 
 enum top_screen { TOP_SYSTEM, TOP_PROCESS, TOP_PAGEMAP, TOP_FOLIO, TOP_NR_SCREENS };
 

@@ -1,0 +1,114 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* output.h - columns and libsmartcols tables, sizes, names, the clock, the JSON writer */
+#ifndef HGMCTL_OUTPUT_H
+#define HGMCTL_OUTPUT_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <libsmartcols.h>
+
+#include "hgm.h"
+
+struct hgmctl;
+
+/* ---- columns and tables (util-linux style) ------------------------------- */
+
+struct colinfo {
+	const char *name;
+	double whint;
+	int flags;		/* SCOLS_FL_* */
+	const char *help;
+};
+
+#define MAX_COLUMNS 32
+
+struct columns {
+	const struct colinfo *info;
+	size_t ninfo;
+	int id[MAX_COLUMNS];
+	size_t n;
+};
+
+/*
+ * Sets @c to --output LIST (or "+LIST" appended to @defaults, or @defaults).
+ * Exits with a usage error on an unknown column.
+ */
+void columns_init(struct columns *c, const struct colinfo *info, size_t ninfo,
+		  const int *defaults, size_t ndefaults, const char *output);
+
+/* Returns a table with the columns of @c, honouring --raw and --no-headings. */
+struct libscols_table *table_new(const struct hgmctl *g, const struct columns *c);
+
+/* Returns a new line of @tb; exits if there is no memory. */
+struct libscols_line *table_line(struct libscols_table *tb);
+
+/* Sets cell @col of @ln to @s (copied); exits if there is no memory. */
+void table_cell(struct libscols_line *ln, size_t col, const char *s);
+
+/* Formats @val with @fmt into @buf when @known; returns @buf, or "-". */
+const char *cell_opt(char *buf, size_t size, bool known, const char *fmt, uint64_t val);
+
+/* CLOCK_MONOTONIC in milliseconds, for timings (benchmarks, top). */
+double now_ms(void);
+
+/* Prints the table to stdout and frees it. */
+void table_print(struct libscols_table *tb);
+
+/* Prints "  NAME  help" for every column, for --help. */
+void columns_help(FILE *f, const struct colinfo *info, size_t n);
+
+/* Formats @bytes as "2M"/"1.5G" (or decimal with --bytes). Returns @buf. */
+char *fmt_size(const struct hgmctl *g, uint64_t bytes, char *buf, size_t size);
+
+/* ---- JSON writer ----------------------------------------------------------
+ * libsmartcols prints flat arrays of rows; the JSON contract has nested objects
+ * and top-level keys, so JSON is written here.  One writer per document.
+ */
+struct jw {
+	FILE *f;
+	int depth;
+	bool need_comma;
+};
+
+void jw_init(struct jw *w, FILE *f);
+void jw_obj_open(struct jw *w, const char *key);	/* key NULL inside arrays/top */
+void jw_obj_close(struct jw *w);
+void jw_arr_open(struct jw *w, const char *key);
+void jw_arr_close(struct jw *w);
+void jw_str(struct jw *w, const char *key, const char *val);
+void jw_u64(struct jw *w, const char *key, uint64_t val);
+void jw_i64(struct jw *w, const char *key, int64_t val);
+void jw_bool(struct jw *w, const char *key, bool val);
+void jw_double(struct jw *w, const char *key, double val, int decimals);
+void jw_null(struct jw *w, const char *key);
+void jw_hex(struct jw *w, const char *key, uint64_t val);	/* "0x7f..." */
+void jw_end(struct jw *w);		/* final newline */
+/* The value when @known, else null: unknown is never written as 0 or "". */
+void jw_u64_opt(struct jw *w, const char *key, bool known, uint64_t val);
+void jw_hex_opt(struct jw *w, const char *key, bool known, uint64_t val);
+void jw_str_opt(struct jw *w, const char *key, const char *val);	/* null for "" */
+
+/*
+ * A JSON document built in memory and printed only when it is whole: a
+ * process that exits mid-read gets an error, never half a document.
+ * jdoc_begin() opens the top-level object; add members through d->w.
+ */
+struct jdoc {
+	struct jw w;
+	FILE *mem;
+	char *buf;
+	size_t len;
+};
+
+void jdoc_begin(struct jdoc *d);
+/* Closes the object and prints the document if @print; frees it either way. */
+void jdoc_end(struct jdoc *d, bool print);
+
+/* "thp,lru,..." of the KPF bits in @kf, into @buf, joined by @sep. */
+void kpf_list(uint64_t kf, char *buf, size_t size, const char *sep);
+
+/* Returns the name of errno value @err ("EINVAL"; sign ignored). */
+const char *errno_name(int err);
+
+#endif /* HGMCTL_OUTPUT_H */
