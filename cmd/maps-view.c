@@ -8,6 +8,7 @@
 #include "cli.h"
 #include "output.h"
 #include "views.h"
+#include "levels.h"
 
 enum { COL_START, COL_END, COL_KIND, COL_PSIZE, COL_PUD, COL_PMD, COL_PTE, COL_RSS,
        COL_FLAGS, COL_NAME, COL_LEVELS };
@@ -47,26 +48,6 @@ struct granularity {
 	unsigned char bits[GRAN_WIDTH];
 };
 
-struct totals {
-	uint64_t hugetlb[HGM_NR_LEVELS];
-	uint64_t thp[HGM_NR_LEVELS];
-	bool thp_pte_known;
-};
-
-static void add_totals(struct totals *t, const struct hgm_vma_usage *u)
-{
-	int l;
-
-	for (l = 0; l < HGM_NR_LEVELS; l++) {
-		if (u->kind == HGM_KIND_HUGETLB)
-			t->hugetlb[l] += u->mapped[l];
-		else
-			t->thp[l] += u->mapped[l];
-	}
-	if (u->kind != HGM_KIND_HUGETLB && !u->pte_known)
-		t->thp_pte_known = false;
-}
-
 /* The granularity line: one glyph per block. */
 static void gran_string(const struct granularity *gr, char *buf)
 {
@@ -93,11 +74,7 @@ static void json_vma(struct jw *w, const struct hgm_vma *v, const struct hgm_vma
 	jw_hex(w, "end", v->end);
 	jw_str(w, "kind", hgm_kind_name(u->kind));
 	jw_u64(w, "page_size", u->page_size);
-	jw_obj_open(w, "mapped");
-	jw_u64(w, "pud", u->mapped[HGM_LEVEL_PUD]);
-	jw_u64(w, "pmd", u->mapped[HGM_LEVEL_PMD]);
-	jw_u64_opt(w, "pte", u->pte_known, u->mapped[HGM_LEVEL_PTE]);
-	jw_obj_close(w);
+	jw_levels(w, "mapped", u->mapped, u->pte_known ? 0 : LV_PTE_NULL);
 	jw_u64(w, "rss", v->field[HGM_SM_RSS]);
 	jw_str(w, "flags", v->vmflags_str);
 	jw_str(w, "name", v->name);
@@ -113,18 +90,11 @@ static void json_vma(struct jw *w, const struct hgm_vma *v, const struct hgm_vma
 	jw_obj_close(w);
 }
 
-static void json_totals(struct jw *w, const struct totals *t)
+static void json_totals(struct jw *w, const struct level_totals *t)
 {
 	jw_obj_open(w, "totals");
-	jw_obj_open(w, "hugetlb");
-	jw_u64(w, "pud", t->hugetlb[HGM_LEVEL_PUD]);
-	jw_u64(w, "pmd", t->hugetlb[HGM_LEVEL_PMD]);
-	jw_u64(w, "pte", t->hugetlb[HGM_LEVEL_PTE]);
-	jw_obj_close(w);
-	jw_obj_open(w, "thp");
-	jw_u64(w, "pmd", t->thp[HGM_LEVEL_PMD]);
-	jw_u64_opt(w, "pte", t->thp_pte_known, t->thp[HGM_LEVEL_PTE]);
-	jw_obj_close(w);
+	jw_levels(w, "hugetlb", t->hugetlb, 0);
+	jw_levels(w, "thp", t->thp, LV_NO_PUD | (t->thp_pte_known ? 0 : LV_PTE_NULL));
 	jw_obj_close(w);
 }
 
@@ -183,7 +153,7 @@ static void table_vma(const struct hgmctl *g, struct libscols_table *tb, const s
 	}
 }
 
-static void text_totals(const struct hgmctl *g, const struct totals *t)
+static void text_totals(const struct hgmctl *g, const struct level_totals *t)
 {
 	char a[32], b[32], c[32];
 
@@ -205,7 +175,7 @@ struct maps_state {
 	struct columns c;
 	struct libscols_table *tb;
 	struct jdoc doc;
-	struct totals t;
+	struct level_totals t;
 	uint64_t pmd_size;
 	bool said_light;		/* -v: told where the figures come from */
 	bool granularity;		/* --granularity */
@@ -271,7 +241,7 @@ static int on_vma(const struct hgm_vma *v, const struct hgm_vma_usage *u, void *
 		st->have_gr = false;
 		gr = &st->gr;
 	}
-	add_totals(&st->t, u);
+	level_totals_add(&st->t, u);
 	if (st->g->json)
 		json_vma(&st->doc.w, v, u, gr);
 	else
@@ -296,14 +266,14 @@ static unsigned int maps_flags(const struct hgmctl *g, const struct columns *c, 
 int show_maps(struct hgmctl *g, pid_t pid, bool granularity)
 {
 	const struct hgm_maps_ops ops = { .vma = on_vma, .folio = on_row };
-	struct maps_state st = { .g = g, .t = { .thp_pte_known = true },
-				 .granularity = granularity };
+	struct maps_state st = { .g = g, .granularity = granularity };
 	static const int gran_defaults[] = {
 		COL_START, COL_END, COL_KIND, COL_PSIZE, COL_PUD, COL_PMD, COL_PTE, COL_LEVELS, COL_NAME,
 	};
 	unsigned long bad_line = 0;
 	int ret;
 
+	level_totals_init(&st.t);
 	st.pmd_size = hgm_thp_pmd_size(g->ctx);
 	/*
 	 * Nothing is printed until the whole process is read: one that exits

@@ -39,6 +39,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "levels.h"
 #include "pcsim.h"
 #include "workload.h"
 #include "uapi-compat.h"
@@ -808,19 +809,6 @@ const char *fmt_rate(uint64_t bps, char *buf, size_t size)
 	return buf;
 }
 
-static void jw_levels(struct jw *w, const char *key, bool known, const uint64_t m[])
-{
-	if (!known) {
-		jw_null(w, key);
-		return;
-	}
-	jw_obj_open(w, key);
-	jw_u64(w, "pud", m[HGM_LEVEL_PUD]);
-	jw_u64(w, "pmd", m[HGM_LEVEL_PMD]);
-	jw_u64(w, "pte", m[HGM_LEVEL_PTE]);
-	jw_obj_close(w);
-}
-
 static const char *levels_text(const struct hgmctl *g, const uint64_t m[], char *buf, size_t size)
 {
 	char a[32];
@@ -865,7 +853,7 @@ void json_result(struct jw *w, const struct pc_result *r, bool collapse)
 	jw_u64(w, "bytes_on_fault", r->bytes_fault);
 	jw_u64(w, "bytes_streamed", r->bytes_stream);
 	jw_u64(w, "bytes_verified", r->verified);
-	jw_levels(w, "mapped", r->mapped_known, r->mapped);
+	jw_levels(w, "mapped", r->mapped_known ? r->mapped : NULL, 0);
 	if (!collapse) {
 		jw_null(w, "collapse");
 		return;
@@ -874,7 +862,7 @@ void json_result(struct jw *w, const struct pc_result *r, bool collapse)
 	jw_str(w, "result", r->collapse_err ? strerrorname_np(r->collapse_err) ?: "unknown" : "ok");
 	jw_u64(w, "ns", r->collapse_ns);
 	jw_bool(w, "needed", !r->collapse_moot);
-	jw_levels(w, "mapped", r->collapsed_known, r->collapsed);
+	jw_levels(w, "mapped", r->collapsed_known ? r->collapsed : NULL, 0);
 	jw_obj_close(w);
 }
 

@@ -260,7 +260,6 @@ static int on_maps_vma(const struct hgm_vma *v, const struct hgm_vma_usage *u, v
 	struct proc_collect *pc = arg;
 	struct top_procview *p = pc->p;
 	struct top_vma *t;
-	int l;
 
 	if (cancelled(pc->cancel))
 		return -ECANCELED;
@@ -282,12 +281,7 @@ static int on_maps_vma(const struct hgm_vma *v, const struct hgm_vma_usage *u, v
 	t->hgm = hgm_vma_flag(v, HGM_VF_HM);
 	memcpy(t->perms, v->perms, sizeof(t->perms));
 	snprintf(t->name, sizeof(t->name), "%.47s", v->name);
-	for (l = 0; l < HGM_NR_LEVELS; l++) {
-		if (u->kind == HGM_KIND_HUGETLB)
-			p->hugetlb[l] += u->mapped[l];
-		else
-			p->thp[l] += u->mapped[l];
-	}
+	level_totals_add(&p->tot, u);
 	return 0;
 }
 
@@ -316,6 +310,7 @@ void top_gather_proc(struct hgmctl *g, pid_t pid, struct top_procview *p, top_ca
 	int ret;
 
 	p->pid = pid;
+	level_totals_init(&p->tot);
 	hgm_proc_comm(g->ctx, pid, p->comm, sizeof(p->comm));
 	ret = hgm_maps_walk(g->ctx, pid, 0, &maps_ops, &pc, NULL);
 	if (ret < 0 && ret != -ECANCELED)
