@@ -295,12 +295,17 @@ void jdoc_end(struct jdoc *d, bool print)
 	d->buf = NULL;
 }
 
-double now_ms(void)
+uint64_t now_ns(void)
 {
 	struct timespec ts;
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec * 1e3 + ts.tv_nsec / 1e6;
+	return (uint64_t)ts.tv_sec * UINT64_C(1000000000) + (uint64_t)ts.tv_nsec;
+}
+
+double now_ms(void)
+{
+	return now_ns() / 1e6;
 }
 
 void kpf_list(uint64_t kf, char *buf, size_t size, const char *sep)
@@ -325,4 +330,51 @@ const char *errno_name(int err)
 		return s;
 	snprintf(buf, sizeof(buf), "errno %d", err < 0 ? -err : err);
 	return buf;
+}
+
+void detail_open(struct detail *d, struct jw *w, const char *key, const char *label)
+{
+	d->w = w;
+	d->n = 0;
+	if (w)
+		jw_obj_open(w, key);
+	else
+		printf("  %s:", label);
+}
+
+void detail_close(struct detail *d)
+{
+	if (d->w)
+		jw_obj_close(d->w);
+	else
+		putchar('\n');
+}
+
+/* The text side: " LABEL VALUE", comma-separated after the first field. */
+static void detail_text(struct detail *d, const char *label, const char *val)
+{
+	printf("%s %s %s", d->n++ ? "," : "", label, val);
+}
+
+void print_i64(struct detail *d, const char *key, const char *label, int64_t val)
+{
+	char buf[24];
+
+	if (d->w) {
+		jw_i64(d->w, key, val);
+		return;
+	}
+	if (val < 0)
+		snprintf(buf, sizeof(buf), "-");
+	else
+		snprintf(buf, sizeof(buf), "%" PRId64, val);
+	detail_text(d, label, buf);
+}
+
+void print_str(struct detail *d, const char *key, const char *label, const char *val)
+{
+	if (d->w)
+		jw_str(d->w, key, val);
+	else
+		detail_text(d, label, val);
 }

@@ -49,7 +49,8 @@ void table_cell(struct libscols_line *ln, size_t col, const char *s);
 /* Formats @val with @fmt into @buf when @known; returns @buf, or "-". */
 const char *cell_opt(char *buf, size_t size, bool known, const char *fmt, uint64_t val);
 
-/* CLOCK_MONOTONIC in milliseconds, for timings (benchmarks, top). */
+/* The one clock: CLOCK_MONOTONIC in nanoseconds, and in milliseconds for timings. */
+uint64_t now_ns(void);
 double now_ms(void);
 
 /* Prints the table to stdout and frees it. */
@@ -110,5 +111,21 @@ void kpf_list(uint64_t kf, char *buf, size_t size, const char *sep);
 
 /* Returns the name of errno value @err ("EINVAL"; sign ignored). */
 const char *errno_name(int err);
+
+/*
+ * Detail views, in iproute2's print_*(PRINT_ANY, ...) style: each field is
+ * written once, as a JSON member @key when the view has a writer, else as
+ * "LABEL VALUE" on the view's text line, so no field exists in one format only.
+ */
+struct detail {
+	struct jw *w;		/* JSON, or NULL: text on stdout */
+	int n;			/* fields on the text line so far */
+};
+/* Opens object @key (JSON) or the text line "  LABEL:". */
+void detail_open(struct detail *d, struct jw *w, const char *key, const char *label);
+void detail_close(struct detail *d);
+/* A number; text shows "-" for a negative (unknown) one, JSON the number as it is. */
+void print_i64(struct detail *d, const char *key, const char *label, int64_t val);
+void print_str(struct detail *d, const char *key, const char *label, const char *val);
 
 #endif /* HGMCTL_OUTPUT_H */

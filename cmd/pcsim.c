@@ -102,14 +102,6 @@ struct sim {
 	struct vcpu vcpu[MAX_VCPUS];
 };
 
-static uint64_t now_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * UINT64_C(1000000000) + (uint64_t)ts.tv_nsec;
-}
-
 /*
  * Sleeps to an absolute deadline; with @spin, spins the last SPIN_NS so that
  * timer slack and wakeup delay do not add to what is measured.
@@ -859,7 +851,7 @@ void json_result(struct jw *w, const struct pc_result *r, bool collapse)
 		return;
 	}
 	jw_obj_open(w, "collapse");
-	jw_str(w, "result", r->collapse_err ? strerrorname_np(r->collapse_err) ?: "unknown" : "ok");
+	jw_str(w, "result", r->collapse_err ? errno_name(r->collapse_err) : "ok");
 	jw_u64(w, "ns", r->collapse_ns);
 	jw_bool(w, "needed", !r->collapse_moot);
 	jw_levels(w, "mapped", r->collapsed_known ? r->collapsed : NULL, 0);
@@ -893,7 +885,7 @@ void text_result(const struct hgmctl *g, const struct pc_opts *o, const struct p
 		return;
 	if (r->collapse_moot)
 		printf("%-16s refused (%s): this kernel does not collapse hugetlb, and every page "
-		       "is mapped whole already\n", "collapse:", strerrorname_np(r->collapse_err));
+		       "is mapped whole already\n", "collapse:", errno_name(r->collapse_err));
 	else if (r->collapse_err)
 		printf("%-16s failed after %s: %s\n", "collapse:", fmt_ns(r->collapse_ns, a, sizeof(a)),
 		       strerror(r->collapse_err));

@@ -170,7 +170,7 @@ static bool landed(const struct hgm_pool_change *c)
 static const char *result_name(const struct hgm_pool_change *c)
 {
 	if (c->error)
-		return strerrorname_np(-c->error) ?: "error";
+		return errno_name(c->error);
 	if (!c->read_back)
 		return "unknown";
 	if (c->obtained < c->requested)

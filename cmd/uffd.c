@@ -32,13 +32,6 @@ static bool bit_listed(const struct hgm_uffd_info *u, unsigned int bit)
 	       (u->api_ok && (u->features & (UINT64_C(1) << bit)));
 }
 
-static const char *errname(int e)
-{
-	const char *s = strerrorname_np(e);
-
-	return s ? s : "unknown";
-}
-
 /* Why @way failed with @e, for this caller: one sentence. */
 static void way_reason(const struct hgm_uffd_info *u, bool ptrace, enum hgm_uffd_way way,
 		       int e, char *buf, size_t size)
@@ -131,7 +124,7 @@ static void json_probe(const struct hgm_uffd_info *u, const char *release, bool 
 		jw_bool(&d.w, "usable", !u->error[i]);
 		if (u->error[i]) {
 			way_reason(u, ptrace, i, u->error[i], why, sizeof(why));
-			jw_str(&d.w, "error", errname(u->error[i]));
+			jw_str(&d.w, "error", errno_name(u->error[i]));
 			jw_str(&d.w, "reason", why);
 		} else {
 			jw_null(&d.w, "error");
@@ -201,7 +194,7 @@ static void text_probe(const struct hgmctl *g, const struct hgm_uffd_info *u,
 			continue;
 		}
 		way_reason(u, ptrace, i, u->error[i], why, sizeof(why));
-		printf("%-36s no, %s: %s\n", label, errname(u->error[i]), why);
+		printf("%-36s no, %s: %s\n", label, errno_name(u->error[i]), why);
 	}
 	if (!u->api_ok) {
 		if (use != HGM_UFFD_NR_WAYS)
