@@ -114,7 +114,7 @@ int cmd_bench_scan(struct hgmctl *g, const struct hgmctl_cmd *cmd, int argc, con
 	if (arg) {
 		pid = parse_pid(arg);
 	} else {
-		/* the reference workload of DESIGN.md */
+		/* the reference workload of hgmctl(8), bench scan: 1G hugetlb, 4G THP half split */
 		w.hugetlb = hugetlb ? size_arg("bench scan", "--hugetlb", hugetlb) : UINT64_C(1) << 30;
 		w.page_size = UINT64_C(2) << 20;
 		w.thp = thp ? size_arg("bench scan", "--thp", thp) : UINT64_C(4) << 30;

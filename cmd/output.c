@@ -17,7 +17,8 @@ static int column_id(const struct colinfo *info, size_t n, const char *name, siz
 	size_t i;
 
 	for (i = 0; i < n; i++)
-		if (strlen(info[i].name) == len && strncasecmp(info[i].name, name, len) == 0)
+		if (info[i].name && strlen(info[i].name) == len &&
+		    strncasecmp(info[i].name, name, len) == 0)
 			return (int)i;
 	return -1;
 }
@@ -104,7 +105,8 @@ void columns_help(FILE *f, const struct colinfo *info, size_t n)
 
 	fputs("\nAvailable output columns:\n", f);
 	for (i = 0; i < n; i++)
-		fprintf(f, " %11s  %s\n", info[i].name, info[i].help);
+		if (info[i].name)
+			fprintf(f, " %11s  %s\n", info[i].name, info[i].help);
 }
 
 char *fmt_size(const struct hgmctl *g, uint64_t bytes, char *buf, size_t size)
@@ -377,4 +379,82 @@ void print_str(struct detail *d, const char *key, const char *label, const char 
 		jw_str(d->w, key, val);
 	else
 		detail_text(d, label, val);
+}
+
+void row_table(const struct hgmctl *g, struct libscols_table *tb, const struct columns *c,
+	       col_fill_fn *fill, const void *row, void *arg)
+{
+	struct libscols_line *ln = table_line(tb);
+	size_t i;
+
+	for (i = 0; i < c->n; i++) {
+		const struct colinfo *ci = &c->info[c->id[i]];
+		struct cell cell = { .known = true };
+		char buf[512];
+		const char *s = buf;
+
+		fill(c->id[i], row, &cell, arg);
+		if (!cell.known)
+			s = "-";
+		else if (ci->type == CT_STR)
+			s = cell.s;
+		else if (ci->type == CT_HEX)
+			snprintf(buf, sizeof(buf), "%" PRIx64, cell.u);
+		else if (ci->type == CT_SIZE)
+			fmt_size(g, cell.u, buf, sizeof(buf));
+		else if (ci->type == CT_KPF)
+			kpf_list(cell.u, buf, sizeof(buf), ",");
+		else if (ci->type == CT_BOOL)
+			s = cell.b ? "y" : "n";
+		else
+			snprintf(buf, sizeof(buf), "%" PRIu64, cell.u);
+		table_cell(ln, i, s);
+	}
+}
+
+void row_json(struct jw *w, const struct colinfo *info, const int *order, size_t n,
+	      col_fill_fn *fill, const void *row, void *arg)
+{
+	size_t i;
+	unsigned int b;
+
+	jw_obj_open(w, NULL);
+	for (i = 0; i < n; i++) {
+		const struct colinfo *ci = &info[order[i]];
+		struct cell cell = { .known = true };
+
+		if (!ci->json)
+			continue;
+		fill(order[i], row, &cell, arg);
+		switch (ci->type) {
+		case CT_STR:
+			if (cell.known)
+				jw_str(w, ci->json, cell.s);
+			else
+				jw_null(w, ci->json);
+			break;
+		case CT_HEX:
+			jw_hex_opt(w, ci->json, cell.known, cell.u);
+			break;
+		case CT_SIZE:
+		case CT_U64:
+			jw_u64_opt(w, ci->json, cell.known, cell.u);
+			break;
+		case CT_BOOL:
+			jw_bool(w, ci->json, cell.b);
+			break;
+		case CT_KPF:
+			if (!cell.known) {
+				jw_null(w, ci->json);
+				break;
+			}
+			jw_arr_open(w, ci->json);
+			for (b = 0; b < 64; b++)
+				if (cell.u & (UINT64_C(1) << b) && hgm_kpf_name(b))
+					jw_str(w, NULL, hgm_kpf_name(b));
+			jw_arr_close(w);
+			break;
+		}
+	}
+	jw_obj_close(w);
 }

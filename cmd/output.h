@@ -11,15 +11,43 @@
 #include "hgm.h"
 
 struct hgmctl;
+struct jw;
 
 /* ---- columns and tables (util-linux style) ------------------------------- */
 
+/* What a column holds: how a cell is written as text and in JSON. */
+enum col_type {
+	CT_STR,		/* text; JSON string (null when unknown) */
+	CT_HEX,		/* text "7f00..."; JSON "0x7f00..." */
+	CT_SIZE,	/* text "2M" (--bytes: decimal); JSON bytes */
+	CT_U64,		/* decimal, both */
+	CT_BOOL,	/* JSON true/false (JSON-only columns) */
+	CT_KPF,		/* kpageflags bits: text "a,b"; JSON ["a","b"] */
+};
+
+/*
+ * One column (util-linux colinfo): its name for --output (NULL: JSON only),
+ * width hint, SCOLS_FL_* flags and help, and its JSON key (NULL: text only)
+ * and type.  A column is one enum value, one row here, one case in fill().
+ */
 struct colinfo {
 	const char *name;
 	double whint;
 	int flags;		/* SCOLS_FL_* */
 	const char *help;
+	const char *json;
+	enum col_type type;
 };
+
+/* A cell: filled by a command's fill(), written by the renderer. Unknown is "-" or null. */
+struct cell {
+	bool known;
+	const char *s;		/* CT_STR */
+	uint64_t u;		/* CT_HEX, CT_SIZE, CT_U64, CT_KPF */
+	bool b;			/* CT_BOOL */
+};
+/* Fills cell @c of column @col for @row (zeroed, known set, by the caller). */
+typedef void col_fill_fn(int col, const void *row, struct cell *c, void *arg);
 
 #define MAX_COLUMNS 32
 
@@ -52,6 +80,13 @@ const char *cell_opt(char *buf, size_t size, bool known, const char *fmt, uint64
 /* The one clock: CLOCK_MONOTONIC in nanoseconds, and in milliseconds for timings. */
 uint64_t now_ns(void);
 double now_ms(void);
+
+/* Adds @row to @tb: the columns of @c, each through @fill. */
+void row_table(const struct hgmctl *g, struct libscols_table *tb, const struct columns *c,
+	       col_fill_fn *fill, const void *row, void *arg);
+/* Writes @row as a JSON object: the columns in @order that have a JSON key. */
+void row_json(struct jw *w, const struct colinfo *info, const int *order, size_t n,
+	      col_fill_fn *fill, const void *row, void *arg);
 
 /* Prints the table to stdout and frees it. */
 void table_print(struct libscols_table *tb);

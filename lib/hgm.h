@@ -716,7 +716,7 @@ int hgm_gup_test_run(int fd, enum hgm_gup_op op, void *addr, uint64_t size,
 
 /**
  * hgm_map_pieces() - map the caller's MAP_SHARED hugetlb range [@addr, @addr + @len)
- * in pieces of @piece bytes (HGM, DESIGN.md ABI 1, 2, 4)
+ * in pieces of @piece bytes (HGM: kernel/uapi/linux/hgm.h, kernel/HGM.md)
  * The hugetlb pages must be in the page cache already (written through
  * another mapping) and not mapped in this one.  Registers a minor-fault
  * userfaultfd with UFFD_FEATURE_MINOR_HUGETLBFS_HGM (which enables HGM on the
