@@ -11,23 +11,39 @@
 #include "levels.h"
 
 enum { COL_START, COL_END, COL_KIND, COL_PSIZE, COL_PUD, COL_PMD, COL_PTE, COL_RSS,
-       COL_FLAGS, COL_NAME, COL_LEVELS };
+       COL_FLAGS, COL_NAME, COL_LEVELS,
+       /* JSON only */
+       COL_GRAN_BLOCK };
 
 const struct colinfo maps_cols[] = {
-	[COL_START] = { "START", 12, SCOLS_FL_RIGHT, "first address of the VMA" },
-	[COL_END] = { "END", 12, SCOLS_FL_RIGHT, "address after the VMA" },
-	[COL_KIND] = { "KIND", 7, 0, "hugetlb, thp, anon, file, shmem or other" },
-	[COL_PSIZE] = { "PSIZE", 5, SCOLS_FL_RIGHT, "kernel page size of the VMA" },
-	[COL_PUD] = { "PUD", 5, SCOLS_FL_RIGHT, "bytes mapped by PUD leaves" },
-	[COL_PMD] = { "PMD", 5, SCOLS_FL_RIGHT, "bytes mapped by PMD leaves" },
+	[COL_START] = { "START", 12, SCOLS_FL_RIGHT, "first address of the VMA", "start", CT_HEX },
+	[COL_END] = { "END", 12, SCOLS_FL_RIGHT, "address after the VMA", "end", CT_HEX },
+	[COL_KIND] = { "KIND", 7, 0, "hugetlb, thp, anon, file, shmem or other", "kind", CT_STR },
+	[COL_PSIZE] = { "PSIZE", 5, SCOLS_FL_RIGHT, "kernel page size of the VMA", "page_size",
+			CT_SIZE },
+	[COL_PUD] = { "PUD", 5, SCOLS_FL_RIGHT, "bytes mapped by PUD leaves", "mapped.pud",
+		      CT_SIZE },
+	[COL_PMD] = { "PMD", 5, SCOLS_FL_RIGHT, "bytes mapped by PMD leaves", "mapped.pmd",
+		      CT_SIZE },
 	[COL_PTE] = { "PTE", 5, SCOLS_FL_RIGHT,
-		      "hugetlb/THP bytes mapped by PTEs (- where not measured)" },
-	[COL_RSS] = { "RSS", 5, SCOLS_FL_RIGHT, "resident set size (hugetlb not included)" },
-	[COL_FLAGS] = { "FLAGS", 20, SCOLS_FL_TRUNC, "VmFlags of smaps" },
-	[COL_NAME] = { "NAME", 0.3, SCOLS_FL_TRUNC, "mapped file or [heap], [stack], ..." },
+		      "hugetlb/THP bytes mapped by PTEs (- where not measured)", "mapped.pte",
+		      CT_SIZE },
+	[COL_RSS] = { "RSS", 5, SCOLS_FL_RIGHT, "resident set size (hugetlb not included)", "rss",
+		      CT_SIZE },
+	[COL_FLAGS] = { "FLAGS", 20, SCOLS_FL_TRUNC, "VmFlags of smaps", "flags", CT_STR },
+	[COL_NAME] = { "NAME", 0.3, SCOLS_FL_TRUNC, "mapped file or [heap], [stack], ...", "name",
+		       CT_STR },
 	[COL_LEVELS] = { "LEVELS", 0.5, 0,
 			 "levels along the VMA (--granularity): G PUD, H PMD, p PTE-mapped "
-			 "huge folio, b base pages, . unmapped, * mixed" },
+			 "huge folio, b base pages, . unmapped, * mixed", "granularity.map", CT_STR,
+			 CJ_OMIT },
+	[COL_GRAN_BLOCK] = { NULL, 0, 0, NULL, "granularity.block", CT_U64, CJ_OMIT },
+};
+
+/* The order of the JSON contract's keys. */
+static const int maps_json[] = {
+	COL_START, COL_END, COL_KIND, COL_PSIZE, COL_PUD, COL_PMD, COL_PTE, COL_RSS, COL_FLAGS,
+	COL_NAME, COL_GRAN_BLOCK, COL_LEVELS,
 };
 
 static const int maps_defaults[] = {
@@ -66,28 +82,37 @@ static void gran_string(const struct granularity *gr, char *buf)
 	buf[gr->n] = '\0';
 }
 
-static void json_vma(struct jw *w, const struct hgm_vma *v, const struct hgm_vma_usage *u,
-		     const struct granularity *gr)
-{
-	jw_obj_open(w, NULL);
-	jw_hex(w, "start", v->start);
-	jw_hex(w, "end", v->end);
-	jw_str(w, "kind", hgm_kind_name(u->kind));
-	jw_u64(w, "page_size", u->page_size);
-	jw_levels(w, "mapped", u->mapped, u->pte_known ? 0 : LV_PTE_NULL);
-	jw_u64(w, "rss", v->field[HGM_SM_RSS]);
-	jw_str(w, "flags", v->vmflags_str);
-	jw_str(w, "name", v->name);
-	if (gr) {
-		char line[GRAN_WIDTH + 1];
+/* A row of `maps`: one VMA, what it maps, and its granularity line (or NULL). */
+struct maps_row {
+	const struct hgm_vma *v;
+	const struct hgm_vma_usage *u;
+	const struct granularity *gr;
+};
 
-		gran_string(gr, line);
-		jw_obj_open(w, "granularity");
-		jw_u64(w, "block", gr->block);
-		jw_str(w, "map", line);
-		jw_obj_close(w);
+/* One cell of a row: the only place that knows what each column shows. */
+static void fill(int col, const void *row, struct cell *c, void *arg)
+{
+	const struct maps_row *r = row;
+
+	switch (col) {
+	case COL_START: c->u = r->v->start; break;
+	case COL_END: c->u = r->v->end; break;
+	case COL_KIND: c->s = hgm_kind_name(r->u->kind); break;
+	case COL_PSIZE: c->u = r->u->page_size; break;
+	case COL_PUD: c->u = r->u->mapped[HGM_LEVEL_PUD]; break;
+	case COL_PMD: c->u = r->u->mapped[HGM_LEVEL_PMD]; break;
+	case COL_PTE: c->known = r->u->pte_known; c->u = r->u->mapped[HGM_LEVEL_PTE]; break;
+	case COL_RSS: c->u = r->v->field[HGM_SM_RSS]; break;
+	case COL_FLAGS: c->s = r->v->vmflags_str; break;
+	case COL_NAME: c->s = r->v->name; break;
+	case COL_LEVELS:
+		c->known = r->gr != NULL;
+		if (r->gr)
+			gran_string(r->gr, c->buf);
+		c->s = c->buf;
+		break;
+	case COL_GRAN_BLOCK: c->known = r->gr != NULL; c->u = r->gr ? r->gr->block : 0; break;
 	}
-	jw_obj_close(w);
 }
 
 static void json_totals(struct jw *w, const struct level_totals *t)
@@ -96,61 +121,6 @@ static void json_totals(struct jw *w, const struct level_totals *t)
 	jw_levels(w, "hugetlb", t->hugetlb, 0);
 	jw_levels(w, "thp", t->thp, LV_NO_PUD | (t->thp_pte_known ? 0 : LV_PTE_NULL));
 	jw_obj_close(w);
-}
-
-static void table_vma(const struct hgmctl *g, struct libscols_table *tb, const struct columns *c,
-		      const struct hgm_vma *v, const struct hgm_vma_usage *u,
-		      const struct granularity *gr)
-{
-	struct libscols_line *ln = table_line(tb);
-	size_t i;
-	for (i = 0; i < c->n; i++) {
-		char buf[GRAN_WIDTH + 32];
-		const char *s = buf;
-
-		switch (c->id[i]) {
-		case COL_START:
-			snprintf(buf, sizeof(buf), "%" PRIx64, v->start);
-			break;
-		case COL_END:
-			snprintf(buf, sizeof(buf), "%" PRIx64, v->end);
-			break;
-		case COL_KIND:
-			s = hgm_kind_name(u->kind);
-			break;
-		case COL_PSIZE:
-			fmt_size(g, u->page_size, buf, sizeof(buf));
-			break;
-		case COL_PUD:
-			fmt_size(g, u->mapped[HGM_LEVEL_PUD], buf, sizeof(buf));
-			break;
-		case COL_PMD:
-			fmt_size(g, u->mapped[HGM_LEVEL_PMD], buf, sizeof(buf));
-			break;
-		case COL_PTE:
-			if (u->pte_known)
-				fmt_size(g, u->mapped[HGM_LEVEL_PTE], buf, sizeof(buf));
-			else
-				s = "-";
-			break;
-		case COL_RSS:
-			fmt_size(g, v->field[HGM_SM_RSS], buf, sizeof(buf));
-			break;
-		case COL_FLAGS:
-			s = v->vmflags_str;
-			break;
-		case COL_NAME:
-			s = v->name;
-			break;
-		case COL_LEVELS:
-			if (gr)
-				gran_string(gr, buf);
-			else
-				s = "-";
-			break;
-		}
-		table_cell(ln, i, s);
-	}
 }
 
 static void text_totals(const struct hgmctl *g, const struct level_totals *t)
@@ -230,6 +200,7 @@ static int on_vma(const struct hgm_vma *v, const struct hgm_vma_usage *u, void *
 {
 	struct maps_state *st = arg;
 	const struct granularity *gr = NULL;
+	struct maps_row row;
 
 	if (u->from_scan_only && st->g->verbose && !st->said_light) {
 		warnx("maps: VMAs from PROCMAP_QUERY, every figure from the page scan (smaps not read)");
@@ -242,10 +213,14 @@ static int on_vma(const struct hgm_vma *v, const struct hgm_vma_usage *u, void *
 		gr = &st->gr;
 	}
 	level_totals_add(&st->t, u);
+	row.v = v;
+	row.u = u;
+	row.gr = gr;
 	if (st->g->json)
-		json_vma(&st->doc.w, v, u, gr);
+		row_json(&st->doc.w, maps_cols, maps_json, sizeof(maps_json) / sizeof(maps_json[0]),
+			 fill, &row, st);
 	else
-		table_vma(st->g, st->tb, &st->c, v, u, gr);
+		row_table(st->g, st->tb, &st->c, fill, &row, st);
 	return 0;
 }
 

@@ -412,43 +412,70 @@ void row_table(const struct hgmctl *g, struct libscols_table *tb, const struct c
 	}
 }
 
+/* The group of "group.key" (its length), and the member's own key. */
+static size_t json_group(const char *key, const char **member)
+{
+	const char *dot = strchr(key, '.');
+
+	*member = dot ? dot + 1 : key;
+	return dot ? (size_t)(dot - key) : 0;
+}
+
 void row_json(struct jw *w, const struct colinfo *info, const int *order, size_t n,
 	      col_fill_fn *fill, const void *row, void *arg)
 {
-	size_t i;
+	const char *open = NULL;	/* the group object open now */
+	size_t i, open_len = 0;
 	unsigned int b;
 
 	jw_obj_open(w, NULL);
 	for (i = 0; i < n; i++) {
 		const struct colinfo *ci = &info[order[i]];
 		struct cell cell = { .known = true };
+		const char *key;
+		size_t glen;
 
 		if (!ci->json)
 			continue;
 		fill(order[i], row, &cell, arg);
+		if (!cell.known && (ci->jflags & CJ_OMIT))
+			continue;
+		glen = json_group(ci->json, &key);
+		if (open && (glen != open_len || strncmp(open, ci->json, glen) != 0)) {
+			jw_obj_close(w);
+			open = NULL;
+		}
+		if (glen && !open) {
+			char name[64];
+
+			snprintf(name, sizeof(name), "%.*s", (int)glen, ci->json);
+			jw_obj_open(w, name);
+			open = ci->json;
+			open_len = glen;
+		}
 		switch (ci->type) {
 		case CT_STR:
 			if (cell.known)
-				jw_str(w, ci->json, cell.s);
+				jw_str(w, key, cell.s);
 			else
-				jw_null(w, ci->json);
+				jw_null(w, key);
 			break;
 		case CT_HEX:
-			jw_hex_opt(w, ci->json, cell.known, cell.u);
+			jw_hex_opt(w, key, cell.known, cell.u);
 			break;
 		case CT_SIZE:
 		case CT_U64:
-			jw_u64_opt(w, ci->json, cell.known, cell.u);
+			jw_u64_opt(w, key, cell.known, cell.u);
 			break;
 		case CT_BOOL:
-			jw_bool(w, ci->json, cell.b);
+			jw_bool(w, key, cell.b);
 			break;
 		case CT_KPF:
 			if (!cell.known) {
-				jw_null(w, ci->json);
+				jw_null(w, key);
 				break;
 			}
-			jw_arr_open(w, ci->json);
+			jw_arr_open(w, key);
 			for (b = 0; b < 64; b++)
 				if (cell.u & (UINT64_C(1) << b) && hgm_kpf_name(b))
 					jw_str(w, NULL, hgm_kpf_name(b));
@@ -456,5 +483,7 @@ void row_json(struct jw *w, const struct colinfo *info, const int *order, size_t
 			break;
 		}
 	}
+	if (open)
+		jw_obj_close(w);
 	jw_obj_close(w);
 }

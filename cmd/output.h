@@ -27,8 +27,10 @@ enum col_type {
 
 /*
  * One column (util-linux colinfo): its name for --output (NULL: JSON only),
- * width hint, SCOLS_FL_* flags and help, and its JSON key (NULL: text only)
- * and type.  A column is one enum value, one row here, one case in fill().
+ * width hint, SCOLS_FL_* flags and help, and its JSON key (NULL: text only),
+ * type and JSON flags.  A key "group.key" is a member of the object "group"
+ * (consecutive columns of a group share it).  A column is one enum value, one
+ * row here, one case in fill().
  */
 struct colinfo {
 	const char *name;
@@ -37,12 +39,18 @@ struct colinfo {
 	const char *help;
 	const char *json;
 	enum col_type type;
+	unsigned int jflags;	/* CJ_* */
+};
+
+enum {
+	CJ_OMIT = 1 << 0,	/* unknown: leave the member out (not null) */
 };
 
 /* A cell: filled by a command's fill(), written by the renderer. Unknown is "-" or null. */
 struct cell {
 	bool known;
-	const char *s;		/* CT_STR */
+	const char *s;		/* CT_STR (may point to buf) */
+	char buf[96];
 	uint64_t u;		/* CT_HEX, CT_SIZE, CT_U64, CT_KPF */
 	bool b;			/* CT_BOOL */
 };

@@ -10,17 +10,27 @@
 #include "commands.h"
 #include "output.h"
 
-enum { COL_PID, COL_COMM, COL_ADDR, COL_END, COL_SIZE, COL_LEVEL, COL_VMA, COL_NAME };
+enum { COL_PID, COL_COMM, COL_ADDR, COL_END, COL_SIZE, COL_LEVEL, COL_VMA, COL_NAME,
+       /* JSON only */
+       COL_VMA_START, COL_VMA_END };
 
 static const struct colinfo rmap_cols[] = {
-	[COL_PID] = { "PID", 5, SCOLS_FL_RIGHT, "process id" },
-	[COL_COMM] = { "COMMAND", 10, 0, "its command name" },
-	[COL_ADDR] = { "ADDR", 12, SCOLS_FL_RIGHT, "first address mapping the folio" },
-	[COL_END] = { "END", 12, SCOLS_FL_RIGHT, "address after the mapped part" },
-	[COL_SIZE] = { "SIZE", 5, SCOLS_FL_RIGHT, "bytes of the folio mapped there" },
-	[COL_LEVEL] = { "LEVEL", 3, 0, "level of the leaf entries" },
-	[COL_VMA] = { "VMA", 25, 0, "the VMA holding it" },
-	[COL_NAME] = { "NAME", 0.3, SCOLS_FL_TRUNC, "mapped file or [heap], ..." },
+	[COL_PID] = { "PID", 5, SCOLS_FL_RIGHT, "process id", "pid", CT_U64 },
+	[COL_COMM] = { "COMMAND", 10, 0, "its command name", "comm", CT_STR },
+	[COL_ADDR] = { "ADDR", 12, SCOLS_FL_RIGHT, "first address mapping the folio", "start",
+		       CT_HEX },
+	[COL_END] = { "END", 12, SCOLS_FL_RIGHT, "address after the mapped part", "end", CT_HEX },
+	[COL_SIZE] = { "SIZE", 5, SCOLS_FL_RIGHT, "bytes of the folio mapped there", NULL, CT_SIZE },
+	[COL_LEVEL] = { "LEVEL", 3, 0, "level of the leaf entries", "level", CT_STR },
+	[COL_VMA] = { "VMA", 25, 0, "the VMA holding it", NULL, CT_STR },
+	[COL_NAME] = { "NAME", 0.3, SCOLS_FL_TRUNC, "mapped file or [heap], ...", "name", CT_STR },
+	[COL_VMA_START] = { NULL, 0, 0, NULL, "vma_start", CT_HEX },
+	[COL_VMA_END] = { NULL, 0, 0, NULL, "vma_end", CT_HEX },
+};
+
+/* The order of the JSON keys. */
+static const int rmap_json[] = {
+	COL_PID, COL_COMM, COL_ADDR, COL_END, COL_LEVEL, COL_VMA_START, COL_VMA_END, COL_NAME,
 };
 
 static const int rmap_defaults[] = {
@@ -36,48 +46,38 @@ struct rmap_state {
 	struct jdoc doc;
 };
 
+/* One cell of a mapping's row: the only place that knows what each column shows. */
+static void fill(int col, const void *row, struct cell *c, void *arg)
+{
+	const struct hgm_rmap_hit *h = row;
+	const struct hgm_vma *v = h->f->vma;
+
+	switch (col) {
+	case COL_PID: c->u = (uint64_t)h->pid; break;
+	case COL_COMM: c->s = h->comm; break;
+	case COL_ADDR: c->u = h->start; break;
+	case COL_END: c->u = h->end; break;
+	case COL_SIZE: c->u = h->end - h->start; break;
+	case COL_LEVEL: c->s = hgm_level_name(h->f->level); break;
+	case COL_VMA:
+		snprintf(c->buf, sizeof(c->buf), "%" PRIx64 "-%" PRIx64, v->start, v->end);
+		c->s = c->buf;
+		break;
+	case COL_NAME: c->s = v->name; break;
+	case COL_VMA_START: c->u = v->start; break;
+	case COL_VMA_END: c->u = v->end; break;
+	}
+}
+
 static int add_mapper(const struct hgm_rmap_hit *h, void *arg)
 {
 	struct rmap_state *st = arg;
-	const struct hgm_folio *f = h->f;
-	uint64_t start = h->start, end = h->end;
 
-	if (st->g->json) {
-		struct jw *w = &st->doc.w;
-
-		jw_obj_open(w, NULL);
-		jw_i64(w, "pid", h->pid);
-		jw_str(w, "comm", h->comm);
-		jw_hex(w, "start", start);
-		jw_hex(w, "end", end);
-		jw_str(w, "level", hgm_level_name(f->level));
-		jw_hex(w, "vma_start", f->vma->start);
-		jw_hex(w, "vma_end", f->vma->end);
-		jw_str(w, "name", f->vma->name);
-		jw_obj_close(w);
-	} else {
-		struct libscols_line *ln = table_line(st->tb);
-		size_t i;
-		for (i = 0; i < st->cols.n; i++) {
-			char buf[64];
-			const char *s = buf;
-
-			switch (st->cols.id[i]) {
-			case COL_PID: snprintf(buf, sizeof(buf), "%d", (int)h->pid); break;
-			case COL_COMM: s = h->comm; break;
-			case COL_ADDR: snprintf(buf, sizeof(buf), "%" PRIx64, start); break;
-			case COL_END: snprintf(buf, sizeof(buf), "%" PRIx64, end); break;
-			case COL_SIZE: fmt_size(st->g, end - start, buf, sizeof(buf)); break;
-			case COL_LEVEL: s = hgm_level_name(f->level); break;
-			case COL_VMA:
-				snprintf(buf, sizeof(buf), "%" PRIx64 "-%" PRIx64, f->vma->start,
-					 f->vma->end);
-				break;
-			case COL_NAME: s = f->vma->name; break;
-			}
-			table_cell(ln, i, s);
-		}
-	}
+	if (st->g->json)
+		row_json(&st->doc.w, rmap_cols, rmap_json, sizeof(rmap_json) / sizeof(rmap_json[0]),
+			 fill, h, st);
+	else
+		row_table(st->g, st->tb, &st->cols, fill, h, st);
 	return 0;
 }
 
