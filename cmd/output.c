@@ -10,7 +10,6 @@
 #include "cli.h"
 #include "output.h"
 
-#pragma GCC diagnostic ignored "-Wformat-nonliteral"	/* cell_opt: callers pass literals */
 
 static int column_id(const struct colinfo *info, size_t n, const char *name, size_t len)
 {
@@ -83,14 +82,6 @@ void table_cell(struct libscols_line *ln, size_t col, const char *s)
 {
 	if (scols_line_set_data(ln, col, s))
 		err(EXIT_ERROR, "cannot set table data");
-}
-
-const char *cell_opt(char *buf, size_t size, bool known, const char *fmt, uint64_t val)
-{
-	if (!known)
-		return "-";
-	snprintf(buf, size, fmt, val);
-	return buf;
 }
 
 void table_print(struct libscols_table *tb)

@@ -82,9 +82,6 @@ struct libscols_line *table_line(struct libscols_table *tb);
 /* Sets cell @col of @ln to @s (copied); exits if there is no memory. */
 void table_cell(struct libscols_line *ln, size_t col, const char *s);
 
-/* Formats @val with @fmt into @buf when @known; returns @buf, or "-". */
-const char *cell_opt(char *buf, size_t size, bool known, const char *fmt, uint64_t val);
-
 /* The one clock: CLOCK_MONOTONIC in nanoseconds, and in milliseconds for timings. */
 uint64_t now_ns(void);
 double now_ms(void);
