@@ -671,6 +671,9 @@ stop:
 	if (!all)
 		err(EXIT_ERROR, "cannot allocate");
 	for (nall = 0, i = 0; i < nv; i++) {
+		/* a vCPU that never faulted has no array (lat NULL): memcpy must not see it */
+		if (!s->vcpu[i].nlat)
+			continue;
 		memcpy(all + nall, s->vcpu[i].lat, s->vcpu[i].nlat * sizeof(*all));
 		nall += s->vcpu[i].nlat;
 	}
