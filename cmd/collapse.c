@@ -10,18 +10,9 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "hgmctl.h"
-
-const char *errno_name(int err)
-{
-	static char buf[24];
-	const char *s = strerrorname_np(err < 0 ? -err : err);
-
-	if (s)
-		return s;
-	snprintf(buf, sizeof(buf), "errno %d", err < 0 ? -err : err);
-	return buf;
-}
+#include "cli.h"
+#include "commands.h"
+#include "output.h"
 
 enum { COL_START, COL_END, COL_SIZE, COL_KIND, COL_RESULT, COL_BEFORE, COL_AFTER,
        COL_PUD_B, COL_PUD_A, COL_PMD_B, COL_PMD_A, COL_PTE_B, COL_PTE_A,
@@ -542,8 +533,6 @@ int cmd_collapse(struct hgmctl *g, const struct hgmctl_cmd *cmd, int argc, const
 		usage_error("collapse: --all selects VMAs itself; give it no RANGE");
 	if (!all && kind < 0 && !nranges)
 		usage_error("collapse: no RANGE given (ADDR-END, ADDR+LEN, vma:N, or --all, --kind)");
-	if (!hgm_ctx_is_live(g->ctx))
-		usage_error("collapse: changes the live kernel's page tables; --root does not apply");
 	/* every usage error before the process is looked at */
 	for (i = 0; i < nranges; i++) {
 		struct hgm_range r;

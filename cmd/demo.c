@@ -3,7 +3,11 @@
 #include <signal.h>
 #include <stdlib.h>
 
-#include "hgmctl.h"
+#include "cli.h"
+#include "commands.h"
+#include "output.h"
+#include "workload.h"
+#include "views.h"
 
 
 int cmd_demo(struct hgmctl *g, const struct hgmctl_cmd *cmd, int argc, const char **argv)
@@ -24,14 +28,9 @@ int cmd_demo(struct hgmctl *g, const struct hgmctl_cmd *cmd, int argc, const cha
 	};
 	struct workload w = { 0 };
 	sigset_t sigs;
-	poptContext pc;
 	char a[32], b[32], c[32], e[32];
 
-	pc = hgmctl_parse(g, cmd, argc, argv, options, NULL, 0);
-	if (poptPeekArg(pc))
-		usage_error("demo: unexpected argument '%s'", poptPeekArg(pc));
-	if (!hgm_ctx_is_live(g->ctx))
-		usage_error("demo: runs a live process; --root does not apply");
+	hgmctl_parse(g, cmd, argc, argv, options, NULL, 0);
 	w.hugetlb = hugetlb ? size_arg("demo", "--hugetlb", hugetlb) : UINT64_C(64) << 20;
 	w.page_size = page_size ? size_arg("demo", "--page-size", page_size) : UINT64_C(2) << 20;
 	w.thp = thp ? size_arg("demo", "--thp", thp) : UINT64_C(256) << 20;

@@ -7,16 +7,17 @@
 
 #include <time.h>
 
-#include "hgmctl.h"
+#include "cli.h"
+#include "output.h"
 
-#pragma GCC diagnostic ignored "-Wformat-nonliteral"	/* cell_opt: callers pass literals */
 
 static int column_id(const struct colinfo *info, size_t n, const char *name, size_t len)
 {
 	size_t i;
 
 	for (i = 0; i < n; i++)
-		if (strlen(info[i].name) == len && strncasecmp(info[i].name, name, len) == 0)
+		if (info[i].name && strlen(info[i].name) == len &&
+		    strncasecmp(info[i].name, name, len) == 0)
 			return (int)i;
 	return -1;
 }
@@ -83,14 +84,6 @@ void table_cell(struct libscols_line *ln, size_t col, const char *s)
 		err(EXIT_ERROR, "cannot set table data");
 }
 
-const char *cell_opt(char *buf, size_t size, bool known, const char *fmt, uint64_t val)
-{
-	if (!known)
-		return "-";
-	snprintf(buf, size, fmt, val);
-	return buf;
-}
-
 void table_print(struct libscols_table *tb)
 {
 	scols_print_table(tb);
@@ -103,7 +96,8 @@ void columns_help(FILE *f, const struct colinfo *info, size_t n)
 
 	fputs("\nAvailable output columns:\n", f);
 	for (i = 0; i < n; i++)
-		fprintf(f, " %11s  %s\n", info[i].name, info[i].help);
+		if (info[i].name)
+			fprintf(f, " %11s  %s\n", info[i].name, info[i].help);
 }
 
 char *fmt_size(const struct hgmctl *g, uint64_t bytes, char *buf, size_t size)
@@ -294,10 +288,193 @@ void jdoc_end(struct jdoc *d, bool print)
 	d->buf = NULL;
 }
 
-double now_ms(void)
+uint64_t now_ns(void)
 {
 	struct timespec ts;
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec * 1e3 + ts.tv_nsec / 1e6;
+	return (uint64_t)ts.tv_sec * UINT64_C(1000000000) + (uint64_t)ts.tv_nsec;
+}
+
+double now_ms(void)
+{
+	return now_ns() / 1e6;
+}
+
+void kpf_list(uint64_t kf, char *buf, size_t size, const char *sep)
+{
+	size_t len = 0;
+	unsigned int b;
+
+	buf[0] = '\0';
+	for (b = 0; b < 64 && len < size; b++) {
+		if (!(kf & (UINT64_C(1) << b)) || !hgm_kpf_name(b))
+			continue;
+		len += snprintf(buf + len, size - len, "%s%s", len ? sep : "", hgm_kpf_name(b));
+	}
+}
+
+const char *errno_name(int err)
+{
+	static char buf[24];
+	const char *s = strerrorname_np(err < 0 ? -err : err);
+
+	if (s)
+		return s;
+	snprintf(buf, sizeof(buf), "errno %d", err < 0 ? -err : err);
+	return buf;
+}
+
+void detail_open(struct detail *d, struct jw *w, const char *key, const char *label)
+{
+	d->w = w;
+	d->n = 0;
+	if (w)
+		jw_obj_open(w, key);
+	else
+		printf("  %s:", label);
+}
+
+void detail_close(struct detail *d)
+{
+	if (d->w)
+		jw_obj_close(d->w);
+	else
+		putchar('\n');
+}
+
+/* The text side: " LABEL VALUE", comma-separated after the first field. */
+static void detail_text(struct detail *d, const char *label, const char *val)
+{
+	printf("%s %s %s", d->n++ ? "," : "", label, val);
+}
+
+void print_i64(struct detail *d, const char *key, const char *label, int64_t val)
+{
+	char buf[24];
+
+	if (d->w) {
+		jw_i64(d->w, key, val);
+		return;
+	}
+	if (val < 0)
+		snprintf(buf, sizeof(buf), "-");
+	else
+		snprintf(buf, sizeof(buf), "%" PRId64, val);
+	detail_text(d, label, buf);
+}
+
+void print_str(struct detail *d, const char *key, const char *label, const char *val)
+{
+	if (d->w)
+		jw_str(d->w, key, val);
+	else
+		detail_text(d, label, val);
+}
+
+void row_table(const struct hgmctl *g, struct libscols_table *tb, const struct columns *c,
+	       col_fill_fn *fill, const void *row, void *arg)
+{
+	struct libscols_line *ln = table_line(tb);
+	size_t i;
+
+	for (i = 0; i < c->n; i++) {
+		const struct colinfo *ci = &c->info[c->id[i]];
+		struct cell cell = { .known = true };
+		char buf[512];
+		const char *s = buf;
+
+		fill(c->id[i], row, &cell, arg);
+		if (!cell.known)
+			s = "-";
+		else if (ci->type == CT_STR)
+			s = cell.s;
+		else if (ci->type == CT_HEX)
+			snprintf(buf, sizeof(buf), "%" PRIx64, cell.u);
+		else if (ci->type == CT_SIZE)
+			fmt_size(g, cell.u, buf, sizeof(buf));
+		else if (ci->type == CT_KPF)
+			kpf_list(cell.u, buf, sizeof(buf), ",");
+		else if (ci->type == CT_BOOL)
+			s = cell.b ? "y" : "n";
+		else
+			snprintf(buf, sizeof(buf), "%" PRIu64, cell.u);
+		table_cell(ln, i, s);
+	}
+}
+
+/* The group of "group.key" (its length), and the member's own key. */
+static size_t json_group(const char *key, const char **member)
+{
+	const char *dot = strchr(key, '.');
+
+	*member = dot ? dot + 1 : key;
+	return dot ? (size_t)(dot - key) : 0;
+}
+
+void row_json(struct jw *w, const struct colinfo *info, const int *order, size_t n,
+	      col_fill_fn *fill, const void *row, void *arg)
+{
+	const char *open = NULL;	/* the group object open now */
+	size_t i, open_len = 0;
+	unsigned int b;
+
+	jw_obj_open(w, NULL);
+	for (i = 0; i < n; i++) {
+		const struct colinfo *ci = &info[order[i]];
+		struct cell cell = { .known = true };
+		const char *key;
+		size_t glen;
+
+		if (!ci->json)
+			continue;
+		fill(order[i], row, &cell, arg);
+		if (!cell.known && (ci->jflags & CJ_OMIT))
+			continue;
+		glen = json_group(ci->json, &key);
+		if (open && (glen != open_len || strncmp(open, ci->json, glen) != 0)) {
+			jw_obj_close(w);
+			open = NULL;
+		}
+		if (glen && !open) {
+			char name[64];
+
+			snprintf(name, sizeof(name), "%.*s", (int)glen, ci->json);
+			jw_obj_open(w, name);
+			open = ci->json;
+			open_len = glen;
+		}
+		switch (ci->type) {
+		case CT_STR:
+			if (cell.known)
+				jw_str(w, key, cell.s);
+			else
+				jw_null(w, key);
+			break;
+		case CT_HEX:
+			jw_hex_opt(w, key, cell.known, cell.u);
+			break;
+		case CT_SIZE:
+		case CT_U64:
+			jw_u64_opt(w, key, cell.known, cell.u);
+			break;
+		case CT_BOOL:
+			jw_bool(w, key, cell.b);
+			break;
+		case CT_KPF:
+			if (!cell.known) {
+				jw_null(w, key);
+				break;
+			}
+			jw_arr_open(w, key);
+			for (b = 0; b < 64; b++)
+				if (cell.u & (UINT64_C(1) << b) && hgm_kpf_name(b))
+					jw_str(w, NULL, hgm_kpf_name(b));
+			jw_arr_close(w);
+			break;
+		}
+	}
+	if (open)
+		jw_obj_close(w);
+	jw_obj_close(w);
 }

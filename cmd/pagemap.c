@@ -1,30 +1,49 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /* pagemap.c - `hgmctl pagemap PID [RANGE]`: per folio (or page), level, PFN, flags, node */
 #include <errno.h>
-#include <fcntl.h>
 #include <inttypes.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
-#include "hgmctl.h"
+#include "cli.h"
+#include "commands.h"
+#include "output.h"
 
 enum { COL_ADDR, COL_END, COL_SIZE, COL_LEVEL, COL_KIND, COL_ORDER, COL_PFN, COL_HEAD,
-       COL_MAPCOUNT, COL_NODE, COL_EXCL, COL_FLAGS };
+       COL_MAPCOUNT, COL_NODE, COL_EXCL, COL_FLAGS,
+       /* JSON only */
+       COL_PRESENT, COL_SWAPPED, COL_EXCLUSIVE };
 
 static const struct colinfo pm_cols[] = {
-	[COL_ADDR] = { "ADDR", 12, SCOLS_FL_RIGHT, "first address of the row" },
-	[COL_END] = { "END", 12, SCOLS_FL_RIGHT, "address after the row" },
-	[COL_SIZE] = { "SIZE", 5, SCOLS_FL_RIGHT, "bytes the row maps" },
-	[COL_LEVEL] = { "LEVEL", 3, 0, "level of the leaf entries: pud, pmd or pte" },
-	[COL_KIND] = { "KIND", 7, 0, "hugetlb, thp, mthp, base, zero, ksm, swapped or unknown" },
-	[COL_ORDER] = { "ORDER", 2, SCOLS_FL_RIGHT, "folio order (log2 of its pages)" },
-	[COL_PFN] = { "PFN", 8, SCOLS_FL_RIGHT, "page frame number at ADDR (hex)" },
-	[COL_HEAD] = { "HEAD", 8, SCOLS_FL_RIGHT, "PFN of the folio's head (hex)" },
-	[COL_MAPCOUNT] = { "MAPCNT", 3, SCOLS_FL_RIGHT, "kpagecount of the page at ADDR" },
-	[COL_NODE] = { "NODE", 2, SCOLS_FL_RIGHT, "NUMA node" },
-	[COL_EXCL] = { "EXCL", 1, 0, "mapped by this process only (PM_MMAP_EXCLUSIVE)" },
-	[COL_FLAGS] = { "FLAGS", 30, SCOLS_FL_TRUNC, "kpageflags of the folio's head" },
+	[COL_ADDR] = { "ADDR", 12, SCOLS_FL_RIGHT, "first address of the row", "start", CT_HEX },
+	[COL_END] = { "END", 12, SCOLS_FL_RIGHT, "address after the row", "end", CT_HEX },
+	[COL_SIZE] = { "SIZE", 5, SCOLS_FL_RIGHT, "bytes the row maps", NULL, CT_SIZE },
+	[COL_LEVEL] = { "LEVEL", 3, 0, "level of the leaf entries: pud, pmd or pte", "level",
+			CT_STR },
+	[COL_KIND] = { "KIND", 7, 0, "hugetlb, thp, mthp, base, zero, ksm, swapped or unknown",
+		       "kind", CT_STR },
+	[COL_ORDER] = { "ORDER", 2, SCOLS_FL_RIGHT, "folio order (log2 of its pages)", "order",
+			CT_U64 },
+	[COL_PFN] = { "PFN", 8, SCOLS_FL_RIGHT, "page frame number at ADDR (hex)", "pfn", CT_HEX },
+	[COL_HEAD] = { "HEAD", 8, SCOLS_FL_RIGHT, "PFN of the folio's head (hex)", "head_pfn",
+		       CT_HEX },
+	[COL_MAPCOUNT] = { "MAPCNT", 3, SCOLS_FL_RIGHT, "kpagecount of the page at ADDR",
+			   "mapcount", CT_U64 },
+	[COL_NODE] = { "NODE", 2, SCOLS_FL_RIGHT, "NUMA node", "node", CT_U64 },
+	[COL_EXCL] = { "EXCL", 1, 0, "mapped by this process only (PM_MMAP_EXCLUSIVE)", NULL,
+		       CT_BOOL },
+	[COL_FLAGS] = { "FLAGS", 30, SCOLS_FL_TRUNC, "kpageflags of the folio's head", "flags",
+			CT_KPF },
+	[COL_PRESENT] = { NULL, 0, 0, NULL, "present", CT_BOOL },
+	[COL_SWAPPED] = { NULL, 0, 0, NULL, "swapped", CT_BOOL },
+	[COL_EXCLUSIVE] = { NULL, 0, 0, NULL, "exclusive", CT_BOOL },
+};
+
+/* The order of the JSON contract's keys. */
+static const int pm_json[] = {
+	COL_ADDR, COL_END, COL_LEVEL, COL_KIND, COL_ORDER, COL_PFN, COL_HEAD, COL_MAPCOUNT,
+	COL_FLAGS, COL_NODE, COL_PRESENT, COL_SWAPPED, COL_EXCLUSIVE,
 };
 
 static const int pm_defaults[] = {
@@ -45,105 +64,27 @@ struct pm_state {
 	bool flags_hidden, pfns_hidden;
 };
 
-void kpf_list(uint64_t kf, char *buf, size_t size, const char *sep)
+/* One cell of a row: the only place that knows what each column shows. */
+static void fill(int col, const void *row, struct cell *c, void *arg)
 {
-	size_t len = 0;
-	unsigned int b;
+	const struct hgm_folio *f = row;
 
-	buf[0] = '\0';
-	for (b = 0; b < 64 && len < size; b++) {
-		if (!(kf & (UINT64_C(1) << b)) || !hgm_kpf_name(b))
-			continue;
-		len += snprintf(buf + len, size - len, "%s%s", len ? sep : "", hgm_kpf_name(b));
-	}
-}
-
-bool folio_order_known(const struct hgm_folio *f)
-{
-	return f->flags_known || f->kind == HGM_FOLIO_HUGETLB || f->level != HGM_LEVEL_PTE;
-}
-
-static void json_row(struct pm_state *st, const struct hgm_folio *f)
-{
-	struct jw *w = &st->doc.w;
-	unsigned int b;
-
-	jw_obj_open(w, NULL);
-	jw_hex(w, "start", f->start);
-	jw_hex(w, "end", f->end);
-	jw_str(w, "level", hgm_level_name(f->level));
-	jw_str(w, "kind", hgm_folio_kind_name(f->kind));
-	jw_u64_opt(w, "order", folio_order_known(f), f->order);
-	jw_hex_opt(w, "pfn", f->pfn_known, f->pfn);
-	jw_hex_opt(w, "head_pfn", f->flags_known || f->kind == HGM_FOLIO_HUGETLB, f->head_pfn);
-	jw_u64_opt(w, "mapcount", f->mapcount_known, f->mapcount);
-	if (f->flags_known) {
-		jw_arr_open(w, "flags");
-		for (b = 0; b < 64; b++)
-			if (f->kflags & (UINT64_C(1) << b) && hgm_kpf_name(b))
-				jw_str(w, NULL, hgm_kpf_name(b));
-		jw_arr_close(w);
-	} else {
-		jw_null(w, "flags");
-	}
-	jw_u64_opt(w, "node", f->node >= 0, (uint64_t)f->node);
-	jw_bool(w, "present", f->present);
-	jw_bool(w, "swapped", f->swapped);
-	jw_bool(w, "exclusive", f->exclusive);
-	jw_obj_close(w);
-}
-
-static void table_row(struct pm_state *st, const struct hgm_folio *f)
-{
-	struct libscols_line *ln = table_line(st->tb);
-	size_t i;
-	for (i = 0; i < st->cols.n; i++) {
-		char buf[512];
-		const char *s = buf;
-
-		switch (st->cols.id[i]) {
-		case COL_ADDR:
-			snprintf(buf, sizeof(buf), "%" PRIx64, f->start);
-			break;
-		case COL_END:
-			snprintf(buf, sizeof(buf), "%" PRIx64, f->end);
-			break;
-		case COL_SIZE:
-			fmt_size(st->g, f->end - f->start, buf, sizeof(buf));
-			break;
-		case COL_LEVEL:
-			s = hgm_level_name(f->level);
-			break;
-		case COL_KIND:
-			s = hgm_folio_kind_name(f->kind);
-			break;
-		case COL_ORDER:
-			s = cell_opt(buf, sizeof(buf), folio_order_known(f), "%" PRIu64, f->order);
-			break;
-		case COL_PFN:
-			s = cell_opt(buf, sizeof(buf), f->pfn_known, "%" PRIx64, f->pfn);
-			break;
-		case COL_HEAD:
-			s = cell_opt(buf, sizeof(buf), f->flags_known || f->kind == HGM_FOLIO_HUGETLB,
-				     "%" PRIx64, f->head_pfn);
-			break;
-		case COL_MAPCOUNT:
-			s = cell_opt(buf, sizeof(buf), f->mapcount_known, "%" PRIu64, f->mapcount);
-			break;
-		case COL_NODE:
-			s = cell_opt(buf, sizeof(buf), f->node >= 0, "%" PRIu64, (uint64_t)f->node);
-			break;
-		case COL_EXCL:
-			s = f->present ? (f->exclusive ? "y" : "n") : "-";
-			break;
-		case COL_FLAGS:
-			if (f->flags_known)
-				kpf_list(f->kflags, buf, sizeof(buf), ",");
-			else
-				s = "-";
-			break;
-		}
-		table_cell(ln, i, s);
+	switch (col) {
+	case COL_ADDR: c->u = f->start; break;
+	case COL_END: c->u = f->end; break;
+	case COL_SIZE: c->u = f->end - f->start; break;
+	case COL_LEVEL: c->s = hgm_level_name(f->level); break;
+	case COL_KIND: c->s = hgm_folio_kind_name(f->kind); break;
+	case COL_ORDER: c->known = f->order_known; c->u = f->order; break;
+	case COL_PFN: c->known = f->pfn_known; c->u = f->pfn; break;
+	case COL_HEAD: c->known = f->head_known; c->u = f->head_pfn; break;
+	case COL_MAPCOUNT: c->known = f->mapcount_known; c->u = f->mapcount; break;
+	case COL_NODE: c->known = f->node >= 0; c->u = (uint64_t)f->node; break;
+	case COL_EXCL: c->known = f->present; c->b = f->exclusive; break;
+	case COL_FLAGS: c->known = f->flags_known; c->u = f->kflags; break;
+	case COL_PRESENT: c->b = f->present; break;
+	case COL_SWAPPED: c->b = f->swapped; break;
+	case COL_EXCLUSIVE: c->b = f->exclusive; break;
 	}
 }
 
@@ -162,9 +103,10 @@ static int on_folio(const struct hgm_folio *f, void *arg)
 		st->flags_hidden = true;
 	st->rows++;
 	if (st->g->json)
-		json_row(st, f);
+		row_json(&st->doc.w, pm_cols, pm_json, sizeof(pm_json) / sizeof(pm_json[0]), fill,
+			 f, st);
 	else
-		table_row(st, f);
+		row_table(st->g, st->tb, &st->cols, fill, f, st);
 	return 0;
 }
 
@@ -191,33 +133,6 @@ static int parse_level(const char *s)
 		if (strcmp(s, hgm_level_name(l)) == 0)
 			return l;
 	usage_error("pagemap: unknown level '%s' (pte, pmd, pud)", s);
-}
-
-/* The address range of RANGE for @pid; vma:N is looked up. Exits on errors. */
-void resolve_range(struct hgmctl *g, pid_t pid, const char *arg, uint64_t *start, uint64_t *end)
-{
-	struct hgm_range r;
-	struct hgm_vma *v;
-	int ret;
-
-	if (hgm_parse_range(arg, &r))
-		usage_error("invalid range '%s' (ADDR-END, ADDR+LEN or vma:N)", arg);
-	if (r.vma < 0) {
-		*start = r.start;
-		*end = r.end;
-		return;
-	}
-	v = malloc(sizeof(*v));
-	if (!v)
-		err(EXIT_ERROR, "cannot allocate memory");
-	ret = hgm_vma_nth(g->ctx, pid, r.vma, v);
-	if (ret == -ENOENT)
-		errx(EXIT_ERROR, "process %d has no VMA %ld", (int)pid, r.vma);
-	if (ret)
-		proc_error(ret, pid, "smaps");
-	*start = v->start;
-	*end = v->end;
-	free(v);
 }
 
 int cmd_pagemap(struct hgmctl *g, const struct hgmctl_cmd *cmd, int argc, const char **argv)
@@ -248,25 +163,15 @@ int cmd_pagemap(struct hgmctl *g, const struct hgmctl_cmd *cmd, int argc, const 
 		usage_error("pagemap: no PID given");
 	pid = parse_pid(arg);
 	range = poptGetArg(pc);
-	if (poptPeekArg(pc))
-		usage_error("pagemap: unexpected argument '%s'", poptPeekArg(pc));
 	if (kind)
 		st.kind = parse_kind(kind);
 	if (level)
 		st.level = parse_level(level);
 	if (range)
 		resolve_range(g, pid, range, &start, &end);
-	if (!hgm_ctx_is_live(g->ctx)) {
-		char path[64];
-		int fd;
-
-		snprintf(path, sizeof(path), "/proc/%d/pagemap", (int)pid);
-		fd = hgm_ctx_open(g->ctx, path, O_RDONLY);
-		if (fd < 0)
-			errx(EXIT_ERROR, "the recorded tree has no pagemap for process %d "
-			     "(tests/record-tree records smaps only)", (int)pid);
-		close(fd);
-	}
+	if (!hgm_ctx_is_live(g->ctx) && hgm_pagemap_available(g->ctx, pid) < 0)
+		errx(EXIT_ERROR, "the recorded tree has no pagemap for process %d "
+		     "(tests/record-tree records smaps only)", (int)pid);
 
 	flags = (pages ? HGM_SCAN_PAGES : 0) | (no_ioctl ? HGM_SCAN_NO_IOCTL : 0);
 	if (g->json) {
@@ -305,7 +210,7 @@ int cmd_pagemap(struct hgmctl *g, const struct hgmctl_cmd *cmd, int argc, const 
 	if (st.pfns_hidden)
 		warnx("PFNs read as 0 without CAP_SYS_ADMIN: folios, flags and mapcounts are unknown");
 	else if (st.flags_hidden)
-		warnx("/proc/kpageflags is not readable: flags and mapcounts are unknown");
+		warnx("%s is not readable: flags and mapcounts are unknown", HGM_KPAGEFLAGS_PATH);
 	free(kind);
 	free(level);
 	return EXIT_OK;

@@ -1,26 +1,36 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /* rmap.c - `hgmctl rmap PFN | PID ADDR`: every process, VMA and address mapping a folio */
-#include <dirent.h>
 #include <errno.h>
-#include <fcntl.h>
 #include <inttypes.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
-#include "hgmctl.h"
+#include "cli.h"
+#include "commands.h"
+#include "output.h"
 
-enum { COL_PID, COL_COMM, COL_ADDR, COL_END, COL_SIZE, COL_LEVEL, COL_VMA, COL_NAME };
+enum { COL_PID, COL_COMM, COL_ADDR, COL_END, COL_SIZE, COL_LEVEL, COL_VMA, COL_NAME,
+       /* JSON only */
+       COL_VMA_START, COL_VMA_END };
 
 static const struct colinfo rmap_cols[] = {
-	[COL_PID] = { "PID", 5, SCOLS_FL_RIGHT, "process id" },
-	[COL_COMM] = { "COMMAND", 10, 0, "its command name" },
-	[COL_ADDR] = { "ADDR", 12, SCOLS_FL_RIGHT, "first address mapping the folio" },
-	[COL_END] = { "END", 12, SCOLS_FL_RIGHT, "address after the mapped part" },
-	[COL_SIZE] = { "SIZE", 5, SCOLS_FL_RIGHT, "bytes of the folio mapped there" },
-	[COL_LEVEL] = { "LEVEL", 3, 0, "level of the leaf entries" },
-	[COL_VMA] = { "VMA", 25, 0, "the VMA holding it" },
-	[COL_NAME] = { "NAME", 0.3, SCOLS_FL_TRUNC, "mapped file or [heap], ..." },
+	[COL_PID] = { "PID", 5, SCOLS_FL_RIGHT, "process id", "pid", CT_U64 },
+	[COL_COMM] = { "COMMAND", 10, 0, "its command name", "comm", CT_STR },
+	[COL_ADDR] = { "ADDR", 12, SCOLS_FL_RIGHT, "first address mapping the folio", "start",
+		       CT_HEX },
+	[COL_END] = { "END", 12, SCOLS_FL_RIGHT, "address after the mapped part", "end", CT_HEX },
+	[COL_SIZE] = { "SIZE", 5, SCOLS_FL_RIGHT, "bytes of the folio mapped there", NULL, CT_SIZE },
+	[COL_LEVEL] = { "LEVEL", 3, 0, "level of the leaf entries", "level", CT_STR },
+	[COL_VMA] = { "VMA", 25, 0, "the VMA holding it", NULL, CT_STR },
+	[COL_NAME] = { "NAME", 0.3, SCOLS_FL_TRUNC, "mapped file or [heap], ...", "name", CT_STR },
+	[COL_VMA_START] = { NULL, 0, 0, NULL, "vma_start", CT_HEX },
+	[COL_VMA_END] = { NULL, 0, 0, NULL, "vma_end", CT_HEX },
+};
+
+/* The order of the JSON keys. */
+static const int rmap_json[] = {
+	COL_PID, COL_COMM, COL_ADDR, COL_END, COL_LEVEL, COL_VMA_START, COL_VMA_END, COL_NAME,
 };
 
 static const int rmap_defaults[] = {
@@ -36,88 +46,39 @@ struct rmap_state {
 	struct jdoc doc;
 };
 
-/* What rmap_collect() walks with: the folio sought and the process being scanned. */
-struct rmap_walk {
-	struct hgm_pfn_folio folio;
-	bool hugetlb;			/* the folio is a hugetlb page */
-	struct rmap_hit hit;
-	char comm[64];
-	rmap_hit_fn *fn;
-	void *arg;
-	unsigned long found;
-};
+/* One cell of a mapping's row: the only place that knows what each column shows. */
+static void fill(int col, const void *row, struct cell *c, void *arg)
+{
+	const struct hgm_rmap_hit *h = row;
+	const struct hgm_vma *v = h->f->vma;
 
-static int add_mapper(const struct rmap_hit *h, void *arg)
+	switch (col) {
+	case COL_PID: c->u = (uint64_t)h->pid; break;
+	case COL_COMM: c->s = h->comm; break;
+	case COL_ADDR: c->u = h->start; break;
+	case COL_END: c->u = h->end; break;
+	case COL_SIZE: c->u = h->end - h->start; break;
+	case COL_LEVEL: c->s = hgm_level_name(h->f->level); break;
+	case COL_VMA:
+		snprintf(c->buf, sizeof(c->buf), "%" PRIx64 "-%" PRIx64, v->start, v->end);
+		c->s = c->buf;
+		break;
+	case COL_NAME: c->s = v->name; break;
+	case COL_VMA_START: c->u = v->start; break;
+	case COL_VMA_END: c->u = v->end; break;
+	}
+}
+
+static int add_mapper(const struct hgm_rmap_hit *h, void *arg)
 {
 	struct rmap_state *st = arg;
-	const struct hgm_folio *f = h->f;
-	uint64_t start = h->start, end = h->end;
 
-	if (st->g->json) {
-		struct jw *w = &st->doc.w;
-
-		jw_obj_open(w, NULL);
-		jw_i64(w, "pid", h->pid);
-		jw_str(w, "comm", h->comm);
-		jw_hex(w, "start", start);
-		jw_hex(w, "end", end);
-		jw_str(w, "level", hgm_level_name(f->level));
-		jw_hex(w, "vma_start", f->vma->start);
-		jw_hex(w, "vma_end", f->vma->end);
-		jw_str(w, "name", f->vma->name);
-		jw_obj_close(w);
-	} else {
-		struct libscols_line *ln = table_line(st->tb);
-		size_t i;
-		for (i = 0; i < st->cols.n; i++) {
-			char buf[64];
-			const char *s = buf;
-
-			switch (st->cols.id[i]) {
-			case COL_PID: snprintf(buf, sizeof(buf), "%d", (int)h->pid); break;
-			case COL_COMM: s = h->comm; break;
-			case COL_ADDR: snprintf(buf, sizeof(buf), "%" PRIx64, start); break;
-			case COL_END: snprintf(buf, sizeof(buf), "%" PRIx64, end); break;
-			case COL_SIZE: fmt_size(st->g, end - start, buf, sizeof(buf)); break;
-			case COL_LEVEL: s = hgm_level_name(f->level); break;
-			case COL_VMA:
-				snprintf(buf, sizeof(buf), "%" PRIx64 "-%" PRIx64, f->vma->start,
-					 f->vma->end);
-				break;
-			case COL_NAME: s = f->vma->name; break;
-			}
-			table_cell(ln, i, s);
-		}
-	}
+	if (st->g->json)
+		row_json(&st->doc.w, rmap_cols, rmap_json, sizeof(rmap_json) / sizeof(rmap_json[0]),
+			 fill, h, st);
+	else
+		row_table(st->g, st->tb, &st->cols, fill, h, st);
 	return 0;
-}
-
-/* hugetlb folios live in hugetlb VMAs only, and other folios never there */
-static int on_vma(const struct hgm_vma *v, void *arg)
-{
-	struct rmap_walk *st = arg;
-
-	return hgm_vma_flag(v, HGM_VF_HT) == st->hugetlb ? 0 : HGM_SCAN_SKIP;
-}
-
-static int on_folio(const struct hgm_folio *f, void *arg)
-{
-	struct rmap_walk *st = arg;
-	uint64_t page = (uint64_t)sysconf(_SC_PAGESIZE);
-	uint64_t npages = (f->end - f->start) / page;
-	uint64_t lo = st->folio.head, hi = st->folio.head + (UINT64_C(1) << st->folio.order);
-	uint64_t a, b;
-
-	if (!f->pfn_known || f->pfn >= hi || f->pfn + npages <= lo)
-		return 0;
-	/* the part of this row whose PFNs fall inside the folio */
-	a = f->pfn > lo ? f->pfn : lo;
-	b = f->pfn + npages < hi ? f->pfn + npages : hi;
-	st->hit.start = f->start + (a - f->pfn) * page;
-	st->hit.end = f->start + (b - f->pfn) * page;
-	st->hit.f = f;
-	st->found++;
-	return st->fn(&st->hit, st->arg);
 }
 
 struct pfn_probe {
@@ -155,16 +116,6 @@ static int pfn_at(struct hgmctl *g, pid_t pid, uint64_t addr, uint64_t *pfn)
 	return 0;
 }
 
-void read_comm(const struct hgmctl *g, pid_t pid, char *buf, size_t size)
-{
-	char path[64];
-
-	snprintf(path, sizeof(path), "/proc/%d/comm", (int)pid);
-	if (hgm_ctx_read(g->ctx, path, buf, size) < 0)
-		snprintf(buf, size, "?");
-	buf[strcspn(buf, "\n")] = '\0';
-}
-
 /* The PIDs to scan: --pids, or every process. */
 static int cmp_pid(const void *a, const void *b)
 {
@@ -173,9 +124,11 @@ static int cmp_pid(const void *a, const void *b)
 	return (x > y) - (x < y);
 }
 
-pid_t *list_pids(const struct hgmctl *g, const char *pids, size_t *n)
+/* --pids LIST (sorted, unique), or every process but this one; exits on errors. */
+static pid_t *list_pids(const struct hgmctl *g, const char *pids, size_t *n)
 {
 	size_t cap = 64, i, j;
+	int ret;
 	pid_t *v = malloc(cap * sizeof(*v));
 
 	*n = 0;
@@ -199,59 +152,34 @@ pid_t *list_pids(const struct hgmctl *g, const char *pids, size_t *n)
 				v[j++] = v[i];
 		*n = j;
 	} else {
-		int fd = hgm_ctx_open(g->ctx, "/proc", O_RDONLY | O_DIRECTORY);
-		struct dirent *de;
-		DIR *d = fd >= 0 ? fdopendir(fd) : NULL;
-
-		if (!d)
-			err(EXIT_ERROR, "cannot list /proc");
-		while ((de = readdir(d))) {
-			char *end;
-			long p = strtol(de->d_name, &end, 10);
-
-			if (*end || p <= 0 || p == getpid())
-				continue;
-			if (*n == cap && !(v = realloc(v, (cap *= 2) * sizeof(*v))))
-				err(EXIT_ERROR, "cannot allocate memory");
-			v[(*n)++] = (pid_t)p;
-		}
-		closedir(d);
+		free(v);
+		ret = hgm_proc_pids(g->ctx, &v, n);
+		if (ret == -ENOMEM)
+			err(EXIT_ERROR, "cannot allocate memory");
+		if (ret)
+			errx(EXIT_ERROR, "cannot list /proc: %s", strerror(-ret));
 	}
 	return v;
 }
 
-int rmap_collect(struct hgmctl *g, const struct hgm_pfn_folio *folio, const pid_t *pids,
-		 size_t n, rmap_hit_fn *fn, void *arg, unsigned long *failed, bool progress)
+/* A redrawn progress line, every 16 processes and at the end. */
+static void progress(size_t i, size_t n, unsigned long found, void *arg)
 {
-	const struct hgm_scan_ops ops = { .vma = on_vma, .folio = on_folio };
-	struct rmap_walk st = { .folio = *folio, .fn = fn, .arg = arg };
-	size_t i;
-	int ret;
-
-	st.hugetlb = folio->kflags & (UINT64_C(1) << 17);	/* KPF_HUGE */
-	st.hit.comm = st.comm;
-	*failed = 0;
-	for (i = 0; i < n; i++) {
-		st.hit.pid = pids[i];
-		read_comm(g, pids[i], st.comm, sizeof(st.comm));
-		if (progress && i % 16 == 0)
-			fprintf(stderr, "\rrmap: scanned %zu of %zu processes, %lu mappings found",
-				i, n, st.found);
-		ret = hgm_scan(g->ctx, pids[i], 0, 0, HGM_SCAN_NO_FOLIOS | HGM_SCAN_LIGHT_VMAS, &ops,
-			       &st);
-		if (ret > 0)
-			return ret;
-		/* processes that exit while we look are simply gone */
-		if (ret < 0 && ret != -ESRCH) {
-			(*failed)++;
-			if (g->verbose)
-				warnx("cannot scan process %d: %s", (int)pids[i], strerror(-ret));
-		}
-	}
-	if (progress)
+	(void)arg;
+	if (i == n)
 		fprintf(stderr, "\rrmap: scanned %zu processes, %lu mappings found%20s\n", n,
-			st.found, "");
-	return 0;
+			found, "");
+	else if (i % 16 == 0)
+		fprintf(stderr, "\rrmap: scanned %zu of %zu processes, %lu mappings found",
+			i, n, found);
+}
+
+static void unreadable(pid_t pid, int err, void *arg)
+{
+	struct rmap_state *st = arg;
+
+	if (st->g->verbose)
+		warnx("cannot scan process %d: %s", (int)pid, strerror(-err));
 }
 
 int cmd_rmap(struct hgmctl *g, const struct hgmctl_cmd *cmd, int argc, const char **argv)
@@ -262,6 +190,7 @@ int cmd_rmap(struct hgmctl *g, const struct hgmctl_cmd *cmd, int argc, const cha
 		  "scan only these processes (default: all)", "PID,..." },
 		POPT_TABLEEND
 	};
+	struct hgm_rmap_ops ops = { .hit = add_mapper, .unreadable = unreadable };
 	struct rmap_state st = { .g = g };
 	struct hgm_pfn_folio folio;
 	bool hugetlb;
@@ -277,10 +206,6 @@ int cmd_rmap(struct hgmctl *g, const struct hgmctl_cmd *cmd, int argc, const cha
 	a2 = poptGetArg(pc);
 	if (!a1)
 		usage_error("rmap: give a PFN, or a PID and an address");
-	if (poptPeekArg(pc))
-		usage_error("rmap: unexpected argument '%s'", poptPeekArg(pc));
-	if (!hgm_ctx_is_live(g->ctx))
-		usage_error("rmap: needs live page tables; --root does not apply");
 
 	if (a2) {
 		/* PID ADDR: the folio mapped there */
@@ -308,7 +233,7 @@ int cmd_rmap(struct hgmctl *g, const struct hgmctl_cmd *cmd, int argc, const cha
 		errx(EXIT_ERROR, "PFN 0x%" PRIx64 " is beyond the end of memory", pfn);
 	if (ret)
 		errx(EXIT_ERROR, "cannot read /proc/kpageflags: %s", strerror(-ret));
-	hugetlb = folio.kflags & (UINT64_C(1) << 17);	/* KPF_HUGE */
+	hugetlb = folio.hugetlb;
 
 	list = list_pids(g, pids, &n);
 	if (g->json) {
@@ -324,7 +249,9 @@ int cmd_rmap(struct hgmctl *g, const struct hgmctl_cmd *cmd, int argc, const cha
 		st.tb = table_new(g, &st.cols);
 	}
 	/* a redrawn progress line: terminals only */
-	rmap_collect(g, &folio, list, n, add_mapper, &st, &failed, isatty(STDERR_FILENO));
+	if (isatty(STDERR_FILENO))
+		ops.progress = progress;
+	hgm_rmap_walk(g->ctx, &folio, list, n, &ops, &st, &failed);
 	if (g->json) {
 		jw_arr_close(&st.doc.w);
 		jw_u64(&st.doc.w, "unreadable", failed);

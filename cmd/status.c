@@ -6,41 +6,26 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "hgmctl.h"
-
-int status_gather(const struct hgmctl *g, struct status_info *st, const char **what)
-{
-	int ret;
-
-	memset(st, 0, sizeof(*st));
-	*what = "cannot probe kernel features";
-	ret = hgm_features_probe(g->ctx, &st->feat);
-	if (ret)
-		return ret;
-	*what = "cannot read hugetlb pools";
-	ret = hgm_pools_read(g->ctx, &st->pools);
-	if (ret)
-		return ret;
-	*what = "cannot read THP settings";
-	ret = hgm_thp_read(g->ctx, &st->thp);
-	if (ret) {
-		status_release(st);
-		return ret;
-	}
-	/* a recorded tree is someone else's machine: this caller's caps say nothing of it */
-	st->caps_known = hgm_ctx_is_live(g->ctx) && hgm_caps_read(&st->caps) == 0;
-	return 0;
-}
-
-void status_release(struct status_info *st)
-{
-	hgm_pools_free(st->pools);
-	hgm_thp_free(st->thp);
-	st->pools = NULL;
-	st->thp = NULL;
-}
+#include "cli.h"
+#include "commands.h"
+#include "output.h"
+#include "views.h"
 
 /* ---- JSON ---------------------------------------------------------------------- */
+
+/* khugepaged's settings and counters, for JSON (@w) or text (@w NULL): one list of fields. */
+static void khugepaged(struct jw *w, const struct hgm_thp *t)
+{
+	struct detail d;
+
+	detail_open(&d, w, "khugepaged", "khugepaged");
+	print_i64(&d, "max_ptes_none", "max_ptes_none", t->max_ptes_none);
+	print_i64(&d, "pages_to_scan", "pages_to_scan", t->pages_to_scan);
+	print_i64(&d, "scan_sleep_millisecs", "scan_sleep_millisecs", t->scan_sleep_ms);
+	print_i64(&d, "pages_collapsed", "pages_collapsed", t->pages_collapsed);
+	print_i64(&d, "full_scans", "full_scans", t->full_scans);
+	detail_close(&d);
+}
 
 static void json_status(const struct status_info *st)
 {
@@ -84,13 +69,7 @@ static void json_status(const struct status_info *st)
 		jw_str(&w, "defrag", t->defrag);
 		jw_str(&w, "shmem_enabled", t->shmem_enabled);
 		jw_u64(&w, "pmd_size", t->pmd_size);
-		jw_obj_open(&w, "khugepaged");
-		jw_i64(&w, "max_ptes_none", t->max_ptes_none);
-		jw_i64(&w, "pages_to_scan", t->pages_to_scan);
-		jw_i64(&w, "scan_sleep_millisecs", t->scan_sleep_ms);
-		jw_i64(&w, "pages_collapsed", t->pages_collapsed);
-		jw_i64(&w, "full_scans", t->full_scans);
-		jw_obj_close(&w);
+		khugepaged(&w, t);
 		jw_arr_open(&w, "sizes");
 		for (i = 0; i < t->nr_sizes; i++) {
 			jw_obj_open(&w, NULL);
@@ -189,22 +168,24 @@ static void text_status(const struct hgmctl *g, const struct status_info *st)
 				printf(" %s=%s", fmt_size(g, st->thp->sizes[i].size, buf, sizeof(buf)),
 			       st->thp->sizes[i].enabled);
 		putchar('\n');
+		/* the shmem setting per size, which the JSON "sizes" array has too */
+		printf("  mTHP shmem:");
+		for (i = 0; i < st->thp->nr_sizes; i++)
+			if (st->thp->sizes[i].shmem_enabled[0])
+				printf(" %s=%s", fmt_size(g, st->thp->sizes[i].size, buf, sizeof(buf)),
+				       st->thp->sizes[i].shmem_enabled);
+		putchar('\n');
 	}
-	if (st->thp->pages_collapsed >= 0)
-		printf("  khugepaged: %" PRId64 " pages collapsed in %" PRId64 " full scans\n",
-		       st->thp->pages_collapsed, st->thp->full_scans);
+	khugepaged(NULL, st->thp);
 }
 
 int cmd_status(struct hgmctl *g, const struct hgmctl_cmd *cmd, int argc, const char **argv)
 {
 	struct status_info st;
 	const char *what;
-	poptContext pc;
 	int ret;
 
-	pc = hgmctl_parse(g, cmd, argc, argv, NULL, pool_cols, pool_ncols);
-	if (poptPeekArg(pc))
-		usage_error("status: unexpected argument '%s'", poptPeekArg(pc));
+	hgmctl_parse(g, cmd, argc, argv, NULL, pool_cols, pool_ncols);
 
 	ret = status_gather(g, &st, &what);
 	if (ret)

@@ -1,8 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /* top-model.c - what `hgmctl top` shows: gathering into plain structs, and frames of text */
-#include <dirent.h>
 #include <errno.h>
-#include <fcntl.h>
 #include <inttypes.h>
 #include <stdarg.h>
 #include <stdlib.h>
@@ -11,8 +9,6 @@
 #include <unistd.h>
 
 #include "top.h"
-
-#define KPF_HWPOISON	19
 
 static bool cancelled(top_cancel *c)
 {
@@ -134,48 +130,33 @@ const char *top_sort_name(enum top_sort s)
 	return s < NR_SORTS ? names[s] : "?";
 }
 
-/*
- * Huge-page use of one process from smaps_rollup (one record, cheap), or from
- * smaps summed when the tree has no rollup.  Returns 0 or -errno.
- */
+/* The processes in /proc but this one; exits when /proc cannot be listed. */
+static pid_t *all_pids(const struct hgmctl *g, size_t *n)
+{
+	pid_t *pids;
+	int ret = hgm_proc_pids(g->ctx, &pids, n);
+
+	if (ret == -ENOMEM)
+		err(EXIT_ERROR, "cannot allocate memory");
+	if (ret)
+		errx(EXIT_ERROR, "cannot list /proc: %s", strerror(-ret));
+	return pids;
+}
+
+/* Huge-page use of one process. Returns 0 or -errno. */
 static int proc_usage(struct hgmctl *g, pid_t pid, struct top_proc *p)
 {
-	struct hgm_vma *v = malloc(sizeof(*v));
-	uint64_t sum[HGM_SM_NR_FIELDS] = { 0 }, present = 0;
-	struct hgm_smaps *sm;
-	char path[64];
-	int fd, ret, i;
+	struct hgm_proc_usage pu;
+	int ret = hgm_proc_usage(g->ctx, pid, &pu);
 
-	if (!v)
-		return -ENOMEM;
-	snprintf(path, sizeof(path), "/proc/%d/smaps_rollup", (int)pid);
-	fd = hgm_ctx_open(g->ctx, path, O_RDONLY);
-	if (fd >= 0)
-		ret = hgm_smaps_open_fd(fd, &sm);
-	else if (fd == -ENOENT)
-		ret = hgm_smaps_open(g->ctx, pid, &sm);
-	else
-		ret = fd;
-	if (ret) {
-		free(v);
-		return ret;
-	}
-	while ((ret = hgm_smaps_next(sm, v)) > 0) {
-		for (i = 0; i < HGM_SM_NR_FIELDS; i++)
-			sum[i] += v->field[i];
-		present |= v->present;
-	}
-	hgm_smaps_free(sm);
-	free(v);
-	if (ret < 0)
+	if (ret)
 		return ret;
 	p->pid = pid;
-	p->hugetlb = sum[HGM_SM_SHARED_HUGETLB] + sum[HGM_SM_PRIVATE_HUGETLB];
-	p->thp = sum[HGM_SM_ANON_HUGE_PAGES] + sum[HGM_SM_SHMEM_PMD_MAPPED] +
-		 sum[HGM_SM_FILE_PMD_MAPPED];
-	p->pte_known = present & (UINT64_C(1) << HGM_SM_HUGETLB_PTE_MAPPED);
-	p->pte = sum[HGM_SM_HUGETLB_PTE_MAPPED];
-	read_comm(g, pid, p->comm, sizeof(p->comm));
+	p->hugetlb = pu.hugetlb;
+	p->thp = pu.thp;
+	p->pte_known = pu.pte_known;
+	p->pte = pu.pte;
+	hgm_proc_comm(g->ctx, pid, p->comm, sizeof(p->comm));
 	return 0;
 }
 
@@ -193,7 +174,7 @@ void top_gather_sys(struct hgmctl *g, struct top_sys *s, top_cancel *cancel)
 		s->have_st = true;
 	if (hgm_thp_counters_read(g->ctx, &s->tc))
 		memset(&s->tc, 0xff, sizeof(s->tc));	/* all -1: unknown */
-	pids = list_pids(g, NULL, &n);
+	pids = all_pids(g, &n);
 	s->procs = xcalloc(cap, sizeof(*s->procs));
 	for (i = 0; i < n && !cancelled(cancel); i++) {
 		struct top_proc p = { 0 };
@@ -279,7 +260,6 @@ static int on_maps_vma(const struct hgm_vma *v, const struct hgm_vma_usage *u, v
 	struct proc_collect *pc = arg;
 	struct top_procview *p = pc->p;
 	struct top_vma *t;
-	int l;
 
 	if (cancelled(pc->cancel))
 		return -ECANCELED;
@@ -301,12 +281,7 @@ static int on_maps_vma(const struct hgm_vma *v, const struct hgm_vma_usage *u, v
 	t->hgm = hgm_vma_flag(v, HGM_VF_HM);
 	memcpy(t->perms, v->perms, sizeof(t->perms));
 	snprintf(t->name, sizeof(t->name), "%.47s", v->name);
-	for (l = 0; l < HGM_NR_LEVELS; l++) {
-		if (u->kind == HGM_KIND_HUGETLB)
-			p->hugetlb[l] += u->mapped[l];
-		else
-			p->thp[l] += u->mapped[l];
-	}
+	level_totals_add(&p->tot, u);
 	return 0;
 }
 
@@ -330,12 +305,14 @@ static void set_err(char *buf, size_t size, int ret, pid_t pid, const char *what
 
 void top_gather_proc(struct hgmctl *g, pid_t pid, struct top_procview *p, top_cancel *cancel)
 {
+	const struct hgm_maps_ops maps_ops = { .vma = on_maps_vma };
 	struct proc_collect pc = { .p = p, .cancel = cancel };
 	int ret;
 
 	p->pid = pid;
-	read_comm(g, pid, p->comm, sizeof(p->comm));
-	ret = maps_collect(g, pid, on_maps_vma, &pc);
+	level_totals_init(&p->tot);
+	hgm_proc_comm(g->ctx, pid, p->comm, sizeof(p->comm));
+	ret = hgm_maps_walk(g->ctx, pid, 0, &maps_ops, &pc, NULL);
 	if (ret < 0 && ret != -ECANCELED)
 		set_err(p->err, sizeof(p->err), ret, pid, "memory maps");
 }
@@ -420,7 +397,7 @@ static int pm_folio(const struct hgm_folio *f, void *arg)
 			bit = PC_PTE;
 		if (f->uffd_wp)
 			bit |= PC_WP;
-		if (f->flags_known && (f->kflags & (UINT64_C(1) << KPF_HWPOISON)))
+		if (f->hwpoison)
 			bit |= PC_POISON;
 	} else if (f->swapped) {
 		bit = PC_SWAP;
@@ -546,7 +523,7 @@ struct rmap_collect_arg {
 	top_cancel *cancel;
 };
 
-static int on_hit(const struct rmap_hit *h, void *arg)
+static int on_hit(const struct hgm_rmap_hit *h, void *arg)
 {
 	struct rmap_collect_arg *a = arg;
 	struct top_folio *fo = a->fo;
@@ -579,8 +556,8 @@ void top_gather_folio(struct hgmctl *g, pid_t pid, uint64_t addr, uint64_t end,
 	const struct hgm_scan_ops ops = { .folio = first_row };
 	struct folio_find ff = { .fo = fo, .cancel = cancel };
 	struct rmap_collect_arg ra = { .fo = fo, .cancel = cancel };
+	const struct hgm_rmap_ops rmap_ops = { .hit = on_hit };
 	struct hgm_pfn_folio folio;
-	struct hgmctl q;
 	pid_t *pids;
 	size_t n;
 	int ret;
@@ -619,11 +596,9 @@ void top_gather_folio(struct hgmctl *g, pid_t pid, uint64_t addr, uint64_t end,
 		fo->rmap_done = true;
 		return;
 	}
-	pids = list_pids(g, NULL, &n);
+	pids = all_pids(g, &n);
 	/* quiet: a warning per unreadable process would write over the screen */
-	q = *g;
-	q.verbose = 0;
-	ret = rmap_collect(&q, &folio, pids, n, on_hit, &ra, &fo->unreadable, false);
+	ret = hgm_rmap_walk(g->ctx, &folio, pids, n, &rmap_ops, &ra, &fo->unreadable);
 	free(pids);
 	if (ret == 0)
 		fo->rmap_done = true;
@@ -646,4 +621,15 @@ int top_folio_copy(struct top_folio *dst, const struct top_folio *src)
 	if (src->nm)	/* src->m may be NULL */
 		memcpy(dst->m, src->m, src->nm * sizeof(*src->m));
 	return 0;
+}
+
+int top_collapse(pid_t pid, uint64_t start, uint64_t end)
+{
+	int pidfd = hgm_pidfd_open(pid), ret;
+
+	if (pidfd < 0)
+		return pidfd;
+	ret = hgm_collapse(pidfd, start, end - start);
+	close(pidfd);
+	return ret;
 }

@@ -235,10 +235,11 @@ static void render_process(struct hgmctl *g, struct frame *f, const struct top_m
 		footer(f, v, y);
 		return;
 	}
+	/* THP mapped by PTEs is "-" where it was not measured, as in `maps` */
 	frame_printf(f, y++, 0, TS_NORMAL, "hugetlb %s PUD %s PMD %s PTE   THP %s PMD %s PTE",
-		     sz(g, p->hugetlb[HGM_LEVEL_PUD], a), sz(g, p->hugetlb[HGM_LEVEL_PMD], b),
-		     sz(g, p->hugetlb[HGM_LEVEL_PTE], c), sz(g, p->thp[HGM_LEVEL_PMD], d),
-		     sz(g, p->thp[HGM_LEVEL_PTE], e));
+		     sz(g, p->tot.hugetlb[HGM_LEVEL_PUD], a), sz(g, p->tot.hugetlb[HGM_LEVEL_PMD], b),
+		     sz(g, p->tot.hugetlb[HGM_LEVEL_PTE], c), sz(g, p->tot.thp[HGM_LEVEL_PMD], d),
+		     p->tot.thp_pte_known ? sz(g, p->tot.thp[HGM_LEVEL_PTE], e) : "-");
 	barw = (f->w - 59) / 2 > 10 ? (f->w - 59) / 2 : 10;
 	x = frame_printf(f, y, 0, TS_HEAD, "%12s %6s %-7s %5s %5s %5s %5s %5s ", "START", "SIZE",
 			 "KIND", "PSIZE", "PUD", "PMD", "PTE", "RSS");
@@ -249,22 +250,26 @@ static void render_process(struct hgmctl *g, struct frame *f, const struct top_m
 	clamp_list(v, n, list);
 	for (i = v->first[TOP_PROCESS]; i < n && i < v->first[TOP_PROCESS] + list; i++) {
 		const struct top_vma *t = &p->v[rows[i]];
-		uint64_t seg[4] = { t->mapped[HGM_LEVEL_PUD], t->mapped[HGM_LEVEL_PMD],
-				    t->mapped[HGM_LEVEL_PTE], 0 };
-		static const int st[4] = { TS_PUD, TS_PMD, TS_PTE, TS_BASE };
+		uint64_t seg[5] = { t->mapped[HGM_LEVEL_PUD], t->mapped[HGM_LEVEL_PMD],
+				    t->pte_known ? t->mapped[HGM_LEVEL_PTE] : 0, 0, 0 };
+		static const int st[5] = { TS_PUD, TS_PMD, TS_PTE, TS_BASE, TS_MIXED };
 		bool sel = v->tui && i == v->sel[TOP_PROCESS];
 		int style = sel ? TS_SEL : TS_NORMAL;
 
-		/* the rest of the RSS is base pages (hugetlb has none) */
+		/*
+		 * The rest of the RSS is base pages (hugetlb has none) where PTEs
+		 * were measured; elsewhere base pages and PTE-mapped THP cannot be
+		 * told apart: '*', as `maps --granularity` draws them.
+		 */
 		if (t->kind != HGM_KIND_HUGETLB && t->rss > seg[1] + seg[2])
-			seg[3] = t->rss - seg[1] - seg[2];
+			seg[t->pte_known ? 3 : 4] = t->rss - seg[1] - seg[2];
 		x = frame_printf(f, y, 0, style, "%12" PRIx64 " %6s %-7s %5s %5s %5s %5s %5s ",
 				 t->start, sz(g, t->end - t->start, a), hgm_kind_name(t->kind),
 				 sz(g, t->page_size, b), sz(g, t->mapped[HGM_LEVEL_PUD], c),
 				 sz(g, t->mapped[HGM_LEVEL_PMD], d),
 				 t->pte_known ? sz(g, t->mapped[HGM_LEVEL_PTE], e) : "-",
 				 t->kind == HGM_KIND_HUGETLB ? "-" : sz(g, t->rss, h));
-		x = bar(f, y, x, barw, t->end - t->start, seg, "GHpb", st, 4);
+		x = bar(f, y, x, barw, t->end - t->start, seg, "GHpb*", st, 5);
 		frame_printf(f, y, x, style, " %s%s", t->hgm ? "[hgm] " : "", t->name);
 		y++;
 	}
@@ -435,7 +440,7 @@ static void render_folio(struct hgmctl *g, struct frame *f, const struct top_mod
 			     h->pfn, h->head_pfn);
 	else
 		frame_put(f, y++, 0, TS_NORMAL, "PFN       - (needs CAP_SYS_ADMIN)");
-	if (folio_order_known(h))
+	if (h->order_known)
 		frame_printf(f, y++, 0, TS_NORMAL, "Order     %u (%s)", h->order,
 			     sz(g, (uint64_t)sysconf(_SC_PAGESIZE) << h->order, b));
 	else

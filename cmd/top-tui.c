@@ -422,7 +422,7 @@ static void do_collapse(struct tui *t)
 	ret = top_collapse(t->v->pid, t->col_start, t->col_end);
 	if (ret)
 		snprintf(t->v->msg, sizeof(t->v->msg), "collapse %" PRIx64 "-%" PRIx64 " failed: %s "
-			 "(%s)", t->col_start, t->col_end, strerrorname_np(-ret) ?: "?",
+			 "(%s)", t->col_start, t->col_end, errno_name(ret),
 			 strerror(-ret));
 	else
 		snprintf(t->v->msg, sizeof(t->v->msg), "collapse %" PRIx64 "-%" PRIx64 " (%s): ok",

@@ -8,19 +8,9 @@
 #include <unistd.h>
 
 #include "top.h"
+#include "commands.h"
 
 /* MADV_COLLAPSE of [start, end) in @pid, through a pidfd (never a reused pid). */
-int top_collapse(pid_t pid, uint64_t start, uint64_t end)
-{
-	int pidfd = hgm_pidfd_open(pid), ret;
-
-	if (pidfd < 0)
-		return pidfd;
-	ret = hgm_collapse(pidfd, start, end - start);
-	close(pidfd);
-	return ret;
-}
-
 static enum top_screen parse_screen(const char *s)
 {
 	int i;
@@ -177,8 +167,6 @@ int cmd_top(struct hgmctl *g, const struct hgmctl_cmd *cmd, int argc, const char
 	arg = poptGetArg(pc);
 	if (arg)
 		v.pid = parse_pid(arg);
-	if (poptPeekArg(pc))
-		usage_error("top: unexpected argument '%s'", poptPeekArg(pc));
 	if (g->json)
 		usage_error("top: draws screens; for JSON use status, maps, pagemap or rmap");
 	if (delay) {

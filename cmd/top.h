@@ -10,7 +10,10 @@
 
 #include <stdatomic.h>
 
-#include "hgmctl.h"
+#include "cli.h"
+#include "output.h"
+#include "views.h"
+#include "levels.h"
 
 enum top_screen { TOP_SYSTEM, TOP_PROCESS, TOP_PAGEMAP, TOP_FOLIO, TOP_NR_SCREENS };
 
@@ -77,7 +80,7 @@ struct top_procview {
 	char comm[32];
 	struct top_vma *v;
 	size_t n;
-	uint64_t hugetlb[HGM_NR_LEVELS], thp[HGM_NR_LEVELS];
+	struct level_totals tot;	/* as `maps` sums them */
 	char err[160];
 };
 

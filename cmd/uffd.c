@@ -10,7 +10,9 @@
 #include <sys/stat.h>
 #include <sys/utsname.h>
 
-#include "hgmctl.h"
+#include "cli.h"
+#include "commands.h"
+#include "output.h"
 #include "uapi-compat.h"
 
 enum { COL_BIT, COL_NAME, COL_AVAILABLE };
@@ -28,13 +30,6 @@ static bool bit_listed(const struct hgm_uffd_info *u, unsigned int bit)
 {
 	return hgm_uffd_feature_name(bit) ||
 	       (u->api_ok && (u->features & (UINT64_C(1) << bit)));
-}
-
-static const char *errname(int e)
-{
-	const char *s = strerrorname_np(e);
-
-	return s ? s : "unknown";
 }
 
 /* Why @way failed with @e, for this caller: one sentence. */
@@ -129,7 +124,7 @@ static void json_probe(const struct hgm_uffd_info *u, const char *release, bool 
 		jw_bool(&d.w, "usable", !u->error[i]);
 		if (u->error[i]) {
 			way_reason(u, ptrace, i, u->error[i], why, sizeof(why));
-			jw_str(&d.w, "error", errname(u->error[i]));
+			jw_str(&d.w, "error", errno_name(u->error[i]));
 			jw_str(&d.w, "reason", why);
 		} else {
 			jw_null(&d.w, "error");
@@ -199,7 +194,7 @@ static void text_probe(const struct hgmctl *g, const struct hgm_uffd_info *u,
 			continue;
 		}
 		way_reason(u, ptrace, i, u->error[i], why, sizeof(why));
-		printf("%-36s no, %s: %s\n", label, errname(u->error[i]), why);
+		printf("%-36s no, %s: %s\n", label, errno_name(u->error[i]), why);
 	}
 	if (!u->api_ok) {
 		if (use != HGM_UFFD_NR_WAYS)
@@ -246,21 +241,16 @@ static void text_probe(const struct hgmctl *g, const struct hgm_uffd_info *u,
 	table_print(tb);
 }
 
-static int uffd_probe(struct hgmctl *g, const struct hgmctl_cmd *cmd, int argc, const char **argv)
+int cmd_uffd_probe(struct hgmctl *g, const struct hgmctl_cmd *cmd, int argc, const char **argv)
 {
 	struct hgm_uffd_info u;
 	struct hgm_caps caps;
 	struct utsname un;
-	poptContext pc;
 	bool ptrace;
 	int ret;
 
-	pc = hgmctl_parse(g, cmd, argc, argv, NULL, feature_cols,
+	hgmctl_parse(g, cmd, argc, argv, NULL, feature_cols,
 			  sizeof(feature_cols) / sizeof(feature_cols[0]));
-	if (poptPeekArg(pc))
-		usage_error("uffd probe: unexpected argument '%s'", poptPeekArg(pc));
-	if (!hgm_ctx_is_live(g->ctx))
-		usage_error("uffd probe: opens userfaultfds on the live kernel; --root does not apply");
 	ret = hgm_uffd_probe(g->ctx, &u);
 	if (ret)
 		errx(EXIT_ERROR, "cannot probe userfaultfd: %s", strerror(-ret));
@@ -272,27 +262,4 @@ static int uffd_probe(struct hgmctl *g, const struct hgmctl_cmd *cmd, int argc, 
 	else
 		text_probe(g, &u, un.release, ptrace);
 	return EXIT_OK;
-}
-
-static const struct hgmctl_cmd uffd_cmds[] = {
-	{ "uffd probe", uffd_probe, "[OPTION...]",
-	  "userfaultfd features of this kernel, and whether this caller may use it" },
-};
-
-int cmd_uffd(struct hgmctl *g, const struct hgmctl_cmd *cmd, int argc, const char **argv)
-{
-	size_t i;
-
-	if (argc >= 2 && (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0)) {
-		printf("Usage: hgmctl uffd COMMAND [OPTION...]\n\nCommands:\n");
-		for (i = 0; i < sizeof(uffd_cmds) / sizeof(uffd_cmds[0]); i++)
-			printf("  %-10s %s\n", uffd_cmds[i].name + 5, uffd_cmds[i].summary);
-		return EXIT_OK;
-	}
-	if (argc < 2 || argv[1][0] == '-')
-		usage_error("%s: which command? (probe)", cmd->name);
-	for (i = 0; i < sizeof(uffd_cmds) / sizeof(uffd_cmds[0]); i++)
-		if (strcmp(uffd_cmds[i].name + 5, argv[1]) == 0)
-			return uffd_cmds[i].fn(g, &uffd_cmds[i], argc - 1, argv + 1);
-	usage_error("%s: unknown command '%s' (valid: probe)", cmd->name, argv[1]);
 }

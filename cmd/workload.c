@@ -11,7 +11,8 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "hgmctl.h"
+#include "output.h"
+#include "workload.h"
 #include "uapi-compat.h"
 
 /* The child: maps, fills and splits, reports 0 or errno on @fd, then waits to be killed. */
@@ -152,15 +153,6 @@ void workload_block_signals(sigset_t *sigs)
 	sigaddset(sigs, SIGTERM);
 	sigaddset(sigs, SIGHUP);
 	sigprocmask(SIG_BLOCK, sigs, NULL);
-}
-
-uint64_t size_arg(const char *cmd, const char *opt, const char *s)
-{
-	uint64_t v;
-
-	if (hgm_parse_size(s, &v))
-		usage_error("%s: invalid size for %s: '%s'", cmd, opt, s);
-	return v;
 }
 
 void workload_check(const struct hgmctl *g, const char *cmd, struct workload *w)

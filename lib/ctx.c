@@ -117,6 +117,13 @@ HGM_EXPORT int hgm_ctx_read_u64(const struct hgm_ctx *ctx, const char *path, uin
 	return *p ? -EINVAL : 0;
 }
 
+HGM_EXPORT bool hgm_kpageflags_readable(const struct hgm_ctx *ctx)
+{
+	if (ctx->rootfd < 0)
+		return access(HGM_KPAGEFLAGS_PATH, R_OK) == 0;
+	return faccessat(ctx->rootfd, HGM_KPAGEFLAGS_PATH + 1, R_OK, 0) == 0;
+}
+
 void hgm_proc_path(char *buf, size_t size, pid_t pid, const char *what)
 {
 	if (pid > 0)

@@ -192,6 +192,7 @@ struct hgm_vma_usage {
 	uint64_t mapped[HGM_NR_LEVELS];		/* bytes mapped by leaves per level */
 	bool pte_known;				/* mapped[PTE] is a measurement */
 	bool from_hgm_fields;			/* hugetlb figures from Hugetlb*Mapped */
+	bool from_scan_only;			/* hgm_maps_walk(): smaps not read, all scanned */
 };
 
 /**
@@ -240,6 +241,9 @@ struct hgm_folio {
 	uint64_t head_pfn;		/* first PFN of the folio */
 	unsigned int order;		/* folio order (log2 pages) */
 	uint64_t kflags;		/* kpageflags of the folio's head (KPF_* bits) */
+	bool order_known;		/* order: from kpageflags, a huge leaf or a hugetlb VMA */
+	bool head_known;		/* head_pfn: from kpageflags or the hugetlb page */
+	bool hwpoison;			/* kpageflags marks it poisoned (flags_known) */
 	bool mapcount_known;		/* kpagecount read (not with HGM_SCAN_NO_COUNT) */
 	uint64_t mapcount;		/* kpagecount of the page at start */
 	int node;			/* NUMA node, -1 unknown or not asked */
@@ -296,6 +300,7 @@ struct hgm_pfn_folio {
 	uint64_t head;		/* first PFN */
 	unsigned int order;
 	uint64_t kflags;	/* of the head */
+	bool hugetlb;		/* a hugetlb page (KPF_HUGE) */
 };
 
 /**
@@ -326,6 +331,103 @@ int hgm_parse_range(const char *str, struct hgm_range *r);
  * Returns 0, -ENOENT when there are fewer VMAs, or -errno.
  */
 int hgm_vma_nth(const struct hgm_ctx *ctx, pid_t pid, long n, struct hgm_vma *vma);
+
+/* ---- what `maps` measures: smaps merged with the page scan ------------------ */
+
+enum {
+	HGM_MAPS_ROWS = 1 << 0,		/* also walk hugetlb pages, for ops->folio */
+	/*
+	 * The caller needs no VmFlags (vmflags, vmflags_str): where page flags
+	 * are readable, VMAs come from PROCMAP_QUERY and every figure from the scan.
+	 */
+	HGM_MAPS_NO_VMFLAGS = 1 << 1,
+};
+
+struct hgm_maps_ops {
+	/** Called per VMA, after its rows, with what was measured; non-zero stops. */
+	int (*vma)(const struct hgm_vma *vma, const struct hgm_vma_usage *u, void *arg);
+	/** With HGM_MAPS_ROWS: each present row of a live process, first; non-zero stops. */
+	int (*folio)(const struct hgm_folio *folio, void *arg);
+};
+
+/**
+ * hgm_maps_walk() - every VMA of @pid with the bytes mapped at each level
+ * smaps gives the VMAs and the hugetlb figures; on a live process the page
+ * scan measures THP by level (pte_known where page flags are readable) and
+ * tells THP and shmem from anonymous and file memory.  A recorded tree is
+ * read from smaps alone.  Returns 0, what a callback returned, or -errno;
+ * on -EBADMSG sets *@bad_line (may be NULL) to the malformed smaps line.
+ */
+int hgm_maps_walk(const struct hgm_ctx *ctx, pid_t pid, unsigned int flags,
+		  const struct hgm_maps_ops *ops, void *arg, unsigned long *bad_line);
+
+/* ---- processes ---------------------------------------------------------------- */
+
+/**
+ * hgm_proc_pids() - every process in /proc but the caller, in directory order
+ * Returns 0 and sets *@pids (free() it) and *@n, or -errno.
+ */
+int hgm_proc_pids(const struct hgm_ctx *ctx, pid_t **pids, size_t *n);
+
+/** The command name of @pid into @buf; "?" and -errno when it cannot be read. */
+int hgm_proc_comm(const struct hgm_ctx *ctx, pid_t pid, char *buf, size_t size);
+
+/** Huge-page use of one process, in bytes. */
+struct hgm_proc_usage {
+	uint64_t hugetlb;		/* Shared_Hugetlb + Private_Hugetlb */
+	uint64_t thp;			/* AnonHugePages + ShmemPmdMapped + FilePmdMapped */
+	uint64_t pte;			/* hugetlb mapped by PTEs (HGM kernels) */
+	bool pte_known;			/* the kernel has HugetlbPteMapped */
+};
+
+/**
+ * hgm_proc_usage() - huge-page use of @pid from smaps_rollup (one record),
+ * or smaps summed where there is no rollup.  Returns 0 or -errno.
+ */
+int hgm_proc_usage(const struct hgm_ctx *ctx, pid_t pid, struct hgm_proc_usage *pu);
+
+/**
+ * hgm_pagemap_available() - whether @pid has a pagemap to scan (a recorded
+ * tree usually has none).  Returns 0 or -errno (-ENOENT: none).
+ */
+int hgm_pagemap_available(const struct hgm_ctx *ctx, pid_t pid);
+
+/** The path of the running program into @buf. Returns 0 or -errno. */
+int hgm_self_exe(char *buf, size_t size);
+
+/** The file of page flags by PFN, for messages. */
+#define HGM_KPAGEFLAGS_PATH	"/proc/kpageflags"
+
+/** Returns whether the caller may read /proc/kpageflags (PFN flags). */
+bool hgm_kpageflags_readable(const struct hgm_ctx *ctx);
+
+/* ---- reverse map: who maps a folio ------------------------------------------ */
+
+/** One mapping of a folio found by hgm_rmap_walk(). */
+struct hgm_rmap_hit {
+	pid_t pid;
+	const char *comm;
+	uint64_t start, end;		/* the part of the folio mapped there */
+	const struct hgm_folio *f;	/* its row: level, VMA */
+};
+
+struct hgm_rmap_ops {
+	/** Each mapping; non-zero stops the walk and is returned. */
+	int (*hit)(const struct hgm_rmap_hit *h, void *arg);
+	/** May be NULL: before process @i of @n (and once with @i == @n at the end). */
+	void (*progress)(size_t i, size_t n, unsigned long found, void *arg);
+	/** May be NULL: process @pid could not be scanned (-errno @err). */
+	void (*unreadable)(pid_t pid, int err, void *arg);
+};
+
+/**
+ * hgm_rmap_walk() - every mapping of @folio in the @n processes @pids
+ * Processes that exit meanwhile are skipped; *@failed counts those that
+ * could not be read.  Returns 0 or what ops->hit returned.
+ */
+int hgm_rmap_walk(const struct hgm_ctx *ctx, const struct hgm_pfn_folio *folio,
+		  const pid_t *pids, size_t n, const struct hgm_rmap_ops *ops, void *arg,
+		  unsigned long *failed);
 
 /* ---- hugetlb pools -------------------------------------------------------- */
 
@@ -614,7 +716,7 @@ int hgm_gup_test_run(int fd, enum hgm_gup_op op, void *addr, uint64_t size,
 
 /**
  * hgm_map_pieces() - map the caller's MAP_SHARED hugetlb range [@addr, @addr + @len)
- * in pieces of @piece bytes (HGM, DESIGN.md ABI 1, 2, 4)
+ * in pieces of @piece bytes (HGM: kernel/uapi/linux/hgm.h, kernel/HGM.md)
  * The hugetlb pages must be in the page cache already (written through
  * another mapping) and not mapped in this one.  Registers a minor-fault
  * userfaultfd with UFFD_FEATURE_MINOR_HUGETLBFS_HGM (which enables HGM on the

@@ -233,6 +233,7 @@ HGM_EXPORT int hgm_pfn_folio(const struct hgm_ctx *ctx, uint64_t pfn, struct hgm
 	out->head = head;
 	out->order = (unsigned int)(63 - __builtin_clzll(n));
 	out->kflags = kf;
+	out->hugetlb = kf & (UINT64_C(1) << KPF_HUGE);
 out:
 	close(fd);
 	return ret;
@@ -284,11 +285,28 @@ static int flush_rows(struct scan *s)
 	return ret;
 }
 
+/* What a row's other fields imply, said once for every caller. */
+static void derive(struct hgm_folio *f)
+{
+	f->order_known = f->flags_known || f->kind == HGM_FOLIO_HUGETLB ||
+			 f->level != HGM_LEVEL_PTE;
+	f->head_known = f->flags_known || f->kind == HGM_FOLIO_HUGETLB;
+	f->hwpoison = f->flags_known && (f->kflags & (UINT64_C(1) << KPF_HWPOISON));
+}
+
 static int emit(struct scan *s, const struct hgm_folio *f)
 {
-	if (!(s->flags & HGM_SCAN_NODES))
-		return s->ops->folio(f, s->arg);
-	s->pending[s->npending++] = *f;
+	struct hgm_folio *p;
+
+	if (!(s->flags & HGM_SCAN_NODES)) {
+		struct hgm_folio row = *f;
+
+		derive(&row);
+		return s->ops->folio(&row, s->arg);
+	}
+	p = &s->pending[s->npending++];
+	*p = *f;
+	derive(p);
 	return s->npending == NODE_BATCH ? flush_rows(s) : 0;
 }
 

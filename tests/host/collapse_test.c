@@ -333,7 +333,7 @@ TEST_F(live, collapse_all_selects_thp_eligible_vmas_only)
 
 /*
  * hugetlb mapped in 4 KiB pieces collapses back to PMDs on an HGM kernel
- * (DESIGN.md ABI 5); any other kernel refuses, saying it has no HGM.
+ * (kernel/HGM.md, MADV_COLLAPSE); any other kernel refuses, saying it has no HGM.
  */
 TEST_F(live, collapse_of_4k_mapped_hugetlb_restores_pmds_or_says_no_hgm)
 {

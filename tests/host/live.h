@@ -434,4 +434,25 @@ static inline uint64_t hex_at(const struct jq_value *v, const char *path)
 	return s ? strtoull(s, NULL, 16) : UINT64_MAX;
 }
 
+/* Checks that folios[] covers [start, start + n * size) with rows of @size each. */
+static inline int rows_of(const struct jq_value *json, uint64_t start, uint64_t size, size_t n)
+{
+	const struct jq_value *rows = jq_get(json, "folios");
+	size_t i;
+
+	if (jq_len(rows) != n)
+		return -1;
+	for (i = 0; i < n; i++) {
+		const struct jq_value *r = jq_at(rows, i);
+		char want[32];
+
+		snprintf(want, sizeof(want), "0x%" PRIx64, start + i * size);
+		if (!jq_str(jq_get(r, "start")) || strcmp(jq_str(jq_get(r, "start")), want))
+			return -1;
+		if (u64_at(r, "order") == UINT64_MAX)
+			return -1;
+	}
+	return 0;
+}
+
 #endif /* HOST_LIVE_H */

@@ -286,6 +286,35 @@ static char *run(const char *args, int *status)
 	return jq_read_cmd(cmd, status);
 }
 
+/*
+ * A recorded tree has no kpageflags: THP mapped by PTEs cannot be told from
+ * base pages.  The process screen says "-" for it, as `maps` does, and draws
+ * what it cannot tell as '*' (mixed), never as 0 or as base pages.
+ *
+ *   7f945d800000 16M anon ... 16M  ****************   (split THP or base: unknown)
+ */
+TEST_F(live, process_screen_shows_unknown_not_zero_without_kpageflags)
+{
+	char args[400], line[512];
+	const char *l;
+	char *out;
+	int status;
+
+	snprintf(args, sizeof(args), "--root %s/tree-host top --once -w 132 4242", FIXTURES_DIR);
+	out = run(args, &status);
+	ASSERT_NE(NULL, out);
+	EXPECT_EQ(0, status);
+	l = line_with(out, "hugetlb ", line, sizeof(line));
+	ASSERT_NE(NULL, l);
+	EXPECT_NE(NULL, strstr(l, "THP 16M PMD - PTE")) TH_LOG("summary: %s", l);
+	l = line_with(out, "7f945d800000", line, sizeof(line));
+	ASSERT_NE(NULL, l);
+	EXPECT_NE(NULL, strstr(l, " - ")) TH_LOG("row: %s", l);
+	EXPECT_EQ(NULL, strstr(l, "bbbb")) TH_LOG("row: %s", l);
+	EXPECT_NE(NULL, strstr(l, "****")) TH_LOG("row: %s", l);
+	free(out);
+}
+
 TEST_F(live, once_prints_the_pagemap_and_folio_frames_of_a_live_child)
 {
 	const struct layout l = { .hugetlb = 8 * M, .hpage = 2 * M, .shared = true,

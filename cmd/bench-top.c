@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /*
- * top-bench.c - `hgmctl bench top`: how long the views of `top` take on a
+ * bench-top.c - `hgmctl bench top`: how long the views of `top` take on a
  * process with a huge address space (1 TiB by default, NORESERVE) holding a
  * little THP, some of it split to PTEs.  Prints figures; asserts nothing.
  */
@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include "top.h"
+#include "commands.h"
 
 /*
  * The child: one @va VMA, THP allowed on all of it; @thp bytes touched in four
@@ -62,7 +63,7 @@ static void sort_ms(double *v, int n)
 	qsort(v, (size_t)n, sizeof(*v), cmp_double);
 }
 
-int bench_top(struct hgmctl *g, const struct hgmctl_cmd *cmd, int argc, const char **argv)
+int cmd_bench_top(struct hgmctl *g, const struct hgmctl_cmd *cmd, int argc, const char **argv)
 {
 	char *va_s = NULL, *thp_s = NULL;
 	const struct poptOption options[] = {

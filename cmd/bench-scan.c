@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /*
- * bench.c - `hgmctl bench NAME`: the benchmark table, and `bench scan` (how
- * fast the page scanner is, against the floor and other tools)
+ * bench-scan.c - `hgmctl bench scan`: how fast the page scanner is, against
+ * the floor (one PAGEMAP_SCAN walk) and the kernel's page-types and thpmaps
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -13,7 +13,10 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "hgmctl.h"
+#include "cli.h"
+#include "commands.h"
+#include "output.h"
+#include "workload.h"
 
 /* Runs @argv with output to /dev/null; returns its wall time in ms, or -1 if it failed. */
 static double run_ms(char *const argv[])
@@ -64,7 +67,7 @@ static void best_of(struct contender *c, char *const argv[], int runs)
 	}
 }
 
-static int bench_scan(struct hgmctl *g, const struct hgmctl_cmd *cmd, int argc, const char **argv)
+int cmd_bench_scan(struct hgmctl *g, const struct hgmctl_cmd *cmd, int argc, const char **argv)
 {
 	char *page_types = NULL, *thpmaps = NULL, *hugetlb = NULL, *thp = NULL;
 	int runs = 5, rc = EXIT_OK;
@@ -96,28 +99,22 @@ static int bench_scan(struct hgmctl *g, const struct hgmctl_cmd *cmd, int argc, 
 	char self[4096], pidbuf[16];
 	sigset_t sigs;
 	poptContext pc;
-	ssize_t n;
 	pid_t pid;
-	int i;
+	int i, ret;
 
 	pc = hgmctl_parse(g, cmd, argc, argv, options, NULL, 0);
 	arg = poptGetArg(pc);
-	if (poptPeekArg(pc))
-		usage_error("bench scan: unexpected argument '%s'", poptPeekArg(pc));
 	if (runs < 1)
 		usage_error("bench scan: --runs must be at least 1");
-	if (!hgm_ctx_is_live(g->ctx))
-		usage_error("bench scan: measures the live kernel; --root does not apply");
-	n = readlink("/proc/self/exe", self, sizeof(self) - 1);
-	if (n < 0)
-		err(EXIT_ERROR, "cannot find the hgmctl binary");
-	self[n] = '\0';
+	ret = hgm_self_exe(self, sizeof(self));
+	if (ret)
+		errx(EXIT_ERROR, "cannot find the hgmctl binary: %s", strerror(-ret));
 
 	workload_block_signals(&sigs);
 	if (arg) {
 		pid = parse_pid(arg);
 	} else {
-		/* the reference workload of DESIGN.md */
+		/* the reference workload of hgmctl(8), bench scan: 1G hugetlb, 4G THP half split */
 		w.hugetlb = hugetlb ? size_arg("bench scan", "--hugetlb", hugetlb) : UINT64_C(1) << 30;
 		w.page_size = UINT64_C(2) << 20;
 		w.thp = thp ? size_arg("bench scan", "--thp", thp) : UINT64_C(4) << 30;
@@ -224,34 +221,4 @@ static int bench_scan(struct hgmctl *g, const struct hgmctl_cmd *cmd, int argc, 
 	free(hugetlb);
 	free(thp);
 	return rc;
-}
-
-/* Each benchmark parses its own options; "bench NAME" is its name in help and errors. */
-static const struct hgmctl_cmd benches[] = {
-	{ "bench scan", bench_scan, "[OPTION...] [PID]",
-	  "the page scanner against one PAGEMAP_SCAN walk, page-types and thpmaps" },
-	{ "bench gup", bench_gup, "[OPTION...]", "gup_test get/pin on THP, hugetlb and HGM hugetlb" },
-	{ "bench collapse", bench_collapse, "[OPTION...]", "MADV_COLLAPSE cost per 2 MiB" },
-	{ "bench top", bench_top, "[OPTION...]", "top's views on a process with 1 TiB of address space" },
-	{ "bench postcopy", bench_postcopy, "[OPTION...]",
-	  "post-copy fault latency at 4K (HGM) against page-size granularity" },
-};
-
-int cmd_bench(struct hgmctl *g, const struct hgmctl_cmd *cmd, int argc, const char **argv)
-{
-	size_t i;
-
-	if (argc >= 2 && (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0)) {
-		printf("Usage: hgmctl bench NAME [OPTION...] [ARG...]\n\nBenchmarks:\n");
-		for (i = 0; i < sizeof(benches) / sizeof(benches[0]); i++)
-			printf("  %-10s %s\n", benches[i].name + 6, benches[i].summary);
-		printf("\nRun 'hgmctl bench NAME --help' for a benchmark's options.\n");
-		return EXIT_OK;
-	}
-	if (argc < 2 || argv[1][0] == '-')
-		usage_error("%s: which benchmark? (see 'hgmctl bench --help')", cmd->name);
-	for (i = 0; i < sizeof(benches) / sizeof(benches[0]); i++)
-		if (strcmp(benches[i].name + 6, argv[1]) == 0)
-			return benches[i].fn(g, &benches[i], argc - 1, argv + 1);
-	usage_error("%s: unknown benchmark '%s' (see 'hgmctl bench --help')", cmd->name, argv[1]);
 }

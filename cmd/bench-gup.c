@@ -1,0 +1,196 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/* bench-gup.c - `hgmctl bench gup`: the kernel's gup_test on THP, PMD-mapped and HGM-mapped hugetlb */
+#include <errno.h>
+#include <inttypes.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "bench-mem.h"
+#include "commands.h"
+
+static const struct {
+	enum mem_kind kind;
+	const char *name, *label;
+	enum hgm_level level;	/* how its pages must be mapped */
+} gup_mems[] = {
+	{ MEM_THP, "thp", "THP, PMD-mapped", HGM_LEVEL_PMD },
+	{ MEM_HUGETLB, "hugetlb", "hugetlb 2M, PMD-mapped", HGM_LEVEL_PMD },
+	{ MEM_HGM, "hugetlb_hgm", "hugetlb 2M, 4K-mapped (HGM)", HGM_LEVEL_PTE },
+};
+
+static const enum hgm_gup_op gup_bench_ops[] = {
+	HGM_GUP_GET_FAST, HGM_GUP_PIN_FAST, HGM_GUP_GET, HGM_GUP_PIN,
+};
+
+#define NMEM (sizeof(gup_mems) / sizeof(gup_mems[0]))
+#define NOPS (sizeof(gup_bench_ops) / sizeof(gup_bench_ops[0]))
+
+struct gup_cell {
+	bool ok;
+	double get_us, put_us;	/* per call, best run */
+	const char *why;
+	int err;
+};
+
+int cmd_bench_gup(struct hgmctl *g, const struct hgmctl_cmd *cmd, int argc, const char **argv)
+{
+	char *size_arg_s = NULL;
+	int runs = 3, per_call = 512, read_only = 0;
+	const struct poptOption options[] = {
+		{ "size", 's', POPT_ARG_STRING, &size_arg_s, 0,
+		  "memory of each kind (default 512M)", "SIZE" },
+		{ "pages-per-call", 'p', POPT_ARG_INT, &per_call, 0,
+		  "pages each get/pin call takes (default 512: 2 MiB)", "N" },
+		{ "runs", 'n', POPT_ARG_INT, &runs, 0, "runs of each; the best counts (3)", "N" },
+		{ "read-only", 0, POPT_ARG_NONE, &read_only, 0,
+		  "get/pin for reading (default: FOLL_WRITE)", NULL },
+		POPT_TABLEEND
+	};
+	struct pool_grant pg = { .page_size = 2 * MIB };
+	struct gup_cell cell[NMEM][NOPS];
+	struct hgm_features feat;
+	uint64_t size, calls;
+	bool hgm_kernel;
+	size_t i, j;
+	int fd, r, rc = EXIT_OK;
+
+	hgmctl_parse(g, cmd, argc, argv, options, NULL, 0);
+	size = size_arg_s ? size_arg("bench gup", "--size", size_arg_s) : 512 * MIB;
+	if (!size || size % (2 * MIB))
+		usage_error("bench gup: --size must be a non-zero multiple of 2M");
+	if (runs < 1 || per_call < 1)
+		usage_error("bench gup: --runs and --pages-per-call must be at least 1");
+	fd = hgm_gup_test_open(g->ctx);
+	if (fd == -ENODEV)
+		errx(EXIT_ERROR, "bench gup: no /sys/kernel/debug/gup_test: debugfs is not mounted "
+		     "(mount -t debugfs none /sys/kernel/debug)");
+	if (fd == -ENOENT)
+		errx(EXIT_ERROR, "bench gup: no /sys/kernel/debug/gup_test: this kernel was built "
+		     "without CONFIG_GUP_TEST");
+	if (fd < 0)
+		errx(EXIT_ERROR, "bench gup: cannot open /sys/kernel/debug/gup_test: %s%s",
+		     strerror(-fd), fd == -EACCES || fd == -EPERM ? " (needs root)" : "");
+	hgm_features_probe(g->ctx, &feat);
+	hgm_kernel = hgm_has(&feat, HGM_FEAT_HGM);
+	calls = (size / (uint64_t)sysconf(_SC_PAGESIZE) + (uint64_t)per_call - 1) / (uint64_t)per_call;
+
+	for (i = 0; i < NMEM; i++) {
+		struct mem m = { .kind = gup_mems[i].kind, .size = size };
+		struct hgm_levels lv;
+
+		if (g->verbose || isatty(STDERR_FILENO))
+			fprintf(stderr, "%s: gup on %s\n", program_invocation_short_name,
+				gup_mems[i].label);
+		memset(cell[i], 0, sizeof(cell[i]));
+		if (mem_setup(g, &m, &pg, hgm_kernel) == 0 &&
+		    mem_level(g, &m, gup_mems[i].level, &lv) * 2 < size) {
+			m.why = gup_mems[i].level == HGM_LEVEL_PMD ?
+				"fewer than half the pages are PMD-mapped (THP disabled or no memory?)" :
+				"the pages are not mapped in 4K pieces";
+			mem_free(&m);
+		}
+		for (j = 0; j < NOPS; j++) {
+			struct gup_cell *c = &cell[i][j];
+			int k;
+
+			c->why = m.why;
+			if (m.why)
+				continue;
+			for (k = 0; k < runs; k++) {
+				struct hgm_gup_result res;
+
+				r = hgm_gup_test_run(fd, gup_bench_ops[j], m.addr, size,
+						     (unsigned int)per_call, !read_only, &res);
+				if (r == 0 && res.size != size)
+					r = -EFAULT;
+				if (r) {
+					c->ok = false;
+					c->err = r;
+					c->why = "gup_test failed";
+					break;
+				}
+				if (!c->ok || res.get_usec / (double)calls < c->get_us) {
+					c->get_us = res.get_usec / (double)calls;
+					c->put_us = res.put_usec / (double)calls;
+				}
+				c->ok = true;
+			}
+			if (c->err)
+				rc = EXIT_ERROR;
+		}
+		mem_free(&m);
+	}
+	close(fd);
+	if (pool_restore(g, &pg))
+		rc = EXIT_ERROR;
+
+	if (g->json) {
+		struct jdoc d;
+
+		jdoc_begin(&d);
+		jw_u64(&d.w, "size", size);
+		jw_i64(&d.w, "pages_per_call", per_call);
+		jw_u64(&d.w, "calls", calls);
+		jw_i64(&d.w, "runs", runs);
+		jw_bool(&d.w, "write", !read_only);
+		jw_arr_open(&d.w, "results");
+		for (i = 0; i < NMEM; i++)
+			for (j = 0; j < NOPS; j++) {
+				const struct gup_cell *c = &cell[i][j];
+
+				jw_obj_open(&d.w, NULL);
+				jw_str(&d.w, "memory", gup_mems[i].name);
+				jw_str(&d.w, "op", hgm_gup_op_name(gup_bench_ops[j]));
+				if (c->ok) {
+					jw_double(&d.w, "get_us_per_call", c->get_us, 3);
+					jw_double(&d.w, "put_us_per_call", c->put_us, 3);
+					if (i > 0 && cell[i - 1][j].ok && cell[i - 1][j].get_us > 0)
+						jw_double(&d.w, "get_ratio_to_previous",
+							  c->get_us / cell[i - 1][j].get_us, 2);
+				} else {
+					jw_null(&d.w, "get_us_per_call");
+					jw_null(&d.w, "put_us_per_call");
+					jw_str(&d.w, "skipped", c->why);
+					if (c->err)
+						jw_str(&d.w, "error", errno_name(c->err));
+				}
+				jw_obj_close(&d.w);
+			}
+		jw_arr_close(&d.w);
+		jdoc_end(&d, true);
+	} else {
+		char sz[32];
+
+		printf("gup_test: %s of each kind, %d pages per call (%" PRIu64 " calls), %s, "
+		       "best of %d runs\n\n", fmt_size(g, size, sz, sizeof(sz)), per_call, calls,
+		       read_only ? "read" : "FOLL_WRITE", runs);
+		printf("%-30s %-9s %12s %12s %10s\n", "memory", "op", "get/call", "put/call",
+		       "vs above");
+		for (i = 0; i < NMEM; i++) {
+			for (j = 0; j < NOPS; j++) {
+				const struct gup_cell *c = &cell[i][j];
+
+				printf("%-30s %-9s ", j ? "" : gup_mems[i].label,
+				       hgm_gup_op_name(gup_bench_ops[j]));
+				if (!c->ok) {
+					printf("  (%s%s%s)\n", c->why, c->err ? ": " : "",
+					       c->err ? errno_name(c->err) : "");
+					if (!c->err)	/* one reason per kind is enough */
+						break;
+					continue;
+				}
+				printf("%9.2f us %9.2f us", c->get_us, c->put_us);
+				if (i > 0 && cell[i - 1][j].ok && cell[i - 1][j].get_us > 0)
+					printf(" %9.2fx", c->get_us / cell[i - 1][j].get_us);
+				putchar('\n');
+			}
+		}
+		printf("\nvs above: get time per call against the kind above (hugetlb vs THP, "
+		       "HGM vs PMD-mapped hugetlb)\n");
+	}
+	free(size_arg_s);
+	return rc;
+}
+
+/* ---- bench collapse ------------------------------------------------------------- */

@@ -1,0 +1,192 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/* cli.c - global options, option parsing and the checks the command table asks for, argument helpers */
+#include <errno.h>
+#include <limits.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "cli.h"
+#include "output.h"
+#include "usage.h"
+
+struct hgmctl hgmctl_g;
+#define G hgmctl_g
+
+const struct poptOption hgmctl_output_options[] = {
+	{ "json", 'J', POPT_ARG_NONE, &G.json, 0, "use JSON output format", NULL },
+	{ "raw", 'r', POPT_ARG_NONE, &G.raw, 0, "use raw output format", NULL },
+	{ "output", 'o', POPT_ARG_STRING, &G.output, 0,
+	  "output columns (\"+LIST\" adds to the default)", "LIST" },
+	{ "no-headings", 'n', POPT_ARG_NONE, &G.no_headings, 0, "don't print headings", NULL },
+	{ "bytes", 'b', POPT_ARG_NONE, &G.bytes, 0, "print sizes in bytes", NULL },
+	{ "root", 0, POPT_ARG_STRING, &G.root, 0,
+	  "read /proc and /sys under DIR (recorded trees)", "DIR" },
+	{ "verbose", 'v', POPT_ARG_NONE, NULL, 'v', "more detail on stderr", NULL },
+	POPT_TABLEEND
+};
+
+const struct poptOption hgmctl_help_options[] = {
+	{ "help", 'h', POPT_ARG_NONE, NULL, OPT_HELP, "display this help", NULL },
+	POPT_TABLEEND
+};
+
+static void print_commands(FILE *f, const struct hgmctl_cmd *table, size_t n)
+{
+	size_t i;
+
+	fputs("\nCommands:\n", f);
+	for (i = 0; i < n; i++)
+		fprintf(f, "  %-10s %s\n", table[i].name, table[i].summary);
+	fputs("\nExit status: 0 ok, 1 error, 2 usage error, 3 partial success.\n"
+	      "Run 'hgmctl COMMAND --help' for a command's options; see hgmctl(8).\n", f);
+}
+
+pid_t parse_pid(const char *arg)
+{
+	char *end;
+	long v;
+
+	if (strcmp(arg, "self") == 0)
+		return getpid();
+	errno = 0;
+	v = strtol(arg, &end, 10);
+	if (errno || end == arg || *end || v <= 0 || v > INT_MAX)
+		usage_error("invalid PID: '%s'", arg);
+	return (pid_t)v;
+}
+
+void proc_error(int ret, pid_t pid, const char *what)
+{
+	switch (-ret) {
+	case ESRCH:
+		errx(EXIT_ERROR, "process %d does not exist or exited while being read", (int)pid);
+	case EACCES:
+	case EPERM:
+		errx(EXIT_ERROR, "cannot read %s of process %d: permission denied "
+		     "(needs ptrace read access: same user, or CAP_SYS_PTRACE)", what, (int)pid);
+	case EBADMSG:
+		errx(EXIT_ERROR, "cannot parse %s of process %d: unexpected format", what, (int)pid);
+	default:
+		errx(EXIT_ERROR, "cannot read %s of process %d: %s", what, (int)pid, strerror(-ret));
+	}
+}
+
+void close_stdout(void)
+{
+	if (fflush(stdout) != 0 || ferror(stdout) || fclose(stdout) != 0) {
+		if (errno == EPIPE)
+			_exit(EXIT_OK);
+		warn("write error");
+		_exit(EXIT_ERROR);
+	}
+}
+
+/* Handles -v (repeatable) and --help for one popt context; returns on the first non-option. */
+static int handle_opts(poptContext pc, const struct hgmctl_cmd *cmd,
+		       const struct colinfo *cols, size_t ncols,
+		       const struct hgmctl_cmd *table, size_t ntable)
+{
+	int rc;
+
+	while ((rc = poptGetNextOpt(pc)) > 0) {
+		switch (rc) {
+		case 'v':
+			G.verbose++;
+			break;
+		case OPT_HELP:
+			poptPrintHelp(pc, stdout, 0);
+			if (!cmd)
+				print_commands(stdout, table, ntable);
+			if (cols)
+				columns_help(stdout, cols, ncols);
+			exit(EXIT_OK);
+		case OPT_VERSION:
+			printf("hgmctl %s\n", PACKAGE_VERSION);
+			exit(EXIT_OK);
+		}
+	}
+	if (rc < -1)
+		usage_error("%s: %s", poptBadOption(pc, POPT_BADOPTION_NOALIAS), poptStrerror(rc));
+	return rc;
+}
+
+poptContext hgmctl_parse(struct hgmctl *g, const struct hgmctl_cmd *cmd, int argc,
+			 const char **argv, const struct poptOption *options,
+			 const struct colinfo *cols, size_t ncols)
+{
+	struct poptOption table[] = {
+		{ NULL, 0, POPT_ARG_INCLUDE_TABLE, (void *)options, 0, "Options:", NULL },
+		{ NULL, 0, POPT_ARG_INCLUDE_TABLE, (void *)hgmctl_output_options, 0,
+		  "Output and global options:", NULL },
+		{ NULL, 0, POPT_ARG_INCLUDE_TABLE, (void *)hgmctl_help_options, 0, NULL, NULL },
+		POPT_TABLEEND
+	};
+	static char name[64];	/* popt prints argv[0] in its help */
+	poptContext pc;
+	int ret;
+
+	snprintf(name, sizeof(name), "hgmctl %s", cmd->name);
+	argv[0] = name;
+	pc = poptGetContext(name, argc, argv, options ? table : table + 1, 0);
+	poptSetOtherOptionHelp(pc, cmd->args);
+	g->cmd_pc = pc;
+	handle_opts(pc, cmd, cols, ncols, NULL, 0);
+	if (cmd->flags & CMD_ARGS) {
+		const char **args = poptGetArgs(pc);	/* peeks: nothing is taken */
+		int n = 0;
+
+		while (args && args[n])
+			n++;
+		if (n > cmd->max_args)
+			usage_error("%s: unexpected argument '%s'", cmd->name, args[cmd->max_args]);
+	}
+	/* only now: --root may come after the command's name */
+	ret = hgm_ctx_new(&g->ctx, g->root);
+	if (ret)
+		errx(EXIT_ERROR, "cannot open root directory '%s': %s", g->root, strerror(-ret));
+	if ((cmd->flags & CMD_LIVE) && !hgm_ctx_is_live(g->ctx))
+		usage_error("%s: %s; --root does not apply", cmd->name, cmd->live);
+	return pc;
+}
+
+void hgmctl_global_opts(poptContext pc, const struct hgmctl_cmd *table, size_t n)
+{
+	handle_opts(pc, NULL, NULL, 0, table, n);
+}
+
+uint64_t size_arg(const char *cmd, const char *opt, const char *s)
+{
+	uint64_t v;
+
+	if (hgm_parse_size(s, &v))
+		usage_error("%s: invalid size for %s: '%s'", cmd, opt, s);
+	return v;
+}
+
+void resolve_range(struct hgmctl *g, pid_t pid, const char *arg, uint64_t *start, uint64_t *end)
+{
+	struct hgm_range r;
+	struct hgm_vma *v;
+	int ret;
+
+	if (hgm_parse_range(arg, &r))
+		usage_error("invalid range '%s' (ADDR-END, ADDR+LEN or vma:N)", arg);
+	if (r.vma < 0) {
+		*start = r.start;
+		*end = r.end;
+		return;
+	}
+	v = malloc(sizeof(*v));
+	if (!v)
+		err(EXIT_ERROR, "cannot allocate memory");
+	ret = hgm_vma_nth(g->ctx, pid, r.vma, v);
+	if (ret == -ENOENT)
+		errx(EXIT_ERROR, "process %d has no VMA %ld", (int)pid, r.vma);
+	if (ret)
+		proc_error(ret, pid, "smaps");
+	*start = v->start;
+	*end = v->end;
+	free(v);
+}

@@ -1,0 +1,99 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* cli.h - what every command shares: global options, the command table's entry, argument helpers */
+#ifndef HGMCTL_CLI_H
+#define HGMCTL_CLI_H
+
+#include <err.h>
+#include <popt.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <sys/types.h>
+
+#include "hgm.h"
+#include "usage.h"
+
+enum {
+	EXIT_OK = 0,
+	EXIT_ERROR = 1,
+	EXIT_USAGE = 2,
+	EXIT_PARTIAL = 3,
+};
+
+/* Options every command accepts, before or after its name. */
+struct hgmctl {
+	int json, raw, no_headings, bytes, verbose;
+	char *output;		/* --output LIST */
+	char *root;		/* --root DIR */
+	struct hgm_ctx *ctx;
+	poptContext cmd_pc;	/* the command's options; freed by main */
+	const char **cmd_argv;	/* the command's arguments (a copy popt may keep) */
+};
+
+/* What a command needs, checked before it runs (git's RUN_SETUP and friends). */
+enum {
+	CMD_LIVE = 1 << 0,	/* the live kernel: --root does not apply (cmd->live says why) */
+	CMD_ARGS = 1 << 1,	/* takes up to max_args arguments; without it, any number */
+};
+
+/* A group's words for its help and its errors ("benchmark", "see 'hgmctl bench --help'"). */
+struct hgmctl_group {
+	const char *usage;		/* "Usage: hgmctl bench NAME ..." */
+	const char *heading;		/* "Benchmarks" */
+	const char *footer;		/* after the list, or NULL */
+	const char *noun;		/* "benchmark" */
+	const char *which_hint;		/* "which benchmark? (HINT)" */
+	const char *unknown_hint;	/* "unknown benchmark 'X' (HINT)" */
+};
+
+/* One entry of the command table: a command, or a group of subcommands. */
+struct hgmctl_cmd {
+	const char *name;		/* "maps", "bench gup": how messages name it */
+	int (*fn)(struct hgmctl *g, const struct hgmctl_cmd *cmd, int argc, const char **argv);
+	unsigned int flags;		/* CMD_* */
+	int max_args;			/* with CMD_ARGS */
+	const char *live;		/* with CMD_LIVE: "measures the live kernel" */
+	const struct hgmctl_cmd *sub;	/* a group: its subcommands (fn is NULL) */
+	size_t nsub;
+	const struct hgmctl_group *group;
+	const char *args;		/* synopsis of its arguments */
+	const char *summary;
+};
+
+/* The global options' values (main parses them before the command's name). */
+extern struct hgmctl hgmctl_g;
+extern const struct poptOption hgmctl_output_options[];
+/* --help, for every popt table; main adds --version (OPT_VERSION) */
+extern const struct poptOption hgmctl_help_options[];
+enum { OPT_HELP = 1000, OPT_VERSION };
+
+struct colinfo;
+/*
+ * Parses a command's options; on --help prints its help (and @cols) and
+ * exits.  Checks what cmd->flags ask (argument count, a live kernel) and
+ * opens the context.  Returns the popt context holding the arguments.
+ */
+poptContext hgmctl_parse(struct hgmctl *g, const struct hgmctl_cmd *cmd, int argc,
+			 const char **argv, const struct poptOption *options,
+			 const struct colinfo *cols, size_t ncols);
+
+/* Parses the global options of @pc; --help lists the @n commands of @table. Exits on errors. */
+void hgmctl_global_opts(poptContext pc, const struct hgmctl_cmd *table, size_t n);
+
+
+/* Parses a PID argument ("self" allowed); usage error on garbage. */
+pid_t parse_pid(const char *arg);
+
+/* Parses a SIZE option value; usage error naming @cmd and @opt on garbage. */
+uint64_t size_arg(const char *cmd, const char *opt, const char *s);
+
+/* The address range of RANGE (ADDR-END, ADDR+LEN, vma:N) in @pid; exits on errors. */
+void resolve_range(struct hgmctl *g, pid_t pid, const char *arg, uint64_t *start, uint64_t *end);
+
+/* Exits 1 with a message that says what -errno @ret means for reading pid @pid. */
+void proc_error(int ret, pid_t pid, const char *what) __attribute__((noreturn));
+
+/* Checks stdout on exit (util-linux close_stdout). */
+void close_stdout(void);
+
+#endif /* HGMCTL_CLI_H */

@@ -1,0 +1,292 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/* maps-view.c - the maps table and JSON of one process, as `maps` and `demo` show them */
+#include <errno.h>
+#include <inttypes.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli.h"
+#include "output.h"
+#include "views.h"
+#include "levels.h"
+
+enum { COL_START, COL_END, COL_KIND, COL_PSIZE, COL_PUD, COL_PMD, COL_PTE, COL_RSS,
+       COL_FLAGS, COL_NAME, COL_LEVELS,
+       /* JSON only */
+       COL_GRAN_BLOCK };
+
+const struct colinfo maps_cols[] = {
+	[COL_START] = { "START", 12, SCOLS_FL_RIGHT, "first address of the VMA", "start", CT_HEX },
+	[COL_END] = { "END", 12, SCOLS_FL_RIGHT, "address after the VMA", "end", CT_HEX },
+	[COL_KIND] = { "KIND", 7, 0, "hugetlb, thp, anon, file, shmem or other", "kind", CT_STR },
+	[COL_PSIZE] = { "PSIZE", 5, SCOLS_FL_RIGHT, "kernel page size of the VMA", "page_size",
+			CT_SIZE },
+	[COL_PUD] = { "PUD", 5, SCOLS_FL_RIGHT, "bytes mapped by PUD leaves", "mapped.pud",
+		      CT_SIZE },
+	[COL_PMD] = { "PMD", 5, SCOLS_FL_RIGHT, "bytes mapped by PMD leaves", "mapped.pmd",
+		      CT_SIZE },
+	[COL_PTE] = { "PTE", 5, SCOLS_FL_RIGHT,
+		      "hugetlb/THP bytes mapped by PTEs (- where not measured)", "mapped.pte",
+		      CT_SIZE },
+	[COL_RSS] = { "RSS", 5, SCOLS_FL_RIGHT, "resident set size (hugetlb not included)", "rss",
+		      CT_SIZE },
+	[COL_FLAGS] = { "FLAGS", 20, SCOLS_FL_TRUNC, "VmFlags of smaps", "flags", CT_STR },
+	[COL_NAME] = { "NAME", 0.3, SCOLS_FL_TRUNC, "mapped file or [heap], [stack], ...", "name",
+		       CT_STR },
+	[COL_LEVELS] = { "LEVELS", 0.5, 0,
+			 "levels along the VMA (--granularity): G PUD, H PMD, p PTE-mapped "
+			 "huge folio, b base pages, . unmapped, * mixed", "granularity.map", CT_STR,
+			 CJ_OMIT },
+	[COL_GRAN_BLOCK] = { NULL, 0, 0, NULL, "granularity.block", CT_U64, CJ_OMIT },
+};
+
+/* The order of the JSON contract's keys. */
+static const int maps_json[] = {
+	COL_START, COL_END, COL_KIND, COL_PSIZE, COL_PUD, COL_PMD, COL_PTE, COL_RSS, COL_FLAGS,
+	COL_NAME, COL_GRAN_BLOCK, COL_LEVELS,
+};
+
+static const int maps_defaults[] = {
+	COL_START, COL_END, COL_KIND, COL_PSIZE, COL_PUD, COL_PMD, COL_PTE, COL_RSS, COL_NAME,
+};
+
+const size_t maps_ncols = sizeof(maps_cols) / sizeof(maps_cols[0]);
+#define NCOLS maps_ncols
+
+#define GRAN_WIDTH	64		/* blocks (characters) per VMA at most */
+
+/* What a block of the granularity line holds, as bits. */
+enum { GB_PUD = 1, GB_PMD = 2, GB_PTE_HUGE = 4, GB_BASE = 8 };
+
+struct granularity {
+	uint64_t block;			/* bytes per character */
+	unsigned int n;			/* characters */
+	unsigned char bits[GRAN_WIDTH];
+};
+
+/* The granularity line: one glyph per block. */
+static void gran_string(const struct granularity *gr, char *buf)
+{
+	unsigned int i;
+
+	for (i = 0; i < gr->n; i++) {
+		switch (gr->bits[i]) {
+		case 0:			buf[i] = '.'; break;
+		case GB_PUD:		buf[i] = 'G'; break;
+		case GB_PMD:		buf[i] = 'H'; break;
+		case GB_PTE_HUGE:	buf[i] = 'p'; break;
+		case GB_BASE:		buf[i] = 'b'; break;
+		default:		buf[i] = '*'; break;
+		}
+	}
+	buf[gr->n] = '\0';
+}
+
+/* A row of `maps`: one VMA, what it maps, and its granularity line (or NULL). */
+struct maps_row {
+	const struct hgm_vma *v;
+	const struct hgm_vma_usage *u;
+	const struct granularity *gr;
+};
+
+/* One cell of a row: the only place that knows what each column shows. */
+static void fill(int col, const void *row, struct cell *c, void *arg)
+{
+	const struct maps_row *r = row;
+
+	switch (col) {
+	case COL_START: c->u = r->v->start; break;
+	case COL_END: c->u = r->v->end; break;
+	case COL_KIND: c->s = hgm_kind_name(r->u->kind); break;
+	case COL_PSIZE: c->u = r->u->page_size; break;
+	case COL_PUD: c->u = r->u->mapped[HGM_LEVEL_PUD]; break;
+	case COL_PMD: c->u = r->u->mapped[HGM_LEVEL_PMD]; break;
+	case COL_PTE: c->known = r->u->pte_known; c->u = r->u->mapped[HGM_LEVEL_PTE]; break;
+	case COL_RSS: c->u = r->v->field[HGM_SM_RSS]; break;
+	case COL_FLAGS: c->s = r->v->vmflags_str; break;
+	case COL_NAME: c->s = r->v->name; break;
+	case COL_LEVELS:
+		c->known = r->gr != NULL;
+		if (r->gr)
+			gran_string(r->gr, c->buf);
+		c->s = c->buf;
+		break;
+	case COL_GRAN_BLOCK: c->known = r->gr != NULL; c->u = r->gr ? r->gr->block : 0; break;
+	}
+}
+
+static void json_totals(struct jw *w, const struct level_totals *t)
+{
+	jw_obj_open(w, "totals");
+	jw_levels(w, "hugetlb", t->hugetlb, 0);
+	jw_levels(w, "thp", t->thp, LV_NO_PUD | (t->thp_pte_known ? 0 : LV_PTE_NULL));
+	jw_obj_close(w);
+}
+
+static void text_totals(const struct hgmctl *g, const struct level_totals *t)
+{
+	char a[32], b[32], c[32];
+
+	printf("\nhugetlb: %s PUD-mapped, %s PMD-mapped, %s PTE-mapped\n",
+	       fmt_size(g, t->hugetlb[HGM_LEVEL_PUD], a, sizeof(a)),
+	       fmt_size(g, t->hugetlb[HGM_LEVEL_PMD], b, sizeof(b)),
+	       fmt_size(g, t->hugetlb[HGM_LEVEL_PTE], c, sizeof(c)));
+	if (t->thp_pte_known)
+		printf("THP:     %s PMD-mapped, %s PTE-mapped\n",
+		       fmt_size(g, t->thp[HGM_LEVEL_PMD], a, sizeof(a)),
+		       fmt_size(g, t->thp[HGM_LEVEL_PTE], b, sizeof(b)));
+	else
+		printf("THP:     %s PMD-mapped (THP mapped by PTEs is not visible in smaps)\n",
+		       fmt_size(g, t->thp[HGM_LEVEL_PMD], a, sizeof(a)));
+}
+
+struct maps_state {
+	struct hgmctl *g;
+	struct columns c;
+	struct libscols_table *tb;
+	struct jdoc doc;
+	struct level_totals t;
+	uint64_t pmd_size;
+	bool said_light;		/* -v: told where the figures come from */
+	bool granularity;		/* --granularity */
+	uint64_t gr_vma;		/* the VMA st->gr is for */
+	bool have_gr;
+	struct granularity gr;
+};
+
+/* Block size for @v: a PMD (or its page size) at least, GRAN_WIDTH blocks at most. */
+static void gran_init(struct maps_state *st, const struct hgm_vma *v)
+{
+	uint64_t size = v->end - v->start, block = st->pmd_size;
+
+	if (v->field[HGM_SM_KERNEL_PAGE_SIZE] > block)
+		block = v->field[HGM_SM_KERNEL_PAGE_SIZE];
+	while (block * GRAN_WIDTH < size)
+		block *= 2;
+	st->gr.block = block;
+	st->gr.n = (unsigned int)((size + block - 1) / block);
+	memset(st->gr.bits, 0, sizeof(st->gr.bits));
+	st->gr_vma = v->start;
+	st->have_gr = true;
+}
+
+/* Rows come before their VMA's figures: the first row of a VMA starts its line. */
+static int on_row(const struct hgm_folio *f, void *arg)
+{
+	struct maps_state *st = arg;
+	unsigned int bit, i, first, last;
+
+	if (!st->have_gr || st->gr_vma != f->vma->start)
+		gran_init(st, f->vma);
+	if (f->level == HGM_LEVEL_PUD)
+		bit = GB_PUD;
+	else if (f->level == HGM_LEVEL_PMD)
+		bit = GB_PMD;
+	else if (f->kind == HGM_FOLIO_BASE || f->kind == HGM_FOLIO_ZERO || f->kind == HGM_FOLIO_KSM)
+		bit = GB_BASE;
+	else if (f->kind == HGM_FOLIO_UNKNOWN)
+		bit = GB_BASE | GB_PTE_HUGE;	/* cannot tell: shows as mixed */
+	else
+		bit = GB_PTE_HUGE;
+	first = (unsigned int)((f->start - f->vma->start) / st->gr.block);
+	last = (unsigned int)((f->end - 1 - f->vma->start) / st->gr.block);
+	for (i = first; i <= last && i < st->gr.n; i++)
+		st->gr.bits[i] |= bit;
+	return 0;
+}
+
+/* Emits the row of one VMA. */
+static int on_vma(const struct hgm_vma *v, const struct hgm_vma_usage *u, void *arg)
+{
+	struct maps_state *st = arg;
+	const struct granularity *gr = NULL;
+	struct maps_row row;
+
+	if (u->from_scan_only && st->g->verbose && !st->said_light) {
+		warnx("maps: VMAs from PROCMAP_QUERY, every figure from the page scan (smaps not read)");
+		st->said_light = true;
+	}
+	if (st->granularity) {
+		if (!st->have_gr || st->gr_vma != v->start)
+			gran_init(st, v);	/* nothing mapped in it */
+		st->have_gr = false;
+		gr = &st->gr;
+	}
+	level_totals_add(&st->t, u);
+	row.v = v;
+	row.u = u;
+	row.gr = gr;
+	if (st->g->json)
+		row_json(&st->doc.w, maps_cols, maps_json, sizeof(maps_json) / sizeof(maps_json[0]),
+			 fill, &row, st);
+	else
+		row_table(st->g, st->tb, &st->c, fill, &row, st);
+	return 0;
+}
+
+/* The FLAGS column, and "flags" in JSON, are VmFlags: only smaps has them. */
+static unsigned int maps_flags(const struct hgmctl *g, const struct columns *c, bool granularity)
+{
+	unsigned int flags = granularity ? HGM_MAPS_ROWS : 0;
+	size_t i;
+
+	if (g->json)
+		return flags;
+	for (i = 0; i < c->n; i++)
+		if (c->id[i] == COL_FLAGS)
+			return flags;
+	return flags | HGM_MAPS_NO_VMFLAGS;
+}
+
+int show_maps(struct hgmctl *g, pid_t pid, bool granularity)
+{
+	const struct hgm_maps_ops ops = { .vma = on_vma, .folio = on_row };
+	struct maps_state st = { .g = g, .granularity = granularity };
+	static const int gran_defaults[] = {
+		COL_START, COL_END, COL_KIND, COL_PSIZE, COL_PUD, COL_PMD, COL_PTE, COL_LEVELS, COL_NAME,
+	};
+	unsigned long bad_line = 0;
+	int ret;
+
+	level_totals_init(&st.t);
+	st.pmd_size = hgm_thp_pmd_size(g->ctx);
+	/*
+	 * Nothing is printed until the whole process is read: one that exits
+	 * mid-read gets an error, never half a table.
+	 */
+	if (g->json) {
+		jdoc_begin(&st.doc);
+		jw_i64(&st.doc.w, "pid", pid);
+		jw_arr_open(&st.doc.w, "vmas");
+	} else {
+		if (granularity)
+			columns_init(&st.c, maps_cols, NCOLS, gran_defaults,
+				     sizeof(gran_defaults) / sizeof(gran_defaults[0]), g->output);
+		else
+			columns_init(&st.c, maps_cols, NCOLS, maps_defaults,
+				     sizeof(maps_defaults) / sizeof(maps_defaults[0]), g->output);
+		st.tb = table_new(g, &st.c);
+	}
+	if (granularity && !hgm_ctx_is_live(g->ctx))
+		usage_error("maps: --granularity needs page tables; --root does not apply");
+	ret = hgm_maps_walk(g->ctx, pid, maps_flags(g, &st.c, granularity), &ops, &st, &bad_line);
+	if (ret == -EBADMSG && !hgm_ctx_is_live(g->ctx))
+		errx(EXIT_ERROR, "cannot parse smaps of process %d: malformed line %lu",
+		     (int)pid, bad_line);
+
+	if (g->json) {
+		jw_arr_close(&st.doc.w);
+		json_totals(&st.doc.w, &st.t);
+		jdoc_end(&st.doc, ret == 0);
+	} else if (ret == 0) {
+		table_print(st.tb);
+		if (!g->raw && !g->no_headings)
+			text_totals(g, &st.t);
+	} else {
+		scols_unref_table(st.tb);
+	}
+	if (ret < 0)
+		proc_error(ret, pid, "memory maps");
+	return EXIT_OK;
+}
+

@@ -1,0 +1,900 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * pcsim.c - the engine of `hgmctl postcopy` and `hgmctl bench postcopy`: a
+ * post-copy live-migration simulator on hugetlb, the workload HGM exists for.
+ *
+ * The "guest memory" is a hugetlbfs memfd mapped twice: the guest mapping is
+ * registered for MINOR faults, the alias (not registered) is where data is
+ * filled in.  The whole file is allocated first (fallocate), so every first
+ * touch of the guest mapping is a minor fault: page cache there, no PTE.
+ *
+ *   vCPU threads --touch--> guest mapping --minor fault--> handler thread
+ *                                                           | fetch over the link
+ *   streamer thread --------- fetch over the link ------+   | fill through the alias
+ *                                                       v   v
+ *                                              UFFDIO_CONTINUE (4K or page size)
+ *
+ * The link is one wire shared by all transfers: a transfer of B bytes
+ * occupies it for B*8/bandwidth, in order of request, and arrives --latency
+ * after it leaves.  Faults have priority: a fault's data goes before queued
+ * stream data, after the 16K stream segment on the wire (as QEMU's
+ * postcopy-preempt channel allows).  Waits are to absolute deadlines
+ * (clock_nanosleep, then a spin for the last stretch), so the latencies a
+ * vCPU sees are the link's, plus the real cost of the kernel's fault path,
+ * the fill and UFFDIO_CONTINUE.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <linux/memfd.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdatomic.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/prctl.h>
+#include <sys/syscall.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "levels.h"
+#include "pcsim.h"
+#include "workload.h"
+#include "uapi-compat.h"
+
+#ifndef UFFD_FEATURE_THREAD_ID
+#define UFFD_FEATURE_THREAD_ID		(1 << 8)
+#endif
+#ifndef UFFD_FEATURE_MINOR_HUGETLBFS
+#define UFFD_FEATURE_MINOR_HUGETLBFS	(1 << 9)
+#endif
+
+#define PREEMPT_SEG	(UINT64_C(16) << 10)	/* a fault cuts into the stream at these boundaries */
+#define STREAM_BATCH	(UINT64_C(256) << 10)	/* the streamer fetches and maps this much at once */
+#define TOUCH_BYTES	64		/* a vCPU reads and checks one cache line per touch */
+#define THINK_NS	50000		/* a vCPU's pause after a touch that did not fault */
+#define SPIN_NS		100000		/* the last stretch of a wait is spun, not slept */
+#define MAX_VCPUS	64
+
+enum { ABSENT, INFLIGHT, PRESENT };
+
+const char *const pattern_names[] = { "random", "sequential" };
+
+struct sim;
+
+struct vcpu {
+	struct sim *sim;
+	pthread_t thread;
+	int idx;
+	_Atomic pid_t tid;
+	_Atomic uint64_t fault_unit;	/* 1 + the unit it faulted on, set by the handler */
+	uint64_t *lat;			/* per-fault latencies, ns */
+	size_t nlat, alat;
+	uint64_t touches;
+	uint64_t first_done;		/* absolute ns, 0 until the first touch */
+	uint64_t rng;
+};
+
+struct sim {
+	const struct pc_opts *o;
+	int uffd;
+	char *guest, *alias;
+	uint64_t nunits;
+	_Atomic unsigned char *state;
+	_Atomic uint64_t present;
+	_Atomic uint64_t done_at;	/* ns when the last unit became present */
+	_Atomic int stop;		/* vCPUs and streamer: finish */
+	_Atomic int handler_stop;
+	_Atomic int failed;		/* first failure wins the message */
+	char failure[256];
+	uint64_t seed;
+	uint64_t t0;
+	_Atomic uint64_t handled, bytes_fault, bytes_stream;
+	_Atomic int corrupt_pending;
+	/* the link */
+	pthread_mutex_t link_lock;
+	uint64_t link_free_at;		/* when everything queued has left */
+	uint64_t bg_start;		/* origin of the stream's segment boundaries */
+	uint64_t urgent_free_at;	/* when the last fault's data has left */
+	_Atomic uint64_t bg_delay;	/* wire time faults took from queued stream data */
+	struct vcpu vcpu[MAX_VCPUS];
+};
+
+/*
+ * Sleeps to an absolute deadline; with @spin, spins the last SPIN_NS so that
+ * timer slack and wakeup delay do not add to what is measured.
+ */
+static void wait_until(uint64_t deadline, bool spin)
+{
+	uint64_t now = now_ns();
+
+	if (!spin) {
+		struct timespec ts = {
+			.tv_sec = (time_t)(deadline / UINT64_C(1000000000)),
+			.tv_nsec = (long)(deadline % UINT64_C(1000000000)),
+		};
+
+		if (deadline > now)
+			while (clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &ts, NULL) == EINTR)
+				;
+		return;
+	}
+	if (deadline > now + 2 * SPIN_NS) {
+		struct timespec ts = {
+			.tv_sec = (time_t)((deadline - SPIN_NS) / UINT64_C(1000000000)),
+			.tv_nsec = (long)((deadline - SPIN_NS) % UINT64_C(1000000000)),
+		};
+
+		while (clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &ts, NULL) == EINTR)
+			;
+	}
+	while (now_ns() < deadline)
+		__builtin_ia32_pause();
+}
+
+static uint64_t tx_ns(const struct sim *s, uint64_t bytes)
+{
+	return (uint64_t)((unsigned __int128)bytes * 8 * UINT64_C(1000000000) / s->o->bps);
+}
+
+/*
+ * A fault's transfer: it goes before queued stream data, after the stream
+ * segment on the wire now (and after earlier faults).  Returns when it
+ * arrives (absolute ns).
+ *
+ *   wire:  | seg | seg | seg | seg |        stream queued at fault time
+ *   after: | seg |FAULT| seg | seg | seg |  the rest moves back by its time
+ */
+static uint64_t link_urgent(struct sim *s, uint64_t bytes)
+{
+	uint64_t now = now_ns(), tx = tx_ns(s, bytes), seg = tx_ns(s, PREEMPT_SEG), start, end;
+
+	pthread_mutex_lock(&s->link_lock);
+	start = now > s->urgent_free_at ? now : s->urgent_free_at;
+	if (s->link_free_at > start) {
+		/* stream data queued past start: cut in at the next segment boundary */
+		if (start > s->bg_start && seg)
+			start = s->bg_start + (start - s->bg_start + seg - 1) / seg * seg;
+		if (start > s->link_free_at)
+			start = s->link_free_at;
+		end = start + tx;
+		if (s->link_free_at > start) {
+			s->link_free_at += tx;
+			s->bg_start = end;
+			atomic_fetch_add(&s->bg_delay, tx);
+		} else {
+			s->link_free_at = end;
+		}
+	} else {
+		end = start + tx;
+		s->link_free_at = end;
+	}
+	s->urgent_free_at = end;
+	pthread_mutex_unlock(&s->link_lock);
+	return end + s->o->latency_ns;
+}
+
+/*
+ * Stream data, queued after everything else.  Returns when it would arrive
+ * if no fault cut in; *@delay is bg_delay then (add what it grew since).
+ */
+static uint64_t link_stream(struct sim *s, uint64_t bytes, uint64_t *delay)
+{
+	uint64_t now = now_ns(), tx = tx_ns(s, bytes), end;
+
+	pthread_mutex_lock(&s->link_lock);
+	if (s->link_free_at <= now) {
+		s->link_free_at = now;
+		s->bg_start = now;
+	}
+	s->link_free_at += tx;
+	end = s->link_free_at;
+	*delay = atomic_load(&s->bg_delay);
+	pthread_mutex_unlock(&s->link_lock);
+	return end + s->o->latency_ns;
+}
+
+/* The source's data: every 8-byte word a function of its offset and the run's seed. */
+static inline uint64_t pattern_word(const struct sim *s, uint64_t off)
+{
+	return (off * 0x9E3779B97F4A7C15ULL) ^ s->seed;
+}
+
+static void fill(struct sim *s, uint64_t off, uint64_t len)
+{
+	uint64_t *w = (uint64_t *)(s->alias + off);
+	uint64_t i;
+
+	for (i = 0; i < len / 8; i++)
+		w[i] = pattern_word(s, off + i * 8);
+	/* testing: one wrong byte where a vCPU will read it (the first word of a unit) */
+	if (s->o->corrupt && atomic_exchange(&s->corrupt_pending, 0))
+		w[0] ^= 0x100;
+}
+
+static void fail(struct sim *s, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+static void fail(struct sim *s, const char *fmt, ...)
+{
+	va_list ap;
+	int expected = 0;
+
+	if (!atomic_compare_exchange_strong(&s->failed, &expected, 1))
+		return;
+	va_start(ap, fmt);
+	vsnprintf(s->failure, sizeof(s->failure), fmt, ap);
+	va_end(ap);
+	atomic_store(&s->stop, 1);
+}
+
+static void unit_present(struct sim *s, uint64_t n)
+{
+	if (atomic_fetch_add(&s->present, n) + n == s->nunits)
+		atomic_store(&s->done_at, now_ns());
+}
+
+/* Maps units [u, u+n) in the guest, which were filled; wakes whoever waits there. */
+static void resolve(struct sim *s, uint64_t u, uint64_t n)
+{
+	uint64_t off = u * s->o->gran, len = n * s->o->gran;
+	uint64_t i;
+	int ret;
+
+	ret = hgm_uffd_continue(s->uffd, s->guest + off, len);
+	if (ret == -EEXIST)
+		ret = hgm_uffd_wake(s->uffd, s->guest + off, len);
+	if (ret)
+		fail(s, "UFFDIO_CONTINUE of %" PRIu64 " bytes at offset 0x%" PRIx64 ": %s", len, off,
+		     strerror(-ret));
+	for (i = 0; i < n; i++)
+		atomic_store(&s->state[u + i], PRESENT);
+	unit_present(s, n);
+}
+
+static void *handler_main(void *arg)
+{
+	struct sim *s = arg;
+	struct hgm_uffd_fault f[32];
+	int n, i, v;
+
+	prctl(PR_SET_TIMERSLACK, 1UL);
+	while (!atomic_load(&s->handler_stop)) {
+		n = hgm_uffd_read_faults(s->uffd, f, 32, 20);
+		if (n < 0) {
+			fail(s, "reading userfaultfd events: %s", strerror(-n));
+			break;
+		}
+		for (i = 0; i < n; i++) {
+			uint64_t off = f[i].addr - (uintptr_t)s->guest;
+			uint64_t u = off / s->o->gran, arrive;
+			unsigned char expected = ABSENT;
+
+			if (f[i].addr < (uintptr_t)s->guest || off >= s->o->size)
+				continue;
+			for (v = 0; v < s->o->vcpus; v++)
+				if (atomic_load(&s->vcpu[v].tid) == (pid_t)f[i].tid)
+					atomic_store(&s->vcpu[v].fault_unit, u + 1);
+			if (!atomic_compare_exchange_strong(&s->state[u], &expected, INFLIGHT)) {
+				/* present: the fault raced a CONTINUE; in flight: its CONTINUE wakes */
+				if (expected == PRESENT)
+					hgm_uffd_wake(s->uffd, s->guest + u * s->o->gran, s->o->gran);
+				continue;
+			}
+			arrive = link_urgent(s, s->o->gran);
+			wait_until(arrive, true);
+			fill(s, u * s->o->gran, s->o->gran);
+			resolve(s, u, 1);
+			atomic_fetch_add(&s->handled, 1);
+			atomic_fetch_add(&s->bytes_fault, s->o->gran);
+		}
+	}
+	return NULL;
+}
+
+/*
+ * Streams every unit no fault has claimed, in address order, as a pipeline
+ * of two batches: while one is on the wire, the one before it is filled and
+ * mapped, so the wire stays busy however long that takes.  Faults cut in
+ * ahead of queued batches (link_urgent), so the queue costs them nothing.
+ */
+static void *streamer_main(void *arg)
+{
+	struct sim *s = arg;
+	uint64_t per_page = s->o->page_size / s->o->gran;
+	uint64_t batch = STREAM_BATCH > s->o->gran ? STREAM_BATCH / s->o->gran : 1;
+	struct { uint64_t u, n, arrive, delay; } prev = { 0, 0, 0, 0 }, cur;
+	uint64_t u = 0;
+
+	prctl(PR_SET_TIMERSLACK, 1UL);
+	for (;;) {
+		uint64_t n = 0;
+		unsigned char expected;
+
+		/* claim a run of absent units, within one hugepage */
+		while (u < s->nunits && !atomic_load(&s->stop)) {
+			while (n < batch && u + n < s->nunits && (n == 0 || (u + n) % per_page)) {
+				expected = ABSENT;
+				if (!atomic_compare_exchange_strong(&s->state[u + n], &expected,
+								    INFLIGHT))
+					break;
+				n++;
+			}
+			if (n)
+				break;
+			u++;
+		}
+		cur.u = u;
+		cur.n = n;
+		if (n)
+			cur.arrive = link_stream(s, n * s->o->gran, &cur.delay);
+		if (prev.n) {
+			/* faults that cut in meanwhile delay it; sleep until it is really here */
+			for (;;) {
+				uint64_t t = prev.arrive + atomic_load(&s->bg_delay) - prev.delay;
+
+				if (now_ns() >= t)
+					break;
+				wait_until(t, false);
+			}
+			fill(s, prev.u * s->o->gran, prev.n * s->o->gran);
+			resolve(s, prev.u, prev.n);
+			atomic_fetch_add(&s->bytes_stream, prev.n * s->o->gran);
+		}
+		if (!n)
+			break;
+		prev = cur;
+		u += n;
+	}
+	return NULL;
+}
+
+static uint64_t rng_next(uint64_t *x)
+{
+	/* xorshift64* */
+	*x ^= *x >> 12;
+	*x ^= *x << 25;
+	*x ^= *x >> 27;
+	return *x * 0x2545F4914F6CDD1DULL;
+}
+
+static void record(struct vcpu *v, uint64_t ns)
+{
+	if (v->nlat == v->alat) {
+		size_t n = v->alat ? v->alat * 2 : 1024;
+		uint64_t *p = realloc(v->lat, n * sizeof(*p));
+
+		if (!p)
+			return;		/* a sample lost, never the run */
+		v->lat = p;
+		v->alat = n;
+	}
+	v->lat[v->nlat++] = ns;
+}
+
+static void *vcpu_main(void *arg)
+{
+	struct vcpu *v = arg;
+	struct sim *s = v->sim;
+	const struct pc_opts *o = s->o;
+	uint64_t slice = o->size / (uint64_t)o->vcpus / SMALL_PAGE * SMALL_PAGE;
+	uint64_t base = slice * (uint64_t)v->idx, cursor = 0;
+	struct timespec think = { 0, THINK_NS };
+
+	prctl(PR_SET_TIMERSLACK, 1UL);
+	atomic_store(&v->tid, (pid_t)syscall(SYS_gettid));
+	while (!atomic_load(&s->stop) && atomic_load(&s->present) < s->nunits) {
+		volatile const uint64_t *p;
+		uint64_t off, t1, t2, i, got;
+
+		if (o->pattern == PAT_RANDOM) {
+			off = rng_next(&v->rng) % (o->size / SMALL_PAGE) * SMALL_PAGE;
+			off += rng_next(&v->rng) % (SMALL_PAGE / TOUCH_BYTES) * TOUCH_BYTES;
+		} else {
+			off = base + cursor;
+			cursor = (cursor + SMALL_PAGE) % (slice ? slice : SMALL_PAGE);
+		}
+		p = (volatile const uint64_t *)(s->guest + off);
+		t1 = now_ns();
+		for (i = 0; i < TOUCH_BYTES / 8; i++) {
+			got = p[i];
+			if (got != pattern_word(s, off + i * 8)) {
+				fail(s, "data mismatch: vCPU %d read 0x%016" PRIx64 " at offset 0x%"
+				     PRIx64 ", the source has 0x%016" PRIx64, v->idx, got,
+				     off + i * 8, pattern_word(s, off + i * 8));
+				return NULL;
+			}
+		}
+		t2 = now_ns();
+		v->touches++;
+		if (!v->first_done)
+			v->first_done = t2;
+		/*
+		 * Counted only if the handler saw this touch's fault: a fault the
+		 * stream resolved before the handler read it is reported late,
+		 * and must not be taken for a fault of the next touch.
+		 */
+		if (atomic_exchange(&v->fault_unit, 0) == off / o->gran + 1)
+			record(v, t2 - t1);
+		else
+			nanosleep(&think, NULL);
+	}
+	return NULL;
+}
+
+static int cmp_u64(const void *a, const void *b)
+{
+	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+static uint64_t pct(const uint64_t *v, size_t n, unsigned int p)
+{
+	size_t i = (n * p + 99) / 100;
+
+	return v[i ? i - 1 : 0];
+}
+
+/* What smaps says maps the guest now, per level. */
+static bool guest_levels(const struct hgmctl *g, const struct sim *s, uint64_t mapped[])
+{
+	struct hgm_vma_usage use;
+	struct hgm_smaps *sm;
+	struct hgm_vma *vma;
+	bool found = false;
+
+	vma = malloc(sizeof(*vma));
+	if (!vma || hgm_smaps_open(g->ctx, 0, &sm)) {
+		free(vma);
+		return false;
+	}
+	while (hgm_smaps_next(sm, vma) == 1) {
+		if (vma->start != (uintptr_t)s->guest)
+			continue;
+		hgm_vma_usage(vma, hgm_thp_pmd_size(g->ctx), &use);
+		memcpy(mapped, use.mapped, sizeof(use.mapped));
+		found = true;
+		break;
+	}
+	hgm_smaps_free(sm);
+	free(vma);
+	return found;
+}
+
+static void progress(const struct sim *s, bool done)
+{
+	bool tty = isatty(STDERR_FILENO);
+
+	/* on a terminal one line is rewritten; elsewhere (-v) one line each */
+	fprintf(stderr, "%spostcopy: %3" PRIu64 "%% present, %" PRIu64 " faults handled%s",
+		tty ? "\r" : "", atomic_load(&s->present) * 100 / s->nunits,
+		atomic_load(&s->handled), tty ? (done ? "\033[K\n" : "\033[K") : "\n");
+}
+
+/*
+ * The userfaultfd features a run of @o needs.  Fault addresses are page
+ * aligned without EXACT_ADDRESS, which is all a page-size run needs; HGM
+ * must be asked for with it.
+ */
+static uint64_t wanted_features(const struct pc_opts *o)
+{
+	uint64_t f = UFFD_FEATURE_MINOR_HUGETLBFS | UFFD_FEATURE_THREAD_ID;
+
+	if (o->shmem)
+		return UFFD_FEATURE_MINOR_SHMEM | UFFD_FEATURE_THREAD_ID;
+	if (o->gran < o->page_size)
+		f |= UFFD_FEATURE_MINOR_HUGETLBFS_HGM | UFFD_FEATURE_EXACT_ADDRESS;
+	return f;
+}
+
+/*
+ * Why the kernel cannot run @o, or NULL when it can: asked before anything
+ * is allocated.  Writes the sentence into @buf.
+ */
+const char *kernel_refusal(const struct hgmctl *g, const struct pc_opts *o, char *buf,
+				  size_t size)
+{
+	uint64_t want = wanted_features(o), offered = 0;
+	char a[32];
+	int fd = hgm_uffd_open(want, &offered, NULL);
+
+	if (fd >= 0) {
+		close(fd);
+		return NULL;
+	}
+	if (fd == -EOPNOTSUPP && (want & ~offered & UFFD_FEATURE_MINOR_HUGETLBFS_HGM))
+		snprintf(buf, size, "granularity %s needs HugeTLB high-granularity mapping, and "
+			 "this kernel has no HGM (UFFDIO_API does not offer "
+			 "UFFD_FEATURE_MINOR_HUGETLBFS_HGM)", fmt_size(g, o->gran, a, sizeof(a)));
+	else if (fd == -EOPNOTSUPP)
+		snprintf(buf, size, "this kernel's userfaultfd lacks minor faults on %s "
+			 "(offers 0x%" PRIx64 ", needs 0x%" PRIx64 ")", o->shmem ? "shmem" :
+			 "hugetlbfs", offered, want);
+	else if (fd == -EPERM)
+		snprintf(buf, size, "userfaultfd is not allowed for this caller (see 'hgmctl uffd "
+			 "probe')");
+	else
+		snprintf(buf, size, "cannot open a userfaultfd: %s", strerror(-fd));
+	return buf;
+}
+
+/*
+ * Runs the simulation of @o; fills @r.  Returns 0, or -1 after saying why
+ * (a mismatch of the data the vCPUs read is a failure).
+ */
+int postcopy_run(const struct hgmctl *g, const struct pc_opts *o, struct pc_result *r,
+			const sigset_t *sigs)
+{
+	unsigned int shift = (unsigned int)__builtin_ctzll(o->page_size);
+	struct workload w = { .hugetlb = o->size, .page_size = o->page_size };
+	bool show = g->verbose || isatty(STDERR_FILENO);
+	pthread_t handler, streamer;
+	struct sim *s;
+	uint64_t *all = NULL, last_progress = 0, ioctls = 0;
+	size_t nall = 0;
+	char why[320];
+	int mfd = -1, ret = -1, i, nv = 0;
+	bool have_handler = false, have_streamer = false;
+
+	memset(r, 0, sizeof(*r));
+	if (kernel_refusal(g, o, why, sizeof(why))) {
+		warnx("%s", why);
+		return -1;
+	}
+	s = calloc(1, sizeof(*s));
+	if (!s)
+		err(EXIT_ERROR, "cannot allocate");
+	s->o = o;
+	s->uffd = -1;
+	s->guest = s->alias = MAP_FAILED;
+	s->nunits = o->size / o->gran;
+	s->seed = now_ns() * 0x9E3779B97F4A7C15ULL | 1;
+	s->corrupt_pending = o->corrupt;
+	pthread_mutex_init(&s->link_lock, NULL);
+	s->state = calloc(s->nunits, sizeof(*s->state));
+	if (!s->state)
+		err(EXIT_ERROR, "cannot allocate");
+
+	if (o->shmem)
+		w.hugetlb = 0;
+	else
+		workload_reserve(g, &w);
+	mfd = memfd_create("hgmctl-postcopy", MFD_CLOEXEC |
+			   (o->shmem ? 0 : MFD_HUGETLB | (shift << MFD_HUGE_SHIFT)));
+	if (mfd < 0) {
+		warn("cannot create a memfd");
+		goto out;
+	}
+	if (ftruncate(mfd, (off_t)o->size) || fallocate(mfd, 0, 0, (off_t)o->size)) {
+		warn("cannot allocate %" PRIu64 " bytes of %s memory", o->size,
+		     o->shmem ? "shmem" : "hugetlb");
+		goto out;
+	}
+	s->guest = mmap(NULL, o->size, PROT_READ | PROT_WRITE, MAP_SHARED, mfd, 0);
+	/* the alias mapped up front: a fill costs the copy, not page faults on the alias */
+	s->alias = mmap(NULL, o->size, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_POPULATE, mfd, 0);
+	if (s->guest == MAP_FAILED || s->alias == MAP_FAILED) {
+		warn("cannot map the memfd");
+		goto out;
+	}
+	s->uffd = hgm_uffd_open(wanted_features(o), NULL, NULL);
+	if (s->uffd < 0) {
+		warnx("cannot open a userfaultfd: %s", strerror(-s->uffd));
+		goto out;
+	}
+	ret = hgm_uffd_register_minor(s->uffd, s->guest, o->size, &ioctls);
+	if (ret || !(ioctls & (UINT64_C(1) << _UFFDIO_CONTINUE))) {
+		warnx("cannot register the guest mapping for minor faults: %s",
+		      ret ? strerror(-ret) : "UFFDIO_CONTINUE not offered");
+		ret = -1;
+		goto out;
+	}
+	ret = -1;
+
+	s->t0 = now_ns();
+	if (pthread_create(&handler, NULL, handler_main, s) ||
+	    pthread_create(&streamer, NULL, streamer_main, s)) {
+		warnx("cannot start threads");
+		goto stop;
+	}
+	have_handler = have_streamer = true;
+	for (nv = 0; nv < o->vcpus; nv++) {
+		s->vcpu[nv].sim = s;
+		s->vcpu[nv].idx = nv;
+		s->vcpu[nv].rng = s->seed ^ (0x1000193ULL * (uint64_t)(nv + 1));
+		if (pthread_create(&s->vcpu[nv].thread, NULL, vcpu_main, &s->vcpu[nv])) {
+			warnx("cannot start vCPU threads");
+			atomic_store(&s->stop, 1);
+			goto stop;
+		}
+	}
+	while (!atomic_load(&s->stop) && atomic_load(&s->present) < s->nunits) {
+		struct timespec tick = { 0, 100 * 1000 * 1000 };
+		int sig = sigtimedwait(sigs, NULL, &tick);
+
+		if (sig > 0) {
+			fail(s, "interrupted by signal %d", sig);
+			break;
+		}
+		if (show && now_ns() - last_progress > UINT64_C(500000000)) {
+			progress(s, false);
+			last_progress = now_ns();
+		}
+	}
+	if (show && last_progress)
+		progress(s, true);	/* ends the line that progress() keeps rewriting */
+stop:
+	/* vCPUs first: a vCPU waiting on a fault needs the handler to finish its touch */
+	atomic_store(&s->stop, 1);
+	for (i = 0; i < nv; i++)
+		pthread_join(s->vcpu[i].thread, NULL);
+	if (have_streamer)
+		pthread_join(streamer, NULL);
+	if (!atomic_load(&s->failed)) {
+		/* everything arrived: the whole guest memory must equal the source */
+		uint64_t off;
+		const uint64_t *p = (const uint64_t *)s->guest;
+
+		for (off = 0; off < o->size; off += 8) {
+			if (p[off / 8] != pattern_word(s, off)) {
+				fail(s, "data mismatch after the migration at offset 0x%" PRIx64
+				     ": 0x%016" PRIx64 ", the source has 0x%016" PRIx64, off,
+				     p[off / 8], pattern_word(s, off));
+				break;
+			}
+		}
+		r->verified = off;
+	}
+	atomic_store(&s->handler_stop, 1);
+	if (have_handler)
+		pthread_join(handler, NULL);
+	if (atomic_load(&s->failed)) {
+		warnx("%s", s->failure);
+		goto out;
+	}
+
+	r->total_ns = atomic_load(&s->done_at) - s->t0;
+	r->handled = atomic_load(&s->handled);
+	r->bytes_fault = atomic_load(&s->bytes_fault);
+	r->bytes_stream = atomic_load(&s->bytes_stream);
+	for (i = 0; i < nv; i++) {
+		struct vcpu *v = &s->vcpu[i];
+
+		r->touches += v->touches;
+		if (v->first_done && v->first_done - s->t0 > r->first_touch_ns)
+			r->first_touch_ns = v->first_done - s->t0;
+		nall += v->nlat;
+	}
+	all = malloc((nall ? nall : 1) * sizeof(*all));
+	if (!all)
+		err(EXIT_ERROR, "cannot allocate");
+	for (nall = 0, i = 0; i < nv; i++) {
+		/* a vCPU that never faulted has no array (lat NULL): memcpy must not see it */
+		if (!s->vcpu[i].nlat)
+			continue;
+		memcpy(all + nall, s->vcpu[i].lat, s->vcpu[i].nlat * sizeof(*all));
+		nall += s->vcpu[i].nlat;
+	}
+	qsort(all, nall, sizeof(*all), cmp_u64);
+	r->faults = nall;
+	if (nall) {
+		r->p50 = pct(all, nall, 50);
+		r->p90 = pct(all, nall, 90);
+		r->p99 = pct(all, nall, 99);
+		r->max = all[nall - 1];
+	}
+	r->mapped_known = guest_levels(g, s, r->mapped);
+	if (o->collapse) {
+		uint64_t t = now_ns();
+
+		/* MADV_COLLAPSE on our own mapping: no pidfd needed */
+		r->collapse_err = -hgm_collapse(-1, (uintptr_t)s->guest, o->size);
+		r->collapse_ns = now_ns() - t;
+		r->collapsed_known = guest_levels(g, s, r->collapsed);
+		/*
+		 * A kernel without HGM refuses MADV_COLLAPSE on hugetlb (EINVAL);
+		 * with every page mapped whole there is nothing to collapse.
+		 */
+		r->collapse_moot = r->collapse_err == EINVAL && r->mapped_known &&
+			r->mapped[hgm_level_of_size(o->page_size, hgm_thp_pmd_size(g->ctx))] == o->size;
+	}
+	ret = 0;
+out:
+	if (s->uffd >= 0)
+		close(s->uffd);
+	if (s->guest != MAP_FAILED)
+		munmap(s->guest, o->size);
+	if (s->alias != MAP_FAILED)
+		munmap(s->alias, o->size);
+	if (mfd >= 0)
+		close(mfd);
+	if (workload_restore(g, &w))
+		ret = -1;
+	for (i = 0; i < MAX_VCPUS; i++)
+		free(s->vcpu[i].lat);
+	free(all);
+	free((void *)s->state);
+	pthread_mutex_destroy(&s->link_lock);
+	free(s);
+	return ret;
+}
+
+void pc_opts_from(const struct hgmctl *g, const char *cmd, const struct pc_args *a,
+			 struct pc_opts *o)
+{
+	char x[32], y[32];
+	int ret;
+
+	memset(o, 0, sizeof(*o));
+	o->size = a->size ? size_arg(cmd, "--size", a->size) : UINT64_C(1) << 30;
+	o->page_size = a->page_size ? size_arg(cmd, "--page-size", a->page_size) : UINT64_C(2) << 20;
+	if (o->page_size != (UINT64_C(2) << 20) && o->page_size != (UINT64_C(1) << 30))
+		usage_error("%s: --page-size must be 2M or 1G, not '%s'", cmd, a->page_size);
+	if (o->size == 0 || o->size % o->page_size)
+		usage_error("%s: --size %s is not a positive multiple of the %s page size", cmd,
+			    fmt_size(g, o->size, x, sizeof(x)),
+			    fmt_size(g, o->page_size, y, sizeof(y)));
+	o->gran = o->page_size;
+	if (a->gran) {
+		o->gran = size_arg(cmd, "--granularity", a->gran);
+		if (o->gran != SMALL_PAGE && o->gran != o->page_size)
+			usage_error("%s: --granularity must be 4K or the page size (%s), not '%s'",
+				    cmd, fmt_size(g, o->page_size, y, sizeof(y)), a->gran);
+	}
+	o->bps = UINT64_C(10000000000);
+	if (a->bandwidth && (ret = hgm_parse_rate(a->bandwidth, &o->bps)))
+		usage_error("%s: invalid --bandwidth '%s' (bits: 10Gbit, 100Mbit, 1Gbps; "
+			    "bytes: 1GB/s, 512MiB/s)", cmd, a->bandwidth);
+	if (a->latency && hgm_parse_duration(a->latency, &o->latency_ns))
+		usage_error("%s: invalid --latency '%s' (0, 500ns, 20us, 1.5ms, 1s)", cmd,
+			    a->latency);
+	if (o->latency_ns > UINT64_C(10000000000))
+		usage_error("%s: --latency above 10s makes no sense", cmd);
+	o->pattern = PAT_RANDOM;
+	if (a->pattern) {
+		if (strcmp(a->pattern, "random") == 0)
+			o->pattern = PAT_RANDOM;
+		else if (strcmp(a->pattern, "sequential") == 0)
+			o->pattern = PAT_SEQUENTIAL;
+		else
+			usage_error("%s: unknown --pattern '%s' (random, sequential)", cmd, a->pattern);
+	}
+	o->vcpus = a->vcpus;
+	if (o->vcpus < 1 || o->vcpus > MAX_VCPUS)
+		usage_error("%s: --vcpus must be 1 to %d", cmd, MAX_VCPUS);
+	if ((uint64_t)o->vcpus * SMALL_PAGE > o->size)
+		usage_error("%s: more vCPUs than 4K pages", cmd);
+	o->collapse = a->collapse;
+	o->corrupt = a->corrupt;
+	o->shmem = a->shmem;
+}
+
+void pc_args_free(struct pc_args *a)
+{
+	free(a->size);
+	free(a->page_size);
+	free(a->gran);
+	free(a->bandwidth);
+	free(a->latency);
+	free(a->pattern);
+}
+
+/* "1.83 ms", "12.0 us", "0.93 s" */
+const char *fmt_ns(uint64_t ns, char *buf, size_t size)
+{
+	if (ns >= UINT64_C(1000000000))
+		snprintf(buf, size, "%.2f s", ns / 1e9);
+	else if (ns >= UINT64_C(1000000))
+		snprintf(buf, size, "%.2f ms", ns / 1e6);
+	else
+		snprintf(buf, size, "%.1f us", ns / 1e3);
+	return buf;
+}
+
+const char *fmt_rate(uint64_t bps, char *buf, size_t size)
+{
+	if (bps >= UINT64_C(1000000000) && bps % UINT64_C(1000000000) == 0)
+		snprintf(buf, size, "%" PRIu64 "Gbit/s", bps / UINT64_C(1000000000));
+	else if (bps >= UINT64_C(1000000) && bps % UINT64_C(1000000) == 0)
+		snprintf(buf, size, "%" PRIu64 "Mbit/s", bps / UINT64_C(1000000));
+	else
+		snprintf(buf, size, "%.3f Mbit/s", bps / 1e6);
+	return buf;
+}
+
+static const char *levels_text(const struct hgmctl *g, const uint64_t m[], char *buf, size_t size)
+{
+	char a[32];
+	size_t n = 0;
+	int l;
+
+	buf[0] = '\0';
+	for (l = HGM_LEVEL_PUD; l >= HGM_LEVEL_PTE; l--)
+		if (m[l] && n < size)
+			n += (size_t)snprintf(buf + n, size - n, "%s%s %s", n ? ", " : "",
+					      hgm_level_name(l), fmt_size(g, m[l], a, sizeof(a)));
+	if (!n)
+		snprintf(buf, size, "nothing mapped");
+	return buf;
+}
+
+void json_link(struct jw *w, const struct pc_opts *o)
+{
+	jw_obj_open(w, "link");
+	jw_u64(w, "bits_per_sec", o->bps);
+	jw_u64(w, "latency_ns", o->latency_ns);
+	jw_obj_close(w);
+}
+
+void json_result(struct jw *w, const struct pc_result *r, bool collapse)
+{
+	jw_u64(w, "faults", r->faults);
+	jw_u64(w, "faults_handled", r->handled);
+	jw_u64(w, "touches", r->touches);
+	if (r->faults) {
+		jw_obj_open(w, "fault_latency_ns");
+		jw_u64(w, "p50", r->p50);
+		jw_u64(w, "p90", r->p90);
+		jw_u64(w, "p99", r->p99);
+		jw_u64(w, "max", r->max);
+		jw_obj_close(w);
+	} else {
+		jw_null(w, "fault_latency_ns");
+	}
+	jw_u64(w, "first_touch_ns", r->first_touch_ns);
+	jw_u64(w, "total_ns", r->total_ns);
+	jw_u64(w, "bytes_on_fault", r->bytes_fault);
+	jw_u64(w, "bytes_streamed", r->bytes_stream);
+	jw_u64(w, "bytes_verified", r->verified);
+	jw_levels(w, "mapped", r->mapped_known ? r->mapped : NULL, 0);
+	if (!collapse) {
+		jw_null(w, "collapse");
+		return;
+	}
+	jw_obj_open(w, "collapse");
+	jw_str(w, "result", r->collapse_err ? errno_name(r->collapse_err) : "ok");
+	jw_u64(w, "ns", r->collapse_ns);
+	jw_bool(w, "needed", !r->collapse_moot);
+	jw_levels(w, "mapped", r->collapsed_known ? r->collapsed : NULL, 0);
+	jw_obj_close(w);
+}
+
+void text_result(const struct hgmctl *g, const struct pc_opts *o, const struct pc_result *r)
+{
+	char a[32], b[32], c[32], d[32], lv[128];
+
+	printf("%-16s %" PRIu64 " (%" PRIu64 " fetched by the handler, the rest waited for the "
+	       "stream)\n", "faults:", r->faults, r->handled);
+	if (r->faults)
+		printf("%-16s p50 %s, p90 %s, p99 %s, max %s\n", "fault latency:",
+		       fmt_ns(r->p50, a, sizeof(a)), fmt_ns(r->p90, b, sizeof(b)),
+		       fmt_ns(r->p99, c, sizeof(c)), fmt_ns(r->max, d, sizeof(d)));
+	else
+		printf("%-16s none measured (no vCPU touch faulted)\n", "fault latency:");
+	printf("%-16s %s (every vCPU ran its first touch)\n", "first touches:",
+	       fmt_ns(r->first_touch_ns, a, sizeof(a)));
+	printf("%-16s %s (link alone: %s)\n", "total:", fmt_ns(r->total_ns, a, sizeof(a)),
+	       fmt_ns((uint64_t)((unsigned __int128)o->size * 8 * UINT64_C(1000000000) / o->bps), b,
+		      sizeof(b)));
+	printf("%-16s %s on faults, %s streamed\n", "fetched:",
+	       fmt_size(g, r->bytes_fault, a, sizeof(a)), fmt_size(g, r->bytes_stream, b, sizeof(b)));
+	printf("%-16s %" PRIu64 " vCPU touches of %d bytes each, and all %s after the migration\n",
+	       "verified:", r->touches, TOUCH_BYTES, fmt_size(g, r->verified, a, sizeof(a)));
+	printf("%-16s %s\n", "mapped:", r->mapped_known ?
+	       levels_text(g, r->mapped, lv, sizeof(lv)) : "unknown (smaps unreadable)");
+	if (!o->collapse)
+		return;
+	if (r->collapse_moot)
+		printf("%-16s refused (%s): this kernel does not collapse hugetlb, and every page "
+		       "is mapped whole already\n", "collapse:", errno_name(r->collapse_err));
+	else if (r->collapse_err)
+		printf("%-16s failed after %s: %s\n", "collapse:", fmt_ns(r->collapse_ns, a, sizeof(a)),
+		       strerror(r->collapse_err));
+	else
+		printf("%-16s %s\n", "collapse:", fmt_ns(r->collapse_ns, a, sizeof(a)));
+	if (r->collapsed_known)
+		printf("%-16s %s\n", "mapped after:", levels_text(g, r->collapsed, lv, sizeof(lv)));
+}
+

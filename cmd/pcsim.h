@@ -1,0 +1,80 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* pcsim.h - the post-copy migration simulator that `postcopy` and `bench postcopy` run */
+#ifndef HGMCTL_PCSIM_H
+#define HGMCTL_PCSIM_H
+
+#include <signal.h>
+
+#include "cli.h"
+#include "output.h"
+
+#define SMALL_PAGE	UINT64_C(4096)
+
+enum pattern { PAT_RANDOM, PAT_SEQUENTIAL };
+extern const char *const pattern_names[];
+
+struct pc_opts {
+	uint64_t size, page_size, gran;
+	uint64_t bps;			/* link, bits per second */
+	uint64_t latency_ns;
+	int vcpus;
+	enum pattern pattern;
+	bool collapse;
+	bool corrupt;			/* testing: deliver one wrong byte */
+	bool shmem;			/* testing: shmem instead of hugetlb (4K without HGM) */
+};
+
+struct pc_result {
+	uint64_t faults, handled, touches;
+	uint64_t p50, p90, p99, max;	/* ns, valid when faults */
+	uint64_t first_touch_ns, total_ns;
+	uint64_t bytes_fault, bytes_stream;
+	uint64_t verified;		/* bytes checked after the run */
+	uint64_t mapped[HGM_NR_LEVELS];
+	bool mapped_known;
+	/* --collapse */
+	int collapse_err;		/* 0 ok, else errno */
+	uint64_t collapse_ns;
+	uint64_t collapsed[HGM_NR_LEVELS];
+	bool collapsed_known;
+	bool collapse_moot;		/* refused, but everything is mapped at page size already */
+};
+
+/* Options shared by `postcopy` and `bench postcopy`. */
+struct pc_args {
+	char *size, *page_size, *gran, *bandwidth, *latency, *pattern;
+	int vcpus, collapse, corrupt, shmem;
+};
+
+#define PC_COMMON_OPTIONS(a) \
+	{ "size", 's', POPT_ARG_STRING, &(a).size, 0, \
+	  "guest memory (default 1G)", "SIZE" }, \
+	{ "page-size", 'p', POPT_ARG_STRING, &(a).page_size, 0, \
+	  "hugetlb page size: 2M or 1G (default 2M)", "SIZE" }, \
+	{ "bandwidth", 'B', POPT_ARG_STRING, &(a).bandwidth, 0, \
+	  "link rate: 10Gbit, 100Mbit, 1GB/s, 512MiB/s (default 10Gbit)", "RATE" }, \
+	{ "latency", 'l', POPT_ARG_STRING, &(a).latency, 0, \
+	  "link latency per transfer: 0, 20us, 1ms (default 0)", "TIME" }, \
+	{ "pattern", 0, POPT_ARG_STRING, &(a).pattern, 0, \
+	  "what the vCPUs touch: random or sequential (default random)", "PATTERN" }, \
+	{ "vcpus", 0, POPT_ARG_INT, &(a).vcpus, 0, "vCPU threads (default 2)", "N" }
+
+
+/* Checks and converts @a into @o; usage errors name @cmd. */
+void pc_opts_from(const struct hgmctl *g, const char *cmd, const struct pc_args *a,
+		  struct pc_opts *o);
+void pc_args_free(struct pc_args *a);
+/* Why this kernel or caller cannot run @o (into @buf), or NULL when it can. */
+const char *kernel_refusal(const struct hgmctl *g, const struct pc_opts *o, char *buf,
+			   size_t size);
+/* One simulated migration; @sigs are blocked signals that end it. Returns 0 or -1 (said why). */
+int postcopy_run(const struct hgmctl *g, const struct pc_opts *o, struct pc_result *r,
+		 const sigset_t *sigs);
+/* "1.83 ms", "12.0 us", "0.93 s" */
+const char *fmt_ns(uint64_t ns, char *buf, size_t size);
+const char *fmt_rate(uint64_t bps, char *buf, size_t size);
+void json_link(struct jw *w, const struct pc_opts *o);
+void json_result(struct jw *w, const struct pc_result *r, bool collapse);
+void text_result(const struct hgmctl *g, const struct pc_opts *o, const struct pc_result *r);
+
+#endif /* HGMCTL_PCSIM_H */
