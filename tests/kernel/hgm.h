@@ -255,6 +255,15 @@ static inline const char *hgm_setup_init(struct hgm_setup *s, size_t nr, uint64_
 	return NULL;
 }
 
+#ifndef HGM_NO_HARNESS
+/* In a TEST_F: @nr shared hugepages mapped twice with HGM, or SKIP saying why. */
+#define HGM_SETUP_OR_SKIP(s, nr) do { \
+	const char *why = hgm_setup_init((s), (nr), HGM_FEATURES, MAP_SHARED); \
+	if (why) \
+		SKIP(return, "%s", why); \
+} while (0)
+#endif
+
 static inline void hgm_setup_release(struct hgm_setup *s)
 {
 	if (s->guest && s->guest != MAP_FAILED)

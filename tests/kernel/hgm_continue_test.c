@@ -29,11 +29,7 @@ FIXTURE_TEARDOWN(hgm)
 	hgm_setup_release(&self->s);
 }
 
-#define SETUP(nr) do { \
-	const char *why = hgm_setup_init(&self->s, (nr), HGM_FEATURES, MAP_SHARED); \
-	if (why) \
-		SKIP(return, "%s", why); \
-} while (0)
+#define SETUP(nr) HGM_SETUP_OR_SKIP(&self->s, (nr))
 
 TEST_F(hgm, registration_with_hgm_marks_the_vma_hm)
 {
