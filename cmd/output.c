@@ -288,19 +288,6 @@ void jdoc_end(struct jdoc *d, bool print)
 	d->buf = NULL;
 }
 
-uint64_t now_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * UINT64_C(1000000000) + (uint64_t)ts.tv_nsec;
-}
-
-double now_ms(void)
-{
-	return now_ns() / 1e6;
-}
-
 void kpf_list(uint64_t kf, char *buf, size_t size, const char *sep)
 {
 	size_t len = 0;
@@ -312,17 +299,6 @@ void kpf_list(uint64_t kf, char *buf, size_t size, const char *sep)
 			continue;
 		len += snprintf(buf + len, size - len, "%s%s", len ? sep : "", hgm_kpf_name(b));
 	}
-}
-
-const char *errno_name(int err)
-{
-	static char buf[24];
-	const char *s = strerrorname_np(err < 0 ? -err : err);
-
-	if (s)
-		return s;
-	snprintf(buf, sizeof(buf), "errno %d", err < 0 ? -err : err);
-	return buf;
 }
 
 void detail_open(struct detail *d, struct jw *w, const char *key, const char *label)

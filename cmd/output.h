@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <libsmartcols.h>
 
+#include "common.h"
 #include "hgm.h"
 
 struct hgmctl;
@@ -82,10 +83,6 @@ struct libscols_line *table_line(struct libscols_table *tb);
 /* Sets cell @col of @ln to @s (copied); exits if there is no memory. */
 void table_cell(struct libscols_line *ln, size_t col, const char *s);
 
-/* The one clock: CLOCK_MONOTONIC in nanoseconds, and in milliseconds for timings. */
-uint64_t now_ns(void);
-double now_ms(void);
-
 /* Adds @row to @tb: the columns of @c, each through @fill. */
 void row_table(const struct hgmctl *g, struct libscols_table *tb, const struct columns *c,
 	       col_fill_fn *fill, const void *row, void *arg);
@@ -148,9 +145,6 @@ void jdoc_end(struct jdoc *d, bool print);
 
 /* "thp,lru,..." of the KPF bits in @kf, into @buf, joined by @sep. */
 void kpf_list(uint64_t kf, char *buf, size_t size, const char *sep);
-
-/* Returns the name of errno value @err ("EINVAL"; sign ignored). */
-const char *errno_name(int err);
 
 /*
  * Detail views, in iproute2's print_*(PRINT_ANY, ...) style: each field is
