@@ -57,8 +57,22 @@ pid_t parse_pid(const char *arg)
 	return (pid_t)v;
 }
 
+const char *refusal(int ret)
+{
+	return ret == -EBADMSG && hgmctl_g.ctx ? hgm_ctx_error(hgmctl_g.ctx) : NULL;
+}
+
+void refusal_exit(int ret)
+{
+	const char *msg = refusal(ret);
+
+	if (msg)
+		errx(EXIT_ERROR, "%s", msg);
+}
+
 void proc_error(int ret, pid_t pid, const char *what)
 {
+	refusal_exit(ret);
 	switch (-ret) {
 	case ESRCH:
 		errx(EXIT_ERROR, "process %d does not exist or exited while being read", (int)pid);

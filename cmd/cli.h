@@ -90,6 +90,16 @@ uint64_t size_arg(const char *cmd, const char *opt, const char *s);
 /* The address range of RANGE (ADDR-END, ADDR+LEN, vma:N) in @pid; exits on errors. */
 void resolve_range(struct hgmctl *g, pid_t pid, const char *arg, uint64_t *start, uint64_t *end);
 
+/*
+ * When @ret is libhgm refusing a file (-EBADMSG: not a regular file, a size,
+ * number or line the kernel would not write), the message naming it:
+ * "ROOT/proc/42/smaps: line 17: ...".  NULL otherwise.
+ */
+const char *refusal(int ret);
+
+/* Exits 1 with refusal(@ret) when there is one; returns otherwise. */
+void refusal_exit(int ret);
+
 /* Exits 1 with a message that says what -errno @ret means for reading pid @pid. */
 void proc_error(int ret, pid_t pid, const char *what) __attribute__((noreturn));
 

@@ -270,6 +270,7 @@ int show_maps(struct hgmctl *g, pid_t pid, bool granularity)
 	if (granularity && !hgm_ctx_is_live(g->ctx))
 		usage_error("maps: --granularity needs page tables; --root does not apply");
 	ret = hgm_maps_walk(g->ctx, pid, maps_flags(g, &st.c, granularity), &ops, &st, &bad_line);
+	refusal_exit(ret);
 	if (ret == -EBADMSG && !hgm_ctx_is_live(g->ctx))
 		errx(EXIT_ERROR, "cannot parse smaps of process %d: malformed line %lu",
 		     (int)pid, bad_line);

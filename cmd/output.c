@@ -121,7 +121,57 @@ char *fmt_size(const struct hgmctl *g, uint64_t bytes, char *buf, size_t size)
 	return buf;
 }
 
+char *str_escape(const char *s, char *buf, size_t size)
+{
+	const unsigned char *p = (const unsigned char *)s;
+	size_t len = 0;
+
+	if (!size)
+		return buf;
+	for (; *p; p++) {
+		if (*p >= 0x20 && *p < 0x7f) {
+			if (len + 1 >= size)
+				break;
+			buf[len++] = (char)*p;
+		} else {
+			if (len + 4 >= size)
+				break;
+			len += (size_t)snprintf(buf + len, size - len, "\\x%02x", *p);
+		}
+	}
+	buf[len] = '\0';
+	return buf;
+}
+
 /* ---- JSON ---------------------------------------------------------------------- */
+
+/*
+ * The length of the well-formed UTF-8 sequence at @p (RFC 3629: no overlong
+ * forms, no surrogates, nothing above U+10FFFF), or 0 if there is none.
+ */
+static size_t utf8_len(const unsigned char *p)
+{
+	size_t n, i;
+	uint32_t c;
+
+	if (*p >= 0xc2 && *p <= 0xdf)
+		n = 2, c = *p & 0x1f;
+	else if (*p >= 0xe0 && *p <= 0xef)
+		n = 3, c = *p & 0x0f;
+	else if (*p >= 0xf0 && *p <= 0xf4)
+		n = 4, c = *p & 0x07;
+	else
+		return 0;
+	for (i = 1; i < n; i++) {
+		if ((p[i] & 0xc0) != 0x80)
+			return 0;
+		c = c << 6 | (p[i] & 0x3f);
+	}
+	if ((n == 3 && c < 0x800) || (n == 4 && c < 0x10000) || c > 0x10ffff ||
+	    (c >= 0xd800 && c <= 0xdfff))
+		return 0;
+	return n;
+}
 
 void jw_init(struct jw *w, FILE *f)
 {
@@ -130,12 +180,30 @@ void jw_init(struct jw *w, FILE *f)
 	w->need_comma = false;
 }
 
+/*
+ * A JSON string of @s, whatever its bytes: control characters (C0, DEL and
+ * C1) are written as \u00XX, and each byte that is not part of well-formed
+ * UTF-8 (names in smaps are bytes, not text) as \ufffd, the replacement
+ * character, so the document stays valid JSON (hgmctl(8), JSON OUTPUT).
+ */
 static void jw_string(FILE *f, const char *s)
 {
 	const unsigned char *p = (const unsigned char *)s;
 
 	fputc('"', f);
 	for (; *p; p++) {
+		if (*p >= 0x80) {
+			size_t n = utf8_len(p);
+
+			if (!n)
+				fputs("\\ufffd", f);
+			else if (n == 2 && p[0] == 0xc2 && p[1] < 0xa0)
+				fprintf(f, "\\u%04x", p[1]);		/* C1 control */
+			else
+				fwrite(p, 1, n, f);
+			p += n ? n - 1 : 0;
+			continue;
+		}
 		switch (*p) {
 		case '"':  fputs("\\\"", f); break;
 		case '\\': fputs("\\\\", f); break;

@@ -14,6 +14,15 @@
 struct hgmctl;
 struct jw;
 
+/* ---- text from the kernel or a recorded tree -------------------------------- */
+
+/*
+ * Copies @s into @buf for a terminal: every byte outside printable ASCII
+ * (control characters, DEL, and all of UTF-8 beyond ASCII) becomes \xNN, as
+ * util-linux writes mangled strings.  Truncates to fit; returns @buf.
+ */
+char *str_escape(const char *s, char *buf, size_t size);
+
 /* ---- columns and tables (util-linux style) ------------------------------- */
 
 /* What a column holds: how a cell is written as text and in JSON. */

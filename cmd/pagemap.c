@@ -169,9 +169,13 @@ int cmd_pagemap(struct hgmctl *g, const struct hgmctl_cmd *cmd, int argc, const 
 		st.level = parse_level(level);
 	if (range)
 		resolve_range(g, pid, range, &start, &end);
-	if (!hgm_ctx_is_live(g->ctx) && hgm_pagemap_available(g->ctx, pid) < 0)
-		errx(EXIT_ERROR, "the recorded tree has no pagemap for process %d "
-		     "(tests/record-tree records smaps only)", (int)pid);
+	if (!hgm_ctx_is_live(g->ctx)) {
+		ret = hgm_pagemap_available(g->ctx, pid);
+		refusal_exit(ret);
+		if (ret < 0)
+			errx(EXIT_ERROR, "the recorded tree has no pagemap for process %d "
+			     "(tests/record-tree records smaps only)", (int)pid);
+	}
 
 	flags = (pages ? HGM_SCAN_PAGES : 0) | (no_ioctl ? HGM_SCAN_NO_IOCTL : 0);
 	if (g->json) {

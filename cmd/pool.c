@@ -422,6 +422,7 @@ static int pool_set(const struct hgmctl *g, struct pool_set *ps)
 			struct hgm_pool p;
 
 			ret = hgm_pool_get(g->ctx, ps->size, ps->ch[i].node, &p);
+			refusal_exit(ret);
 			if (ret)
 				errx(EXIT_ERROR, "pool: cannot read the %s pool: %s", ps->size_str,
 				     strerror(-ret));
@@ -446,6 +447,7 @@ static int pool_set(const struct hgmctl *g, struct pool_set *ps)
 		}
 	catch_signals(true);
 	ret = hgm_pool_apply(g->ctx, ps->size, ps->ch, ps->n);
+	refusal_exit(ret);
 	if (ret < 0)
 		errx(EXIT_ERROR, "pool: cannot read the %s pool: %s; nothing changed",
 		     ps->size_str, strerror(-ret));
@@ -527,6 +529,7 @@ int cmd_pool(struct hgmctl *g, const struct hgmctl_cmd *cmd, int argc, const cha
 		usage_error("pool: %s needs --node or --total", dry_run ? "--dry-run" : "--compact");
 
 	ret = hgm_pools_read(g->ctx, &pools);
+	refusal_exit(ret);
 	if (ret)
 		errx(EXIT_ERROR, "pool: cannot read hugetlb pools: %s", strerror(-ret));
 	sizes_list(g, pools, sizes, sizeof(sizes));

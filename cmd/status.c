@@ -188,6 +188,7 @@ int cmd_status(struct hgmctl *g, const struct hgmctl_cmd *cmd, int argc, const c
 	hgmctl_parse(g, cmd, argc, argv, NULL, pool_cols, pool_ncols);
 
 	ret = status_gather(g, &st, &what);
+	refusal_exit(ret);
 	if (ret)
 		errx(EXIT_ERROR, "%s: %s", what, strerror(-ret));
 

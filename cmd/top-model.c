@@ -168,7 +168,9 @@ void top_gather_sys(struct hgmctl *g, struct top_sys *s, top_cancel *cancel)
 	int ret;
 
 	ret = status_gather(g, &s->st, &what);
-	if (ret)
+	if (ret && refusal(ret))
+		snprintf(s->err, sizeof(s->err), "%s", refusal(ret));
+	else if (ret)
 		snprintf(s->err, sizeof(s->err), "%s: %s", what, strerror(-ret));
 	else
 		s->have_st = true;
@@ -287,6 +289,10 @@ static int on_maps_vma(const struct hgm_vma *v, const struct hgm_vma_usage *u, v
 
 static void set_err(char *buf, size_t size, int ret, pid_t pid, const char *what)
 {
+	if (refusal(ret)) {
+		snprintf(buf, size, "%s", refusal(ret));
+		return;
+	}
 	switch (-ret) {
 	case ESRCH:
 	case ENOENT:

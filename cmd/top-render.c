@@ -8,6 +8,9 @@
 
 #include "top.h"
 
+/* names from /proc or a tree, escaped for the screen: up to 4 bytes per byte */
+#define NAME_ESC	1024
+
 static const char *const help[TOP_NR_SCREENS] = {
 	[TOP_SYSTEM] = "Enter process  s sort  / filter  r refresh  d delay  q quit",
 	[TOP_PROCESS] = "Enter page map  c collapse  g goto  / filter  d delay  Esc back  q quit",
@@ -25,10 +28,11 @@ static void title(struct hgmctl *g, struct frame *f, const struct top_model *m,
 		  const struct top_view *v)
 {
 	int x = frame_put(f, 0, 0, TS_TITLE, "hgmctl top: system");
+	char esc[NAME_ESC];
 
 	if (v->screen >= TOP_PROCESS)
 		x = frame_printf(f, 0, x, TS_TITLE, " > %d %s", (int)v->pid,
-				 m->proc ? m->proc->comm : "");
+				 str_escape(m->proc ? m->proc->comm : "", esc, sizeof(esc)));
 	if (v->screen >= TOP_PAGEMAP)
 		x = frame_printf(f, 0, x, TS_TITLE, " > %" PRIx64, v->vma_start);
 	if (v->screen >= TOP_FOLIO)
@@ -93,7 +97,8 @@ static int bar(struct frame *f, int y, int x, int w, uint64_t total, const uint6
 	int i, k, used = 0;
 
 	for (i = 0; i < n && total; i++) {
-		int cells = (int)((double)bytes[i] / (double)total * w + 0.5);
+		/* a segment may exceed the total (counters are read at different times) */
+		int cells = bytes[i] >= total ? w : (int)((double)bytes[i] / (double)total * w + 0.5);
 		char c[2] = { glyphs[i], 0 };
 
 		if (bytes[i] && cells == 0)
@@ -122,6 +127,7 @@ static const char *cnt(char *buf, int64_t v)
 static void render_system(struct hgmctl *g, struct frame *f, const struct top_model *m,
 			  struct top_view *v)
 {
+	char esc[NAME_ESC];
 	const struct top_sys *s = m->sys;
 	struct top_proc *rows = NULL;
 	char a[32], b[32], c[32], d[32], e[32], k[32];
@@ -196,7 +202,8 @@ static void render_system(struct hgmctl *g, struct frame *f, const struct top_mo
 		const struct top_proc *r = &rows[i];
 		int style = v->tui && i == v->sel[TOP_SYSTEM] ? TS_SEL : TS_NORMAL;
 
-		frame_printf(f, y, 0, style, "%7d %-16.16s %9s %9s %9s", (int)r->pid, r->comm,
+		frame_printf(f, y, 0, style, "%7d %-16.16s %9s %9s %9s", (int)r->pid,
+			     str_escape(r->comm, esc, sizeof(esc)),
 			     sz(g, r->hugetlb, a), sz(g, r->thp, b),
 			     r->pte_known ? sz(g, r->pte, c) : "-");
 		if (style == TS_SEL)
@@ -220,6 +227,7 @@ static void render_system(struct hgmctl *g, struct frame *f, const struct top_mo
 static void render_process(struct hgmctl *g, struct frame *f, const struct top_model *m,
 			   struct top_view *v)
 {
+	char esc[NAME_ESC];
 	const struct top_procview *p = m->proc;
 	char a[32], b[32], c[32], d[32], e[32], h[32];
 	size_t *rows = NULL;
@@ -270,7 +278,8 @@ static void render_process(struct hgmctl *g, struct frame *f, const struct top_m
 				 t->pte_known ? sz(g, t->mapped[HGM_LEVEL_PTE], e) : "-",
 				 t->kind == HGM_KIND_HUGETLB ? "-" : sz(g, t->rss, h));
 		x = bar(f, y, x, barw, t->end - t->start, seg, "GHpb*", st, 5);
-		frame_printf(f, y, x, style, " %s%s", t->hgm ? "[hgm] " : "", t->name);
+		frame_printf(f, y, x, style, " %s%s", t->hgm ? "[hgm] " : "",
+			     str_escape(t->name, esc, sizeof(esc)));
 		y++;
 	}
 	if (n == 0)
@@ -312,6 +321,7 @@ static void cell_look(unsigned int bits, char *glyph, int *style)
 static void render_pagemap(struct hgmctl *g, struct frame *f, const struct top_model *m,
 			   struct top_view *v)
 {
+	char esc[NAME_ESC];
 	const struct top_pagemap *pm = m->pm;
 	char a[32], b[32];
 	int y = 1, cpl, lines, list, i, j;
@@ -325,7 +335,7 @@ static void render_pagemap(struct hgmctl *g, struct frame *f, const struct top_m
 	frame_printf(f, y++, 0, TS_NORMAL, "VMA %" PRIx64 "-%" PRIx64 " %s %s, %s pages%s %s",
 		     pm->vma.start, pm->vma.end, sz(g, pm->vma.end - pm->vma.start, a),
 		     hgm_kind_name(pm->vma.kind), sz(g, pm->vma.page_size, b),
-		     pm->vma.hgm ? " [hgm]" : "", pm->vma.name);
+		     pm->vma.hgm ? " [hgm]" : "", str_escape(pm->vma.name, esc, sizeof(esc)));
 	if (pm->err[0]) {
 		frame_put(f, y++, 0, TS_MSG, pm->err);
 		footer(f, v, y);
@@ -414,6 +424,7 @@ static void render_pagemap(struct hgmctl *g, struct frame *f, const struct top_m
 static void render_folio(struct hgmctl *g, struct frame *f, const struct top_model *m,
 			 struct top_view *v)
 {
+	char esc[NAME_ESC];
 	const struct top_folio *fo = m->folio;
 	const struct hgm_folio *h;
 	char a[32], b[32], flags[512];
@@ -433,7 +444,7 @@ static void render_folio(struct hgmctl *g, struct frame *f, const struct top_mod
 	frame_printf(f, y++, 0, TS_NORMAL, "Address   %" PRIx64 "-%" PRIx64 " (%s) at %s level",
 		     h->start, h->end, sz(g, h->end - h->start, a), hgm_level_name(h->level));
 	frame_printf(f, y++, 0, TS_NORMAL, "VMA       %" PRIx64 "-%" PRIx64 " %s", fo->vma_start,
-		     fo->vma_end, fo->vma_name);
+		     fo->vma_end, str_escape(fo->vma_name, esc, sizeof(esc)));
 	frame_printf(f, y++, 0, TS_NORMAL, "Kind      %s", hgm_folio_kind_name(h->kind));
 	if (h->pfn_known)
 		frame_printf(f, y++, 0, TS_NORMAL, "PFN       0x%" PRIx64 "   head 0x%" PRIx64,
@@ -468,7 +479,7 @@ static void render_folio(struct hgmctl *g, struct frame *f, const struct top_mod
 		const struct top_mapper *mp = &fo->m[i];
 
 		frame_printf(f, y++, 0, TS_NORMAL, "%7d %-12.12s %12" PRIx64 " %5s %-5s %" PRIx64
-			     "-%" PRIx64, (int)mp->pid, mp->comm, mp->start,
+			     "-%" PRIx64, (int)mp->pid, str_escape(mp->comm, esc, sizeof(esc)), mp->start,
 			     sz(g, mp->end - mp->start, a), hgm_level_name(mp->level),
 			     mp->vma_start, mp->vma_end);
 	}

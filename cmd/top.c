@@ -58,8 +58,10 @@ static int top_once(struct hgmctl *g, struct top_view *v, long vma_idx, uint64_t
 	if (v->screen == TOP_SYSTEM) {
 		top_gather_sys(g, &sys, NULL);
 		m.sys = &sys;
-		if (sys.err[0])
+		if (sys.err[0]) {
+			warnx("%s", sys.err);
 			rc = EXIT_ERROR;
+		}
 	} else {
 		top_gather_proc(g, v->pid, &proc, NULL);
 		m.proc = &proc;

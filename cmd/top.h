@@ -62,7 +62,7 @@ struct top_sys {
 	struct hgm_thp_counters tc;
 	struct top_proc *procs;		/* processes with hugetlb or THP memory */
 	size_t nprocs, scanned, unreadable;
-	char err[160];
+	char err[512];
 };
 
 struct top_vma {
@@ -81,7 +81,7 @@ struct top_procview {
 	struct top_vma *v;
 	size_t n;
 	struct level_totals tot;	/* as `maps` sums them */
-	char err[160];
+	char err[512];
 };
 
 /* Bits of a page-map cell (one hugepage-sized block). */
@@ -97,7 +97,7 @@ struct top_pagemap {
 	uint64_t scanned_to;		/* the scan has covered [vma.start, scanned_to) */
 	bool done;
 	double scan_ms;
-	char err[160];
+	char err[512];
 };
 
 struct top_mapper {
@@ -118,7 +118,7 @@ struct top_folio {
 	size_t nm;
 	bool rmap_done;
 	unsigned long unreadable;
-	char err[160];
+	char err[512];
 };
 
 /* Set by the caller to stop a gathering early (a newer request came). */

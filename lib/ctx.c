@@ -2,15 +2,21 @@
 /* ctx.c - the path context: every /proc and /sys access, re-rootable for recorded trees */
 #include <errno.h>
 #include <fcntl.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "hgm-private.h"
 
+#define CTX_ERR_MAX	512
+
 struct hgm_ctx {
 	int rootfd;	/* -1: the live "/" */
+	char *root;	/* as given, for messages ("" live) */
+	char *err;	/* the last refusal (CTX_ERR_MAX bytes, "" none): a const ctx writes it */
 };
 
 HGM_EXPORT int hgm_ctx_new(struct hgm_ctx **ctx, const char *root)
@@ -21,6 +27,8 @@ HGM_EXPORT int hgm_ctx_new(struct hgm_ctx **ctx, const char *root)
 		return -ENOMEM;
 	c->rootfd = -1;
 	if (root && strcmp(root, "/") != 0) {
+		size_t n = strlen(root);
+
 		c->rootfd = open(root, O_PATH | O_DIRECTORY | O_CLOEXEC);
 		if (c->rootfd < 0) {
 			int ret = -errno;
@@ -28,6 +36,16 @@ HGM_EXPORT int hgm_ctx_new(struct hgm_ctx **ctx, const char *root)
 			free(c);
 			return ret;
 		}
+		while (n > 1 && root[n - 1] == '/')
+			n--;
+		c->root = strndup(root, n);
+	} else {
+		c->root = strdup("");
+	}
+	c->err = calloc(1, CTX_ERR_MAX);
+	if (!c->root || !c->err) {
+		hgm_ctx_free(c);
+		return -ENOMEM;
 	}
 	*ctx = c;
 	return 0;
@@ -39,7 +57,28 @@ HGM_EXPORT void hgm_ctx_free(struct hgm_ctx *ctx)
 		return;
 	if (ctx->rootfd >= 0)
 		close(ctx->rootfd);
+	free(ctx->root);
+	free(ctx->err);
 	free(ctx);
+}
+
+HGM_EXPORT const char *hgm_ctx_error(const struct hgm_ctx *ctx)
+{
+	return ctx->err[0] ? ctx->err : NULL;
+}
+
+int hgm_ctx_fail(const struct hgm_ctx *ctx, const char *path, const char *fmt, ...)
+{
+	va_list ap;
+	int n;
+
+	n = snprintf(ctx->err, CTX_ERR_MAX, "%s%s: ", ctx->root, path);
+	if (n >= 0 && n < CTX_ERR_MAX) {
+		va_start(ap, fmt);
+		vsnprintf(ctx->err + n, CTX_ERR_MAX - n, fmt, ap);
+		va_end(ap);
+	}
+	return -EBADMSG;
 }
 
 HGM_EXPORT bool hgm_ctx_is_live(const struct hgm_ctx *ctx)
@@ -47,18 +86,52 @@ HGM_EXPORT bool hgm_ctx_is_live(const struct hgm_ctx *ctx)
 	return ctx->rootfd < 0;
 }
 
+/*
+ * Files are opened with O_NONBLOCK and must be regular: a FIFO or a device in
+ * a recorded tree would block or do worse.  On the live system every /proc
+ * and /sys (and debugfs) file libhgm opens is regular; O_NONBLOCK is taken
+ * off again unless asked for, so reads behave as they always did.  O_PATH
+ * and O_DIRECTORY opens are not reads and are not checked.
+ */
 HGM_EXPORT int hgm_ctx_open(const struct hgm_ctx *ctx, const char *path, int flags)
 {
-	int fd;
+	bool file = !(flags & (O_PATH | O_DIRECTORY));
+	int fd, oflags = flags | O_CLOEXEC | (file ? O_NONBLOCK | O_NOCTTY : 0);
+	const char *rel = path;
+	struct stat st;
 
 	if (ctx->rootfd < 0) {
-		fd = open(path, flags | O_CLOEXEC);
+		fd = open(path, oflags);
 	} else {
-		while (*path == '/')
-			path++;
-		fd = openat(ctx->rootfd, path, flags | O_CLOEXEC);
+		while (*rel == '/')
+			rel++;
+		fd = openat(ctx->rootfd, rel, oflags);
 	}
-	return fd < 0 ? -errno : fd;
+	if (fd < 0)
+		return -errno;
+	if (!file)
+		return fd;
+	if (fstat(fd, &st) < 0) {
+		int ret = -errno;
+
+		close(fd);
+		return ret;
+	}
+	if (!S_ISREG(st.st_mode)) {
+		close(fd);
+		return hgm_ctx_fail(ctx, path, "not a regular file");
+	}
+	if (!(flags & O_NONBLOCK)) {
+		int fl = fcntl(fd, F_GETFL);
+
+		if (fl < 0 || fcntl(fd, F_SETFL, fl & ~O_NONBLOCK) < 0) {
+			int ret = -errno;
+
+			close(fd);
+			return ret;
+		}
+	}
+	return fd;
 }
 
 HGM_EXPORT ssize_t hgm_ctx_read(const struct hgm_ctx *ctx, const char *path, char *buf,
@@ -139,4 +212,9 @@ char *hgm_chomp(char *s)
 	while (n && (s[n - 1] == '\n' || s[n - 1] == ' '))
 		s[--n] = '\0';
 	return s;
+}
+
+bool hgm_is_page_size(uint64_t size)
+{
+	return size >= (uint64_t)sysconf(_SC_PAGESIZE) && !(size & (size - 1));
 }

@@ -15,6 +15,25 @@ int hgm_strtou64(const char **p, uint64_t *val);
 /* Reads /proc/@pid/@what (pid 0: self) path into @buf: "/proc/self/smaps". */
 void hgm_proc_path(char *buf, size_t size, pid_t pid, const char *what);
 
+/*
+ * Records why @path (absolute, under the context's root) is refused: the
+ * message hgm_ctx_error() returns, "ROOT/PATH: " and @fmt.  Returns -EBADMSG.
+ */
+int hgm_ctx_fail(const struct hgm_ctx *ctx, const char *path, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+/* @a + @b, or UINT64_MAX where that would wrap: totals of counters from files. */
+static inline uint64_t hgm_add_sat(uint64_t a, uint64_t b)
+{
+	return a + b < a ? UINT64_MAX : a + b;
+}
+
+/* Opens smaps text at @path (smaps, smaps_rollup); refusals name the file. */
+int hgm_smaps_open_path(const struct hgm_ctx *ctx, const char *path, struct hgm_smaps **out);
+
+/* Whether @size is a page size: a power of two, at least the base page. */
+bool hgm_is_page_size(uint64_t size);
+
 /* Returns the text of @f with trailing newlines removed (in place). */
 char *hgm_chomp(char *s);
 

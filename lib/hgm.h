@@ -34,8 +34,23 @@ void hgm_ctx_free(struct hgm_ctx *ctx);
 /** Returns true when the context reads the live system (no --root). */
 bool hgm_ctx_is_live(const struct hgm_ctx *ctx);
 
-/** Returns an fd opened with @flags for absolute @path under the root, or -errno. */
+/**
+ * hgm_ctx_open() - open absolute @path under the root with @flags
+ * Files (not O_PATH, not O_DIRECTORY) are opened without blocking and must be
+ * regular files, as every /proc and /sys file is: anything else is refused.
+ * Returns the fd, or -errno; -EBADMSG when refused (hgm_ctx_error() says why).
+ */
 int hgm_ctx_open(const struct hgm_ctx *ctx, const char *path, int flags);
+
+/**
+ * hgm_ctx_error() - why the last -EBADMSG of a call on @ctx was returned
+ * A file that is not what the kernel writes (not a regular file, a size, an
+ * alignment or a number out of range, a malformed line) is refused with
+ * -EBADMSG, and the context keeps a message naming it:
+ * "ROOT/proc/42/smaps: line 17: KernelPageSize 0 kB is not a page size".
+ * Returns the message, or NULL when nothing was refused.
+ */
+const char *hgm_ctx_error(const struct hgm_ctx *ctx);
 
 /**
  * hgm_ctx_read() - read a small file whole into @buf (NUL-terminated)

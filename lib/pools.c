@@ -14,19 +14,29 @@
 #define HUGEPAGES_DIR	"/sys/kernel/mm/hugepages"
 #define NODE_DIR	"/sys/devices/system/node"
 
-/* Parses "hugepages-2048kB" into bytes; returns false for other names. */
-static bool parse_hugepages_name(const char *name, uint64_t *size)
+/*
+ * Parses "hugepages-2048kB" into bytes: 1, or 0 for other names, or -EBADMSG
+ * for a size that is not a page size (in @dir, named in the message).
+ */
+static int parse_hugepages_name(const struct hgm_ctx *ctx, const char *dir, const char *name,
+				uint64_t *size)
 {
 	const char *p = name;
 	uint64_t kb;
 
 	if (strncmp(p, "hugepages-", 10))
-		return false;
+		return 0;
 	p += 10;
-	if (hgm_strtou64(&p, &kb) || strcmp(p, "kB") || kb > UINT64_MAX / 1024)
-		return false;
+	if (hgm_strtou64(&p, &kb) || strcmp(p, "kB"))
+		return 0;
+	if (kb > UINT64_MAX / 1024 || !hgm_is_page_size(kb * 1024)) {
+		char path[512];
+
+		snprintf(path, sizeof(path), "%s/%s", dir, name);
+		return hgm_ctx_fail(ctx, path, "%" PRIu64 " kB is not a page size", kb);
+	}
 	*size = kb * 1024;
-	return true;
+	return 1;
 }
 
 /* Opens @path under the context as a directory stream. */
@@ -62,28 +72,47 @@ static int add_pool(struct hgm_pools *p, size_t *cap, const struct hgm_pool *poo
 	return 0;
 }
 
-/* Reads the counters of one pool directory; the per-node ones lack two files. */
-static int read_pool(const struct hgm_ctx *ctx, const char *dir, struct hgm_pool *pool)
+/* 4 PiB: the most physical memory x86-64 and arm64 address; sums of pools cannot wrap */
+#define POOL_MAX_BYTES	(UINT64_C(1) << 52)
+
+/*
+ * Reads one counter of pool directory @dir into *@val: 0, -ENOENT where the
+ * file is absent, -errno, or -EBADMSG for a count of more pages of @page_size
+ * than a machine has memory (nr_overcommit_hugepages is a limit: unbounded).
+ */
+static int read_count(const struct hgm_ctx *ctx, const char *dir, const char *name,
+		      uint64_t page_size, uint64_t *val)
 {
 	char path[512];
 	int ret;
 
-	snprintf(path, sizeof(path), "%s/nr_hugepages", dir);
-	ret = hgm_ctx_read_u64(ctx, path, &pool->total);
-	if (ret)
+	snprintf(path, sizeof(path), "%s/%s", dir, name);
+	ret = hgm_ctx_read_u64(ctx, path, val);
+	if (ret == 0 && strcmp(name, "nr_overcommit_hugepages") &&
+	    *val > POOL_MAX_BYTES / (page_size ? page_size : 1))
+		return hgm_ctx_fail(ctx, path, "%" PRIu64 " pages of %" PRIu64 " kB are more "
+				    "memory than a machine has", *val, page_size / 1024);
+	return ret;
+}
+
+/* Reads the counters of one pool directory; the per-node ones lack two files. */
+static int read_pool(const struct hgm_ctx *ctx, const char *dir, struct hgm_pool *pool)
+{
+	uint64_t ps = pool->page_size;
+	int ret;
+
+	if ((ret = read_count(ctx, dir, "nr_hugepages", ps, &pool->total)) ||
+	    (ret = read_count(ctx, dir, "free_hugepages", ps, &pool->free)) ||
+	    (ret = read_count(ctx, dir, "surplus_hugepages", ps, &pool->surplus)))
 		return ret;
-	snprintf(path, sizeof(path), "%s/free_hugepages", dir);
-	ret = hgm_ctx_read_u64(ctx, path, &pool->free);
-	if (ret)
+	ret = read_count(ctx, dir, "resv_hugepages", ps, &pool->reserved);
+	if (ret && ret != -ENOENT)
 		return ret;
-	snprintf(path, sizeof(path), "%s/surplus_hugepages", dir);
-	ret = hgm_ctx_read_u64(ctx, path, &pool->surplus);
-	if (ret)
+	pool->has_reserved = ret == 0;
+	ret = read_count(ctx, dir, "nr_overcommit_hugepages", ps, &pool->overcommit);
+	if (ret && ret != -ENOENT)
 		return ret;
-	snprintf(path, sizeof(path), "%s/resv_hugepages", dir);
-	pool->has_reserved = hgm_ctx_read_u64(ctx, path, &pool->reserved) == 0;
-	snprintf(path, sizeof(path), "%s/nr_overcommit_hugepages", dir);
-	pool->has_overcommit = hgm_ctx_read_u64(ctx, path, &pool->overcommit) == 0;
+	pool->has_overcommit = ret == 0;
 	return 0;
 }
 
@@ -110,7 +139,10 @@ static int scan_sizes(const struct hgm_ctx *ctx, const char *dir, int node,
 		struct hgm_pool pool = { .node = node };
 		char sub[512];
 
-		if (!parse_hugepages_name(de->d_name, &pool.page_size))
+		ret = parse_hugepages_name(ctx, dir, de->d_name, &pool.page_size);
+		if (ret < 0)
+			break;
+		if (ret == 0)
 			continue;
 		snprintf(sub, sizeof(sub), "%s/%s", dir, de->d_name);
 		ret = read_pool(ctx, sub, &pool);

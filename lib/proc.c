@@ -79,35 +79,31 @@ HGM_EXPORT int hgm_proc_usage(const struct hgm_ctx *ctx, pid_t pid, struct hgm_p
 	uint64_t sum[HGM_SM_NR_FIELDS] = { 0 }, present = 0;
 	struct hgm_smaps *sm;
 	char path[64];
-	int fd, ret, i;
+	int ret, i;
 
 	memset(pu, 0, sizeof(*pu));
 	if (!v)
 		return -ENOMEM;
 	hgm_proc_path(path, sizeof(path), pid, "smaps_rollup");
-	fd = hgm_ctx_open(ctx, path, O_RDONLY);
-	if (fd >= 0)
-		ret = hgm_smaps_open_fd(fd, &sm);
-	else if (fd == -ENOENT)
+	ret = hgm_smaps_open_path(ctx, path, &sm);
+	if (ret == -ENOENT)
 		ret = hgm_smaps_open(ctx, pid, &sm);
-	else
-		ret = fd;
 	if (ret) {
 		free(v);
 		return ret;
 	}
 	while ((ret = hgm_smaps_next(sm, v)) > 0) {
 		for (i = 0; i < HGM_SM_NR_FIELDS; i++)
-			sum[i] += v->field[i];
+			sum[i] = hgm_add_sat(sum[i], v->field[i]);
 		present |= v->present;
 	}
 	hgm_smaps_free(sm);
 	free(v);
 	if (ret < 0)
 		return ret;
-	pu->hugetlb = sum[HGM_SM_SHARED_HUGETLB] + sum[HGM_SM_PRIVATE_HUGETLB];
-	pu->thp = sum[HGM_SM_ANON_HUGE_PAGES] + sum[HGM_SM_SHMEM_PMD_MAPPED] +
-		  sum[HGM_SM_FILE_PMD_MAPPED];
+	pu->hugetlb = hgm_add_sat(sum[HGM_SM_SHARED_HUGETLB], sum[HGM_SM_PRIVATE_HUGETLB]);
+	pu->thp = hgm_add_sat(hgm_add_sat(sum[HGM_SM_ANON_HUGE_PAGES], sum[HGM_SM_SHMEM_PMD_MAPPED]),
+			      sum[HGM_SM_FILE_PMD_MAPPED]);
 	pu->pte_known = present & (UINT64_C(1) << HGM_SM_HUGETLB_PTE_MAPPED);
 	pu->pte = sum[HGM_SM_HUGETLB_PTE_MAPPED];
 	return 0;

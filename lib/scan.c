@@ -20,6 +20,7 @@
 #include <signal.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "hgm-private.h"
@@ -38,6 +39,32 @@
 #define NODE_BATCH	1024		/* rows held back for one move_pages call */
 
 static ssize_t read_entries(int fd, uint64_t idx, uint64_t *buf, size_t n);
+
+/*
+ * Opens a file of 64-bit entries (pagemap, kpageflags, kpagecount).  The live
+ * files have no size; a recorded one whose size is not a whole number of
+ * entries is refused.  Returns the fd or -errno.
+ */
+static int open_entries(const struct hgm_ctx *ctx, const char *path)
+{
+	int fd = hgm_ctx_open(ctx, path, O_RDONLY);
+	struct stat st;
+
+	if (fd < 0 || hgm_ctx_is_live(ctx))
+		return fd;
+	if (fstat(fd, &st) < 0) {
+		int ret = -errno;
+
+		close(fd);
+		return ret;
+	}
+	if (st.st_size % 8) {
+		close(fd);
+		return hgm_ctx_fail(ctx, path, "size %lld is not a multiple of 8 (64-bit entries)",
+				    (long long)st.st_size);
+	}
+	return fd;
+}
 
 static const char *const folio_kind_names[] = {
 	[HGM_FOLIO_UNKNOWN] = "unknown", [HGM_FOLIO_BASE] = "base",
@@ -205,11 +232,11 @@ HGM_EXPORT int hgm_pfn_folio(const struct hgm_ctx *ctx, uint64_t pfn, struct hgm
 	int fd, ret = 0;
 	ssize_t r;
 
-	fd = hgm_ctx_open(ctx, "/proc/kpageflags", O_RDONLY);
+	fd = open_entries(ctx, "/proc/kpageflags");
 	if (fd < 0)
 		return fd;
-	if (read_entries(fd, pfn, &kf, 1) != 1) {
-		ret = -ENXIO;
+	if ((r = read_entries(fd, pfn, &kf, 1)) != 1) {
+		ret = r < 0 ? (int)r : -ENXIO;
 		goto out;
 	}
 	/* back to the head (a 1 GiB folio has 262143 tails) */
@@ -334,6 +361,8 @@ static ssize_t read_entries(int fd, uint64_t idx, uint64_t *buf, size_t n)
 		}
 		if (r == 0)
 			break;
+		if (r % 8)
+			return -EBADMSG;	/* part of an entry: not what the kernel writes */
 		got += (size_t)r / 8;
 	}
 	return (ssize_t)got;
@@ -876,7 +905,7 @@ HGM_EXPORT int hgm_scan(const struct hgm_ctx *ctx, pid_t pid, uint64_t start, ui
 	s->kcount_fd_wanted = !(flags & HGM_SCAN_NO_COUNT);
 	s->vma = malloc(sizeof(*s->vma));
 	hgm_proc_path(path, sizeof(path), pid, "pagemap");
-	s->pagemap = hgm_ctx_open(ctx, path, O_RDONLY);
+	s->pagemap = open_entries(ctx, path);
 	if (!s->vma) {
 		ret = -ENOMEM;
 		goto out;
@@ -886,8 +915,12 @@ HGM_EXPORT int hgm_scan(const struct hgm_ctx *ctx, pid_t pid, uint64_t start, ui
 		goto out;
 	}
 	/* without CAP_SYS_ADMIN these do not open: rows say flags are unknown */
-	s->kflags_fd = hgm_ctx_open(ctx, "/proc/kpageflags", O_RDONLY);
-	s->kcount_fd = hgm_ctx_open(ctx, "/proc/kpagecount", O_RDONLY);
+	s->kflags_fd = open_entries(ctx, "/proc/kpageflags");
+	s->kcount_fd = open_entries(ctx, "/proc/kpagecount");
+	if (s->kflags_fd == -EBADMSG || s->kcount_fd == -EBADMSG) {
+		ret = -EBADMSG;
+		goto out;
+	}
 	if (s->kflags_fd < 0 || s->kcount_fd < 0) {
 		if (s->kflags_fd >= 0)
 			close(s->kflags_fd);
@@ -909,6 +942,12 @@ HGM_EXPORT int hgm_scan(const struct hgm_ctx *ctx, pid_t pid, uint64_t start, ui
 		/* the vsyscall gate lies above the user address space: no page tables */
 		if (a >= e || strcmp(s->vma->name, "[vsyscall]") == 0)
 			continue;
+		/* orders come from the page size (smaps checks it; this is the scanner's own guard) */
+		if (hgm_vma_flag(s->vma, HGM_VF_HT) &&
+		    !hgm_is_page_size(s->vma->field[HGM_SM_KERNEL_PAGE_SIZE])) {
+			ret = -EBADMSG;
+			break;
+		}
 		s->hgm_vma = hgm_vma_flag(s->vma, HGM_VF_HM);
 		ret = ops->vma ? ops->vma(s->vma, arg) : 0;
 		if (ret == HGM_SCAN_SKIP)

@@ -3,7 +3,10 @@
 #include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <inttypes.h>
 #include <poll.h>
+#include <stdarg.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/syscall.h>
@@ -13,6 +16,8 @@
 
 #define SMAPS_BUF_INIT	(64 * 1024)
 #define SMAPS_LINE_MAX	(1024 * 1024)	/* longer "lines" are not smaps */
+/* no address space is larger (x86-64 and arm64, 5-level/52-bit): caps counters without Size */
+#define SMAPS_MAX_BYTES	(UINT64_C(1) << 57)
 
 struct hgm_smaps {
 	int fd;
@@ -21,6 +26,10 @@ struct hgm_smaps {
 	size_t cap, len, pos;	/* unconsumed text is buf[pos, len) */
 	bool eof;
 	unsigned long lineno;
+	unsigned long header_line;	/* of the VMA being read */
+	uint64_t prev_end;		/* VMAs come in address order, apart */
+	const struct hgm_ctx *ctx;	/* where refusals are told (NULL: nowhere) */
+	char path[64];
 };
 
 enum value_kind { VAL_KB, VAL_NUMBER };
@@ -101,18 +110,29 @@ nomem:
 	return -ENOMEM;
 }
 
-HGM_EXPORT int hgm_smaps_open(const struct hgm_ctx *ctx, pid_t pid, struct hgm_smaps **out)
+int hgm_smaps_open_path(const struct hgm_ctx *ctx, const char *path, struct hgm_smaps **out)
 {
-	char path[64];
-	int fd, ret;
+	int fd = hgm_ctx_open(ctx, path, O_RDONLY), ret;
 
-	hgm_proc_path(path, sizeof(path), pid, "smaps");
-	fd = hgm_ctx_open(ctx, path, O_RDONLY);
-	if (fd == -ENOENT)
-		return -ESRCH;
 	if (fd < 0)
 		return fd;
 	ret = hgm_smaps_open_fd(fd, out);
+	if (ret == 0) {
+		(*out)->ctx = ctx;
+		snprintf((*out)->path, sizeof((*out)->path), "%s", path);
+	}
+	return ret;
+}
+
+HGM_EXPORT int hgm_smaps_open(const struct hgm_ctx *ctx, pid_t pid, struct hgm_smaps **out)
+{
+	char path[64];
+	int ret;
+
+	hgm_proc_path(path, sizeof(path), pid, "smaps");
+	ret = hgm_smaps_open_path(ctx, path, out);
+	if (ret == -ENOENT)
+		return -ESRCH;
 	if (ret == 0 && pid > 0 && hgm_ctx_is_live(ctx))
 		(*out)->pidfd = syscall(SYS_pidfd_open, pid, 0);	/* -1: no exit check */
 	return ret;
@@ -134,6 +154,21 @@ HGM_EXPORT unsigned long hgm_smaps_lineno(const struct hgm_smaps *sm)
 	return sm->lineno;
 }
 
+/* Refuses line @line of the text: tells the context why; returns -EBADMSG. */
+static int __attribute__((format(printf, 3, 4)))
+smaps_fail(struct hgm_smaps *sm, unsigned long line, const char *fmt, ...)
+{
+	char why[256];
+	va_list ap;
+
+	if (!sm->ctx)
+		return -EBADMSG;
+	va_start(ap, fmt);
+	vsnprintf(why, sizeof(why), fmt, ap);
+	va_end(ap);
+	return hgm_ctx_fail(sm->ctx, sm->path, "line %lu: %s", line, why);
+}
+
 /* Reads more text; returns 0, or -errno. */
 static int smaps_fill(struct hgm_smaps *sm)
 {
@@ -148,7 +183,8 @@ static int smaps_fill(struct hgm_smaps *sm)
 		char *nb;
 
 		if (sm->cap >= SMAPS_LINE_MAX)
-			return -EBADMSG;
+			return smaps_fail(sm, sm->lineno + 1, "longer than %d bytes",
+					  SMAPS_LINE_MAX);
 		nb = realloc(sm->buf, sm->cap * 2);
 		if (!nb)
 			return -ENOMEM;
@@ -187,7 +223,7 @@ static int smaps_peek(struct hgm_smaps *sm, const char **line, const char **end)
 			if (sm->len == sm->pos)
 				return 0;
 			sm->lineno++;
-			return -EBADMSG;
+			return smaps_fail(sm, sm->lineno, "cut short (no newline at the end)");
 		}
 		ret = smaps_fill(sm);
 		if (ret)
@@ -268,7 +304,7 @@ static bool parse_header(const char *p, const char *end, struct hgm_vma *v)
 	size_t n;
 
 	if (!parse_hex(&p, end, &v->start) || !skip_char(&p, end, '-') ||
-	    !parse_hex(&p, end, &v->end) || !skip_char(&p, end, ' ') || v->end < v->start)
+	    !parse_hex(&p, end, &v->end) || !skip_char(&p, end, ' '))
 		return false;
 	if (end - p < 5 || p[4] != ' ')
 		return false;
@@ -350,8 +386,43 @@ static int find_label(const char *p, size_t len, unsigned int *hint)
 	return -1;
 }
 
+/*
+ * What the kernel guarantees of a value: page sizes are page sizes, Size is
+ * the VMA's length, and no counter exceeds it (so sums over VMAs, which do not
+ * overlap, cannot wrap).  Returns 0 or -EBADMSG.
+ */
+static int check_field(struct hgm_smaps *sm, const struct hgm_vma *v, int f, uint64_t val)
+{
+	uint64_t len = v->end - v->start;
+
+	if (labels[f].kind != VAL_KB)
+		return 0;
+	if (f == HGM_SM_KERNEL_PAGE_SIZE || f == HGM_SM_MMU_PAGE_SIZE) {
+		if (!hgm_is_page_size(val))
+			return smaps_fail(sm, sm->lineno, "%s %" PRIu64 " kB is not a page size",
+					  labels[f].name, val / 1024);
+		return 0;
+	}
+	if (f == HGM_SM_SIZE) {
+		if (val != len)
+			return smaps_fail(sm, sm->lineno, "Size %" PRIu64 " kB is not the "
+					  "length of VMA %" PRIx64 "-%" PRIx64, val / 1024,
+					  v->start, v->end);
+		return 0;
+	}
+	if (hgm_vma_has(v, HGM_SM_SIZE) && val > v->field[HGM_SM_SIZE])
+		return smaps_fail(sm, sm->lineno, "%s %" PRIu64 " kB exceeds the VMA's Size %"
+				  PRIu64 " kB", labels[f].name, val / 1024,
+				  v->field[HGM_SM_SIZE] / 1024);
+	if (val > SMAPS_MAX_BYTES)
+		return smaps_fail(sm, sm->lineno, "%s %" PRIu64 " kB exceeds any address space",
+				  labels[f].name, val / 1024);
+	return 0;
+}
+
 /* "Label:   value [kB]"; returns false if the line is not of that form. */
-static bool parse_field(const char *p, const char *end, struct hgm_vma *v, unsigned int *hint)
+static bool parse_field(const char *p, const char *end, struct hgm_vma *v, unsigned int *hint,
+			int *field)
 {
 	const char *label = p;
 	uint64_t val;
@@ -383,7 +454,39 @@ static bool parse_field(const char *p, const char *end, struct hgm_vma *v, unsig
 	}
 	v->field[f] = val;
 	v->present |= UINT64_C(1) << f;
+	*field = f;
 	return true;
+}
+
+/* The header's promises: page-aligned, not empty, after the VMA before. */
+static int check_header(struct hgm_smaps *sm, const struct hgm_vma *v)
+{
+	uint64_t page = (uint64_t)sysconf(_SC_PAGESIZE);
+
+	if ((v->start | v->end) & (page - 1))
+		return smaps_fail(sm, sm->lineno, "VMA %" PRIx64 "-%" PRIx64 " is not page-aligned",
+				  v->start, v->end);
+	if (v->start >= v->end)
+		return smaps_fail(sm, sm->lineno, "VMA %" PRIx64 "-%" PRIx64 " %s", v->start,
+				  v->end, v->start == v->end ? "is empty" : "ends before it starts");
+	if (v->start < sm->prev_end)
+		return smaps_fail(sm, sm->lineno, "VMA %" PRIx64 "-%" PRIx64 " overlaps the VMA "
+				  "before it or comes before it", v->start, v->end);
+	return 0;
+}
+
+/* What the whole VMA must be: a hugetlb VMA is made of whole hugetlb pages. */
+static int check_vma(struct hgm_smaps *sm, const struct hgm_vma *v)
+{
+	uint64_t ps = v->field[HGM_SM_KERNEL_PAGE_SIZE];
+
+	if (hgm_vma_flag(v, HGM_VF_HT) && hgm_vma_has(v, HGM_SM_KERNEL_PAGE_SIZE) &&
+	    ((v->start | v->end) & (ps - 1)))
+		return smaps_fail(sm, sm->header_line, "hugetlb VMA %" PRIx64 "-%" PRIx64
+				  " is not aligned to its KernelPageSize %" PRIu64 " kB",
+				  v->start, v->end, ps / 1024);
+	sm->prev_end = v->end;
+	return 1;
 }
 
 /* Returns true if the target process is known to have exited. */
@@ -418,10 +521,15 @@ HGM_EXPORT int hgm_smaps_next(struct hgm_smaps *sm, struct hgm_vma *v)
 	v->vmflags_str[0] = '\0';
 	v->unknown_fields = 0;
 	smaps_consume(sm, end);
+	sm->header_line = sm->lineno;
 	if (!parse_header(line, end, v))
-		return -EBADMSG;
+		return smaps_fail(sm, sm->lineno, "not a VMA header");
+	if ((ret = check_header(sm, v)))
+		return ret;
 
 	for (;;) {
+		int f = -1;
+
 		ret = smaps_peek(sm, &line, &end);
 		if (ret < 0)
 			return ret;
@@ -429,15 +537,17 @@ HGM_EXPORT int hgm_smaps_next(struct hgm_smaps *sm, struct hgm_vma *v)
 			/* the kernel stops a reader whose target exited: maybe cut */
 			if (target_exited(sm))
 				return -ESRCH;
-			return 1;
+			return check_vma(sm, v);
 		}
 		if (is_header(line, end))
-			return 1;
+			return check_vma(sm, v);
 		smaps_consume(sm, end);
 		if (skip_blanks(line, end) == end)
 			continue;
-		if (!parse_field(line, end, v, &hint))
-			return -EBADMSG;
+		if (!parse_field(line, end, v, &hint, &f))
+			return smaps_fail(sm, sm->lineno, "not a smaps field");
+		if (f >= 0 && (ret = check_field(sm, v, f, v->field[f])))
+			return ret;
 	}
 }
 

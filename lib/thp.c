@@ -2,6 +2,7 @@
 /* thp.c - transparent hugepage and mTHP settings from sysfs */
 #include <dirent.h>
 #include <errno.h>
+#include <inttypes.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -23,29 +24,39 @@ HGM_EXPORT int hgm_parse_selected(const char *text, char *out, size_t size)
 	return 0;
 }
 
-/* Reads the selected word of a choice file; "" when absent or unreadable. */
-static void read_choice(const struct hgm_ctx *ctx, const char *path, char *out, size_t size)
+/*
+ * Reads the selected word of a choice file; "" when absent or unreadable.
+ * A refused file (not a regular file) sets *@bad to -EBADMSG.
+ */
+static void read_choice(const struct hgm_ctx *ctx, const char *path, char *out, size_t size,
+			int *bad)
 {
 	char buf[256];
+	ssize_t n = hgm_ctx_read(ctx, path, buf, sizeof(buf));
 
 	out[0] = '\0';
-	if (hgm_ctx_read(ctx, path, buf, sizeof(buf)) >= 0 &&
-	    hgm_parse_selected(buf, out, size) < 0)
+	if (n == -EBADMSG)
+		*bad = -EBADMSG;
+	if (n >= 0 && hgm_parse_selected(buf, out, size) < 0)
 		snprintf(out, size, "%s", hgm_chomp(buf));	/* a plain value */
 }
 
-static int64_t read_num(const struct hgm_ctx *ctx, const char *path)
+static int64_t read_num(const struct hgm_ctx *ctx, const char *path, int *bad)
 {
 	uint64_t v;
+	int ret = hgm_ctx_read_u64(ctx, path, &v);
 
-	return hgm_ctx_read_u64(ctx, path, &v) == 0 && v <= INT64_MAX ? (int64_t)v : -1;
+	if (ret == -EBADMSG)
+		*bad = ret;
+	return ret == 0 && v <= INT64_MAX ? (int64_t)v : -1;
 }
 
 HGM_EXPORT uint64_t hgm_thp_pmd_size(const struct hgm_ctx *ctx)
 {
 	uint64_t v;
 
-	if (hgm_ctx_read_u64(ctx, THP_DIR "/hpage_pmd_size", &v) == 0 && v)
+	/* what the scanner divides and masks by: a page size, or the x86-64 one */
+	if (hgm_ctx_read_u64(ctx, THP_DIR "/hpage_pmd_size", &v) == 0 && hgm_is_page_size(v))
 		return v;
 	return UINT64_C(2) << 20;
 }
@@ -62,28 +73,34 @@ HGM_EXPORT int hgm_thp_read(const struct hgm_ctx *ctx, struct hgm_thp **out)
 	struct hgm_thp *t = calloc(1, sizeof(*t));
 	struct dirent *de;
 	size_t cap = 0;
+	uint64_t pmd;
 	DIR *d;
-	int fd;
+	int fd, bad = 0;
 
 	if (!t)
 		return -ENOMEM;
 	t->pmd_size = hgm_thp_pmd_size(ctx);
+	if (hgm_ctx_read_u64(ctx, THP_DIR "/hpage_pmd_size", &pmd) == 0 && !hgm_is_page_size(pmd)) {
+		hgm_thp_free(t);
+		return hgm_ctx_fail(ctx, THP_DIR "/hpage_pmd_size", "%" PRIu64 " is not a page size",
+				    pmd);
+	}
 	fd = hgm_ctx_open(ctx, THP_DIR, O_RDONLY | O_DIRECTORY);
 	if (fd < 0) {
 		*out = t;	/* no THP in this kernel */
 		return fd == -ENOENT ? 0 : (hgm_thp_free(t), fd);
 	}
 	t->available = true;
-	read_choice(ctx, THP_DIR "/enabled", t->enabled, sizeof(t->enabled));
-	read_choice(ctx, THP_DIR "/defrag", t->defrag, sizeof(t->defrag));
-	read_choice(ctx, THP_DIR "/shmem_enabled", t->shmem_enabled, sizeof(t->shmem_enabled));
-	t->use_zero_page = (int)read_num(ctx, THP_DIR "/use_zero_page");
-	t->khugepaged_defrag = (int)read_num(ctx, THP_DIR "/khugepaged/defrag");
-	t->max_ptes_none = read_num(ctx, THP_DIR "/khugepaged/max_ptes_none");
-	t->pages_to_scan = read_num(ctx, THP_DIR "/khugepaged/pages_to_scan");
-	t->scan_sleep_ms = read_num(ctx, THP_DIR "/khugepaged/scan_sleep_millisecs");
-	t->pages_collapsed = read_num(ctx, THP_DIR "/khugepaged/pages_collapsed");
-	t->full_scans = read_num(ctx, THP_DIR "/khugepaged/full_scans");
+	read_choice(ctx, THP_DIR "/enabled", t->enabled, sizeof(t->enabled), &bad);
+	read_choice(ctx, THP_DIR "/defrag", t->defrag, sizeof(t->defrag), &bad);
+	read_choice(ctx, THP_DIR "/shmem_enabled", t->shmem_enabled, sizeof(t->shmem_enabled), &bad);
+	t->use_zero_page = (int)read_num(ctx, THP_DIR "/use_zero_page", &bad);
+	t->khugepaged_defrag = (int)read_num(ctx, THP_DIR "/khugepaged/defrag", &bad);
+	t->max_ptes_none = read_num(ctx, THP_DIR "/khugepaged/max_ptes_none", &bad);
+	t->pages_to_scan = read_num(ctx, THP_DIR "/khugepaged/pages_to_scan", &bad);
+	t->scan_sleep_ms = read_num(ctx, THP_DIR "/khugepaged/scan_sleep_millisecs", &bad);
+	t->pages_collapsed = read_num(ctx, THP_DIR "/khugepaged/pages_collapsed", &bad);
+	t->full_scans = read_num(ctx, THP_DIR "/khugepaged/full_scans", &bad);
 
 	d = fdopendir(fd);
 	if (!d) {
@@ -101,6 +118,12 @@ HGM_EXPORT int hgm_thp_read(const struct hgm_ctx *ctx, struct hgm_thp **out)
 		p += 10;
 		if (hgm_strtou64(&p, &kb) || strcmp(p, "kB"))
 			continue;
+		if (kb > UINT64_MAX / 1024 || !hgm_is_page_size(kb * 1024)) {
+			snprintf(path, sizeof(path), THP_DIR "/%s", de->d_name);
+			closedir(d);
+			hgm_thp_free(t);
+			return hgm_ctx_fail(ctx, path, "%" PRIu64 " kB is not a page size", kb);
+		}
 		if (t->nr_sizes == cap) {
 			size_t ncap = cap ? cap * 2 : 16;
 			struct hgm_thp_size *ns = realloc(t->sizes, ncap * sizeof(*ns));
@@ -116,14 +139,18 @@ HGM_EXPORT int hgm_thp_read(const struct hgm_ctx *ctx, struct hgm_thp **out)
 		s = &t->sizes[t->nr_sizes++];
 		s->size = kb * 1024;
 		snprintf(path, sizeof(path), THP_DIR "/%s/enabled", de->d_name);
-		read_choice(ctx, path, s->enabled, sizeof(s->enabled));
+		read_choice(ctx, path, s->enabled, sizeof(s->enabled), &bad);
 		snprintf(path, sizeof(path), THP_DIR "/%s/shmem_enabled", de->d_name);
-		read_choice(ctx, path, s->shmem_enabled, sizeof(s->shmem_enabled));
+		read_choice(ctx, path, s->shmem_enabled, sizeof(s->shmem_enabled), &bad);
 	}
 	closedir(d);
 	if (t->nr_sizes)
 		qsort(t->sizes, t->nr_sizes, sizeof(*t->sizes), cmp_size);
 out:
+	if (bad) {
+		hgm_thp_free(t);
+		return bad;
+	}
 	*out = t;
 	return 0;
 }
