@@ -250,11 +250,22 @@ TEST_F(bad, kpageflags_size_not_a_multiple_of_8)
 	REFUSED("pagemap 1000", "proc/kpageflags", "is not a multiple of 8");
 }
 
+/*
+ * The hugetlb VMA of tree-hgm (smaps line 53) with KernelPageSize @line, one
+ * page of it present: the scanner took its order from ctz(size / 4 kB).
+ */
+static int kernel_page_size(FIXTURE_DATA(bad) *self, const char *line)
+{
+	if (edit(at(self, "proc/1000/smaps"), "KernelPageSize:      2048 kB", line) ||
+	    empty_pagemap(self))
+		return -1;
+	return put_entry(at(self, "proc/1000/pagemap"), 0x7f4000000000ULL / PAGE,
+			 PM_PRESENT | 0x200000);
+}
+
 TEST_F(bad, hugetlb_kernel_page_size_0)
 {
-	ASSERT_EQ(0, edit(at(self, "proc/1000/smaps"), "KernelPageSize:      2048 kB",
-			  "KernelPageSize:         0 kB"));
-	ASSERT_EQ(0, empty_pagemap(self));
+	ASSERT_EQ(0, kernel_page_size(self, "KernelPageSize:         0 kB"));
 	REFUSED("maps 1000", "proc/1000/smaps", "line 53: KernelPageSize 0 kB is not a page size");
 	REFUSED("maps 1000 --json", "proc/1000/smaps", "line 53: KernelPageSize 0 kB");
 	REFUSED("top --once 1000", "proc/1000/smaps", "line 53: KernelPageSize 0 kB");
@@ -263,12 +274,7 @@ TEST_F(bad, hugetlb_kernel_page_size_0)
 
 TEST_F(bad, hugetlb_kernel_page_size_3k)
 {
-	ASSERT_EQ(0, edit(at(self, "proc/1000/smaps"), "KernelPageSize:      2048 kB",
-			  "KernelPageSize:         3 kB"));
-	ASSERT_EQ(0, empty_pagemap(self));
-	/* a present hugetlb page: its order came from ctz(3 kB / 4 kB) */
-	ASSERT_EQ(0, put_entry(at(self, "proc/1000/pagemap"), 0x7f4000000000ULL / PAGE,
-			       PM_PRESENT | 0x200000));
+	ASSERT_EQ(0, kernel_page_size(self, "KernelPageSize:         3 kB"));
 	REFUSED("maps 1000", "proc/1000/smaps", "line 53: KernelPageSize 3 kB is not a page size");
 	REFUSED("pagemap 1000", "proc/1000/smaps", "line 53: KernelPageSize 3 kB");
 	REFUSED("pagemap --json 1000", "proc/1000/smaps", "line 53: KernelPageSize 3 kB");
@@ -279,7 +285,8 @@ TEST_F(bad, vma_not_page_aligned)
 	ASSERT_EQ(0, edit(at(self, "proc/1000/smaps"), "7fa000000000-7fa010000000",
 			  "7fa000000800-7fa010000000"));
 	ASSERT_EQ(0, empty_pagemap(self));
-	REFUSED("pagemap 1000", "proc/1000/smaps", "line 107: VMA 7fa000000800-7fa010000000 is not page-aligned");
+	REFUSED("pagemap 1000", "proc/1000/smaps",
+		"line 107: VMA 7fa000000800-7fa010000000 is not page-aligned");
 	REFUSED("maps 1000", "proc/1000/smaps", "line 107: VMA 7fa000000800-7fa010000000");
 	REFUSED("top --once 1000", "proc/1000/smaps", "line 107: VMA");
 }
