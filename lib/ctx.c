@@ -6,7 +6,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <linux/openat2.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 #include "hgm-private.h"
@@ -87,6 +89,21 @@ HGM_EXPORT bool hgm_ctx_is_live(const struct hgm_ctx *ctx)
 }
 
 /*
+ * Opens @rel under the root with symlinks and ".." kept inside it, as if it
+ * were "/" (RESOLVE_IN_ROOT): a tree's link to /etc/shadow names its own
+ * etc/shadow.  Kernels before 5.6 (or a seccomp filter) have plain openat().
+ */
+static int open_in_root(int rootfd, const char *rel, int flags)
+{
+	struct open_how how = { .flags = (uint64_t)flags, .resolve = RESOLVE_IN_ROOT };
+	int fd = (int)syscall(SYS_openat2, rootfd, rel, &how, sizeof(how));
+
+	if (fd < 0 && (errno == ENOSYS || errno == EPERM))
+		fd = openat(rootfd, rel, flags);
+	return fd;
+}
+
+/*
  * Files are opened with O_NONBLOCK and must be regular: a FIFO or a device in
  * a recorded tree would block or do worse.  On the live system every /proc
  * and /sys (and debugfs) file libhgm opens is regular; O_NONBLOCK is taken
@@ -105,7 +122,7 @@ HGM_EXPORT int hgm_ctx_open(const struct hgm_ctx *ctx, const char *path, int fla
 	} else {
 		while (*rel == '/')
 			rel++;
-		fd = openat(ctx->rootfd, rel, oflags);
+		fd = open_in_root(ctx->rootfd, rel, oflags);
 	}
 	if (fd < 0)
 		return -errno;

@@ -363,6 +363,26 @@ TEST_F(bad, vmas_out_of_order)
 	REFUSED("maps 1000", "proc/1000/smaps", "line 132: VMA 55d0c2000000-55d0c2021000 overlaps");
 }
 
+/* An absolute link in a tree points into the tree, never at the live system. */
+TEST_F(bad, symlinks_resolve_inside_the_tree)
+{
+	char link[600];
+
+	snprintf(link, sizeof(link), "%s/proc/1000/recorded-smaps", self->tree);
+	ASSERT_EQ(0, rename(at(self, "proc/1000/smaps"), link));
+	ASSERT_EQ(0, symlink("/proc/1000/recorded-smaps", self->path));
+	run(self, NULL, "maps 1000");
+	EXPECT_EQ(0, self->r.status) TH_LOG("%s", self->r.err);
+	EXPECT_NE(NULL, strstr(self->r.out, "/dev/hugepages/guest-ram"));
+
+	/* and ".." stops at the tree's root: no live file is reached */
+	ASSERT_EQ(0, unlink(self->path));
+	ASSERT_EQ(0, symlink("../../../../../../../../proc/self/smaps", self->path));
+	run(self, NULL, "maps 1000");
+	EXPECT_EQ(1, self->r.status);
+	EXPECT_NE(NULL, strstr(self->r.err, "process 1000 does not exist")) TH_LOG("%s", self->r.err);
+}
+
 /* Not refused: the name is shown, escaped (\xNN in text, U+FFFD for bad UTF-8 in JSON). */
 TEST_F(bad, vma_name_with_bad_utf8_and_escapes)
 {
