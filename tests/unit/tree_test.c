@@ -17,6 +17,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "hgm.h"
 #include "jsonq.h"
 #include "kselftest_harness.h"
 
@@ -361,6 +362,27 @@ TEST_F(bad, vmas_out_of_order)
 	ASSERT_EQ(0, edit(at(self, "proc/1000/smaps"), "7ffd00000000-7ffd00021000",
 			  "55d0c2000000-55d0c2021000"));
 	REFUSED("maps 1000", "proc/1000/smaps", "line 132: VMA 55d0c2000000-55d0c2021000 overlaps");
+}
+
+/* The library's side: -EBADMSG, and hgm_ctx_error() names the file under the root as given. */
+TEST_F(bad, library_names_the_file_it_refused)
+{
+	const char *f = "sys/kernel/mm/hugepages/hugepages-2048kB/nr_hugepages";
+	struct hgm_pools *p = NULL;
+	struct hgm_ctx *ctx;
+	char root[200], want[600];
+
+	snprintf(root, sizeof(root), "%s//", self->tree);
+	ASSERT_EQ(0, hgm_ctx_new(&ctx, root));
+	EXPECT_EQ(0, hgm_pools_read(ctx, &p));
+	hgm_pools_free(p);
+	EXPECT_EQ(NULL, hgm_ctx_error(ctx));
+	ASSERT_EQ(0, unlink(at(self, f)));
+	ASSERT_EQ(0, mkfifo(self->path, 0644));
+	EXPECT_EQ(-EBADMSG, hgm_pools_read(ctx, &p));
+	snprintf(want, sizeof(want), "%s/%s: not a regular file", self->tree, f);
+	EXPECT_STREQ(want, hgm_ctx_error(ctx));
+	hgm_ctx_free(ctx);
 }
 
 /* An absolute link in a tree points into the tree, never at the live system. */
