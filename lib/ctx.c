@@ -104,16 +104,16 @@ static int open_in_root(int rootfd, const char *rel, int flags)
 }
 
 /*
- * Files are opened with O_NONBLOCK and must be regular: a FIFO or a device in
- * a recorded tree would block or do worse.  On the live system every /proc
- * and /sys (and debugfs) file libhgm opens is regular; O_NONBLOCK is taken
- * off again unless asked for, so reads behave as they always did.  O_PATH
- * and O_DIRECTORY opens are not reads and are not checked.
+ * Files must be regular: a FIFO or a device in a recorded tree would block
+ * or do worse.  A tree's files are opened with O_NONBLOCK (taken off again
+ * unless asked for) and O_NOCTTY; on the live system every /proc, /sys and
+ * debugfs file libhgm opens is regular, and is opened as it always was.
+ * O_PATH and O_DIRECTORY opens are not reads and are not checked.
  */
 HGM_EXPORT int hgm_ctx_open(const struct hgm_ctx *ctx, const char *path, int flags)
 {
-	bool file = !(flags & (O_PATH | O_DIRECTORY));
-	int fd, oflags = flags | O_CLOEXEC | (file ? O_NONBLOCK | O_NOCTTY : 0);
+	bool file = !(flags & (O_PATH | O_DIRECTORY)), tree = ctx->rootfd >= 0;
+	int fd, oflags = flags | O_CLOEXEC | (file && tree ? O_NONBLOCK | O_NOCTTY : 0);
 	const char *rel = path;
 	struct stat st;
 
@@ -138,7 +138,7 @@ HGM_EXPORT int hgm_ctx_open(const struct hgm_ctx *ctx, const char *path, int fla
 		close(fd);
 		return hgm_ctx_fail(ctx, path, "not a regular file");
 	}
-	if (!(flags & O_NONBLOCK)) {
+	if (tree && !(flags & O_NONBLOCK)) {
 		int fl = fcntl(fd, F_GETFL);
 
 		if (fl < 0 || fcntl(fd, F_SETFL, fl & ~O_NONBLOCK) < 0) {
