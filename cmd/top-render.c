@@ -98,7 +98,8 @@ static int bar(struct frame *f, int y, int x, int w, uint64_t total, const uint6
 
 	for (i = 0; i < n && total; i++) {
 		/* a segment may exceed the total (counters are read at different times) */
-		int cells = bytes[i] >= total ? w : (int)((double)bytes[i] / (double)total * w + 0.5);
+		int cells = bytes[i] >= total ? w
+					      : (int)((double)bytes[i] / (double)total * w + 0.5);
 		char c[2] = { glyphs[i], 0 };
 
 		if (bytes[i] && cells == 0)
@@ -479,7 +480,8 @@ static void render_folio(struct hgmctl *g, struct frame *f, const struct top_mod
 		const struct top_mapper *mp = &fo->m[i];
 
 		frame_printf(f, y++, 0, TS_NORMAL, "%7d %-12.12s %12" PRIx64 " %5s %-5s %" PRIx64
-			     "-%" PRIx64, (int)mp->pid, str_escape(mp->comm, esc, sizeof(esc)), mp->start,
+			     "-%" PRIx64, (int)mp->pid, str_escape(mp->comm, esc, sizeof(esc)),
+			     mp->start,
 			     sz(g, mp->end - mp->start, a), hgm_level_name(mp->level),
 			     mp->vma_start, mp->vma_end);
 	}

@@ -102,7 +102,8 @@ HGM_EXPORT int hgm_proc_usage(const struct hgm_ctx *ctx, pid_t pid, struct hgm_p
 	if (ret < 0)
 		return ret;
 	pu->hugetlb = hgm_add_sat(sum[HGM_SM_SHARED_HUGETLB], sum[HGM_SM_PRIVATE_HUGETLB]);
-	pu->thp = hgm_add_sat(hgm_add_sat(sum[HGM_SM_ANON_HUGE_PAGES], sum[HGM_SM_SHMEM_PMD_MAPPED]),
+	pu->thp = hgm_add_sat(hgm_add_sat(sum[HGM_SM_ANON_HUGE_PAGES],
+					  sum[HGM_SM_SHMEM_PMD_MAPPED]),
 			      sum[HGM_SM_FILE_PMD_MAPPED]);
 	pu->pte_known = present & (UINT64_C(1) << HGM_SM_HUGETLB_PTE_MAPPED);
 	pu->pte = sum[HGM_SM_HUGETLB_PTE_MAPPED];

@@ -942,7 +942,7 @@ HGM_EXPORT int hgm_scan(const struct hgm_ctx *ctx, pid_t pid, uint64_t start, ui
 		/* the vsyscall gate lies above the user address space: no page tables */
 		if (a >= e || strcmp(s->vma->name, "[vsyscall]") == 0)
 			continue;
-		/* orders come from the page size (smaps checks it; this is the scanner's own guard) */
+		/* orders come from the page size: smaps checks it, this guards the scanner */
 		if (hgm_vma_flag(s->vma, HGM_VF_HT) &&
 		    !hgm_is_page_size(s->vma->field[HGM_SM_KERNEL_PAGE_SIZE])) {
 			ret = -EBADMSG;

@@ -472,8 +472,8 @@ static int check_header(struct hgm_smaps *sm, const struct hgm_vma *v)
 	if (strcmp(v->name, "[rollup]") == 0)
 		return 0;
 	if (v->start >= v->end)
-		return smaps_fail(sm, sm->lineno, "VMA %" PRIx64 "-%" PRIx64 " %s", v->start,
-				  v->end, v->start == v->end ? "is empty" : "ends before it starts");
+		return smaps_fail(sm, sm->lineno, "VMA %" PRIx64 "-%" PRIx64 " %s", v->start, v->end,
+				  v->start == v->end ? "is empty" : "ends before it starts");
 	if (v->start < sm->prev_end)
 		return smaps_fail(sm, sm->lineno, "VMA %" PRIx64 "-%" PRIx64 " overlaps the VMA "
 				  "before it or comes before it", v->start, v->end);

@@ -82,8 +82,8 @@ HGM_EXPORT int hgm_thp_read(const struct hgm_ctx *ctx, struct hgm_thp **out)
 	t->pmd_size = hgm_thp_pmd_size(ctx);
 	if (hgm_ctx_read_u64(ctx, THP_DIR "/hpage_pmd_size", &pmd) == 0 && !hgm_is_page_size(pmd)) {
 		hgm_thp_free(t);
-		return hgm_ctx_fail(ctx, THP_DIR "/hpage_pmd_size", "%" PRIu64 " is not a page size",
-				    pmd);
+		return hgm_ctx_fail(ctx, THP_DIR "/hpage_pmd_size",
+				    "%" PRIu64 " is not a page size", pmd);
 	}
 	fd = hgm_ctx_open(ctx, THP_DIR, O_RDONLY | O_DIRECTORY);
 	if (fd < 0) {
@@ -93,7 +93,8 @@ HGM_EXPORT int hgm_thp_read(const struct hgm_ctx *ctx, struct hgm_thp **out)
 	t->available = true;
 	read_choice(ctx, THP_DIR "/enabled", t->enabled, sizeof(t->enabled), &bad);
 	read_choice(ctx, THP_DIR "/defrag", t->defrag, sizeof(t->defrag), &bad);
-	read_choice(ctx, THP_DIR "/shmem_enabled", t->shmem_enabled, sizeof(t->shmem_enabled), &bad);
+	read_choice(ctx, THP_DIR "/shmem_enabled", t->shmem_enabled, sizeof(t->shmem_enabled),
+		    &bad);
 	t->use_zero_page = (int)read_num(ctx, THP_DIR "/use_zero_page", &bad);
 	t->khugepaged_defrag = (int)read_num(ctx, THP_DIR "/khugepaged/defrag", &bad);
 	t->max_ptes_none = read_num(ctx, THP_DIR "/khugepaged/max_ptes_none", &bad);

@@ -402,7 +402,8 @@ TEST_F(bad, symlinks_resolve_inside_the_tree)
 	ASSERT_EQ(0, symlink("../../../../../../../../proc/self/smaps", self->path));
 	run(self, NULL, "maps 1000");
 	EXPECT_EQ(1, self->r.status);
-	EXPECT_NE(NULL, strstr(self->r.err, "process 1000 does not exist")) TH_LOG("%s", self->r.err);
+	EXPECT_NE(NULL, strstr(self->r.err, "process 1000 does not exist"))
+		TH_LOG("%s", self->r.err);
 }
 
 /* Not refused: the name is shown, escaped (\xNN in text, U+FFFD for bad UTF-8 in JSON). */
