@@ -47,8 +47,12 @@ static int64_t mthp_faults(const struct hgm_ctx *ctx)
 		if (sscanf(de->d_name, "hugepages-%lukB", &kb) != 1 || (uint64_t)kb * 1024 >= pmd)
 			continue;
 		snprintf(path, sizeof(path), "%s/%s/stats/anon_fault_alloc", dir, de->d_name);
-		if (hgm_ctx_read_u64(ctx, path, &v) == 0)
-			sum = (sum < 0 ? 0 : sum) + (int64_t)v;
+		if (hgm_ctx_read_u64(ctx, path, &v) == 0) {
+			/* counts from a file: saturate rather than wrap */
+			uint64_t s = hgm_add_sat(sum < 0 ? 0 : (uint64_t)sum, v);
+
+			sum = s > INT64_MAX ? INT64_MAX : (int64_t)s;
+		}
 	}
 	closedir(d);
 	return sum;

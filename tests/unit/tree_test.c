@@ -364,6 +364,22 @@ TEST_F(bad, vmas_out_of_order)
 	REFUSED("maps 1000", "proc/1000/smaps", "line 132: VMA 55d0c2000000-55d0c2021000 overlaps");
 }
 
+/* Counters sum without wrapping: two mTHP fault counts at INT64_MAX saturate. */
+TEST_F(bad, mthp_fault_counts_saturate)
+{
+	char cmd[700];
+
+	snprintf(cmd, sizeof(cmd), "cd '%s/sys/kernel/mm/transparent_hugepage' && "
+		 "mkdir -p hugepages-16kB/stats hugepages-32kB/stats && "
+		 "echo 9223372036854775807 > hugepages-16kB/stats/anon_fault_alloc && "
+		 "echo 9223372036854775807 > hugepages-32kB/stats/anon_fault_alloc", self->tree);
+	ASSERT_EQ(0, system(cmd));
+	run(self, NULL, "top --once -w 200");
+	EXPECT_EQ(0, self->r.status) TH_LOG("%s", self->r.err);
+	EXPECT_NE(NULL, strstr(self->r.out, "mTHP faults 9223372036854775807\n"))
+		TH_LOG("%s", self->r.out);
+}
+
 /* The library's side: -EBADMSG, and hgm_ctx_error() names the file under the root as given. */
 TEST_F(bad, library_names_the_file_it_refused)
 {
