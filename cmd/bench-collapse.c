@@ -47,7 +47,7 @@ int cmd_bench_collapse(struct hgmctl *g, const struct hgmctl_cmd *cmd, int argc,
 	size_t i;
 	int rc = EXIT_OK;
 
-	hgmctl_parse(g, cmd, argc, argv, options, NULL, 0);
+	hgmctl_parse(g, cmd, argc, argv, options);
 	size = size_arg_s ? size_arg("bench collapse", "--size", size_arg_s) : 256 * MIB;
 	if (!size || size % (2 * MIB))
 		usage_error("bench collapse: --size must be a non-zero multiple of 2M");

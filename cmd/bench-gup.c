@@ -55,7 +55,7 @@ int cmd_bench_gup(struct hgmctl *g, const struct hgmctl_cmd *cmd, int argc, cons
 	size_t i, j;
 	int fd, r, rc = EXIT_OK;
 
-	hgmctl_parse(g, cmd, argc, argv, options, NULL, 0);
+	hgmctl_parse(g, cmd, argc, argv, options);
 	size = size_arg_s ? size_arg("bench gup", "--size", size_arg_s) : 512 * MIB;
 	if (!size || size % (2 * MIB))
 		usage_error("bench gup: --size must be a non-zero multiple of 2M");

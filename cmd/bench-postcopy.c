@@ -23,7 +23,7 @@ int cmd_bench_postcopy(struct hgmctl *g, const struct hgmctl_cmd *cmd, int argc,
 	int i, rc = EXIT_OK;
 	double ratio = 0;
 
-	hgmctl_parse(g, cmd, argc, argv, options, NULL, 0);
+	hgmctl_parse(g, cmd, argc, argv, options);
 	pc_opts_from(g, "bench postcopy", &a, &o);
 	workload_block_signals(&sigs);
 	memset(run, 0, sizeof(run));

@@ -102,18 +102,21 @@ int cmd_bench_scan(struct hgmctl *g, const struct hgmctl_cmd *cmd, int argc, con
 	pid_t pid;
 	int i, ret;
 
-	pc = hgmctl_parse(g, cmd, argc, argv, options, NULL, 0);
+	pc = hgmctl_parse(g, cmd, argc, argv, options);
 	arg = poptGetArg(pc);
 	if (runs < 1)
 		usage_error("bench scan: --runs must be at least 1");
+	if (arg && (hugetlb || thp))
+		usage_error("bench scan: --hugetlb and --thp size the workload it starts; "
+			    "with a PID it measures that process");
+	if (arg)
+		pid = parse_pid(arg);
 	ret = hgm_self_exe(self, sizeof(self));
 	if (ret)
 		errx(EXIT_ERROR, "cannot find the hgmctl binary: %s", strerror(-ret));
 
 	workload_block_signals(&sigs);
-	if (arg) {
-		pid = parse_pid(arg);
-	} else {
+	if (!arg) {
 		/* the reference workload of hgmctl(8), bench scan: 1G hugetlb, 4G THP half split */
 		w.hugetlb = hugetlb ? size_arg("bench scan", "--hugetlb", hugetlb) : UINT64_C(1) << 30;
 		w.page_size = UINT64_C(2) << 20;

@@ -85,7 +85,7 @@ int cmd_bench_top(struct hgmctl *g, const struct hgmctl_cmd *cmd, int argc, cons
 	size_t k;
 	pid_t pid;
 
-	hgmctl_parse(g, cmd, argc, argv, options, NULL, 0);
+	hgmctl_parse(g, cmd, argc, argv, options);
 	va = va_s ? size_arg("bench top", "--va", va_s) : UINT64_C(1) << 40;
 	thp = thp_s ? size_arg("bench top", "--thp", thp_s) : UINT64_C(256) << 20;
 	if (thp < (UINT64_C(8) << 20) || thp * 2 > va)

@@ -99,7 +99,6 @@ void close_stdout(void)
 
 /* Handles -v (repeatable) and --help for one popt context; returns on the first non-option. */
 static int handle_opts(poptContext pc, const struct hgmctl_cmd *cmd,
-		       const struct colinfo *cols, size_t ncols,
 		       const struct hgmctl_cmd *table, size_t ntable)
 {
 	int rc;
@@ -113,8 +112,8 @@ static int handle_opts(poptContext pc, const struct hgmctl_cmd *cmd,
 			poptPrintHelp(pc, stdout, 0);
 			if (!cmd)
 				print_commands(stdout, table, ntable);
-			if (cols)
-				columns_help(stdout, cols, ncols);
+			if (cmd && cmd->cols)
+				columns_help(stdout, cmd->cols->info, cmd->cols->n);
 			exit(EXIT_OK);
 		case OPT_VERSION:
 			printf("hgmctl %s\n", PACKAGE_VERSION);
@@ -126,9 +125,27 @@ static int handle_opts(poptContext pc, const struct hgmctl_cmd *cmd,
 	return rc;
 }
 
+/*
+ * --output names columns of cmd->cols, and no more than fit: checked as if
+ * "+LIST" were added to every column, the most any command's defaults hold.
+ */
+static void check_output(const struct hgmctl *g, const struct hgmctl_cmd *cmd)
+{
+	int every[MAX_COLUMNS];
+	struct columns c;
+	size_t i;
+
+	if (!g->output)
+		return;
+	if (!cmd->cols)
+		usage_error("%s: --output does not apply: it prints no table", cmd->name);
+	for (i = 0; i < cmd->cols->n && i < MAX_COLUMNS; i++)
+		every[i] = (int)i;
+	columns_init(&c, cmd->cols->info, cmd->cols->n, every, i, g->output);
+}
+
 poptContext hgmctl_parse(struct hgmctl *g, const struct hgmctl_cmd *cmd, int argc,
-			 const char **argv, const struct poptOption *options,
-			 const struct colinfo *cols, size_t ncols)
+			 const char **argv, const struct poptOption *options)
 {
 	struct poptOption table[] = {
 		{ NULL, 0, POPT_ARG_INCLUDE_TABLE, (void *)options, 0, "Options:", NULL },
@@ -146,7 +163,7 @@ poptContext hgmctl_parse(struct hgmctl *g, const struct hgmctl_cmd *cmd, int arg
 	pc = poptGetContext(name, argc, argv, options ? table : table + 1, 0);
 	poptSetOtherOptionHelp(pc, cmd->args);
 	g->cmd_pc = pc;
-	handle_opts(pc, cmd, cols, ncols, NULL, 0);
+	handle_opts(pc, cmd, NULL, 0);
 	if (cmd->flags & CMD_ARGS) {
 		const char **args = poptGetArgs(pc);	/* peeks: nothing is taken */
 		int n = 0;
@@ -162,12 +179,13 @@ poptContext hgmctl_parse(struct hgmctl *g, const struct hgmctl_cmd *cmd, int arg
 		errx(EXIT_ERROR, "cannot open root directory '%s': %s", g->root, strerror(-ret));
 	if ((cmd->flags & CMD_LIVE) && !hgm_ctx_is_live(g->ctx))
 		usage_error("%s: %s; --root does not apply", cmd->name, cmd->live);
+	check_output(g, cmd);
 	return pc;
 }
 
 void hgmctl_global_opts(poptContext pc, const struct hgmctl_cmd *table, size_t n)
 {
-	handle_opts(pc, NULL, NULL, 0, table, n);
+	handle_opts(pc, NULL, table, n);
 }
 
 uint64_t size_arg(const char *cmd, const char *opt, const char *s)

@@ -46,6 +46,12 @@ struct hgmctl_group {
 	const char *unknown_hint;	/* "unknown benchmark 'X' (HINT)" */
 };
 
+/* A command's --output columns (output.h), checked by hgmctl_parse() before the command runs. */
+struct hgmctl_columns {
+	const struct colinfo *info;
+	size_t n;
+};
+
 /* One entry of the command table: a command, or a group of subcommands. */
 struct hgmctl_cmd {
 	const char *name;		/* "maps", "bench gup": how messages name it */
@@ -56,6 +62,7 @@ struct hgmctl_cmd {
 	const struct hgmctl_cmd *sub;	/* a group: its subcommands (fn is NULL) */
 	size_t nsub;
 	const struct hgmctl_group *group;
+	const struct hgmctl_columns *cols;	/* for --output; NULL: it prints no table */
 	const char *args;		/* synopsis of its arguments */
 	const char *summary;
 };
@@ -67,15 +74,15 @@ extern const struct poptOption hgmctl_output_options[];
 extern const struct poptOption hgmctl_help_options[];
 enum { OPT_HELP = 1000, OPT_VERSION };
 
-struct colinfo;
 /*
- * Parses a command's options; on --help prints its help (and @cols) and
+ * Parses a command's options; on --help prints its help (and cmd->cols) and
  * exits.  Checks what cmd->flags ask (argument count, a live kernel) and
- * opens the context.  Returns the popt context holding the arguments.
+ * --output against cmd->cols, and opens the context: every usage error the
+ * table can tell comes before the command does anything.  Returns the popt
+ * context holding the arguments.
  */
 poptContext hgmctl_parse(struct hgmctl *g, const struct hgmctl_cmd *cmd, int argc,
-			 const char **argv, const struct poptOption *options,
-			 const struct colinfo *cols, size_t ncols);
+			 const char **argv, const struct poptOption *options);
 
 /* Parses the global options of @pc; --help lists the @n commands of @table. Exits on errors. */
 void hgmctl_global_opts(poptContext pc, const struct hgmctl_cmd *table, size_t n);

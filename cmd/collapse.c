@@ -44,6 +44,7 @@ static const int collapse_defaults[] = {
 };
 
 #define NCOLS (sizeof(collapse_cols) / sizeof(collapse_cols[0]))
+const struct hgmctl_columns collapse_columns = { collapse_cols, NCOLS };
 
 /* What collapse needs of a VMA. */
 struct cvma {
@@ -513,7 +514,7 @@ int cmd_collapse(struct hgmctl *g, const struct hgmctl_cmd *cmd, int argc, const
 	size_t nranges = 0, i, ok = 0, failed = 0;
 	poptContext pc;
 
-	pc = hgmctl_parse(g, cmd, argc, argv, options, collapse_cols, NCOLS);
+	pc = hgmctl_parse(g, cmd, argc, argv, options);
 	arg = poptGetArg(pc);
 	if (!arg)
 		usage_error("collapse: no PID given");

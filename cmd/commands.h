@@ -24,4 +24,8 @@ CMD_FN(cmd_bench_collapse);
 CMD_FN(cmd_bench_top);
 CMD_FN(cmd_bench_postcopy);
 
+/* The --output columns of the commands that print tables of their own */
+extern const struct hgmctl_columns collapse_columns, pagemap_columns, rmap_columns,
+	uffd_probe_columns;
+
 #endif /* HGMCTL_COMMANDS_H */

@@ -30,7 +30,7 @@ int cmd_demo(struct hgmctl *g, const struct hgmctl_cmd *cmd, int argc, const cha
 	sigset_t sigs;
 	char a[32], b[32], c[32], e[32];
 
-	hgmctl_parse(g, cmd, argc, argv, options, NULL, 0);
+	hgmctl_parse(g, cmd, argc, argv, options);
 	w.hugetlb = hugetlb ? size_arg("demo", "--hugetlb", hugetlb) : UINT64_C(64) << 20;
 	w.page_size = page_size ? size_arg("demo", "--page-size", page_size) : UINT64_C(2) << 20;
 	w.thp = thp ? size_arg("demo", "--thp", thp) : UINT64_C(256) << 20;

@@ -5,6 +5,7 @@
 
 #include "cli.h"
 #include "commands.h"
+#include "views.h"
 
 #define N(a)	(sizeof(a) / sizeof((a)[0]))
 
@@ -35,7 +36,7 @@ static const struct hgmctl_group bench_group = {
 
 static const struct hgmctl_cmd uffd_cmds[] = {
 	{ "uffd probe", cmd_uffd_probe, CMD_LIVE | CMD_ARGS, 0,
-	  "opens userfaultfds on the live kernel", .args = "[OPTION...]",
+	  "opens userfaultfds on the live kernel", .cols = &uffd_probe_columns, .args = "[OPTION...]",
 	  .summary = "userfaultfd features of this kernel, and whether this caller may use it" },
 };
 
@@ -49,18 +50,20 @@ static const struct hgmctl_group uffd_group = {
 
 /* Exact names only: a prefix match would change meaning when commands are added. */
 static const struct hgmctl_cmd commands[] = {
-	{ "status", cmd_status, CMD_ARGS, 0, .args = "[OPTION...]",
+	{ "status", cmd_status, CMD_ARGS, 0, .cols = &pool_columns, .args = "[OPTION...]",
 	  .summary = "kernel features, hugetlb pools per node, THP settings, capabilities" },
-	{ "maps", cmd_maps, CMD_ARGS, 1, .args = "[OPTION...] PID",
+	{ "maps", cmd_maps, CMD_ARGS, 1, .cols = &maps_columns, .args = "[OPTION...] PID",
 	  .summary = "one row per VMA: kind, page size, bytes mapped at each level" },
-	{ "pagemap", cmd_pagemap, CMD_ARGS, 2, .args = "[OPTION...] PID [RANGE]",
+	{ "pagemap", cmd_pagemap, CMD_ARGS, 2, .cols = &pagemap_columns,
+	  .args = "[OPTION...] PID [RANGE]",
 	  .summary = "per folio or page: level, kind, order, PFN, flags, mapcount, node" },
-	{ "rmap", cmd_rmap, CMD_ARGS | CMD_LIVE, 2, "needs live page tables",
+	{ "rmap", cmd_rmap, CMD_ARGS | CMD_LIVE, 2, "needs live page tables", .cols = &rmap_columns,
 	  .args = "[OPTION...] PFN | PID ADDR",
 	  .summary = "every process, VMA and address that maps a folio, and at which level" },
-	{ "pool", cmd_pool, CMD_ARGS, 1, .args = "[OPTION...] [SIZE]",
+	{ "pool", cmd_pool, CMD_ARGS, 1, .cols = &pool_columns, .args = "[OPTION...] [SIZE]",
 	  .summary = "show hugetlb pools, or set them per node or system-wide (verified)" },
 	{ "collapse", cmd_collapse, CMD_LIVE, 0, "changes the live kernel's page tables",
+	  .cols = &collapse_columns,
 	  .args = "[OPTION...] PID [RANGE...]",
 	  .summary = "MADV_COLLAPSE on another process's ranges, verified before and after" },
 	{ "bench", NULL, 0, 0, .sub = benches, .nsub = N(benches), .group = &bench_group,
@@ -68,7 +71,8 @@ static const struct hgmctl_cmd commands[] = {
 	  .summary = "benchmarks that print figures (see 'hgmctl bench --help')" },
 	{ "top", cmd_top, CMD_ARGS, 1, .args = "[OPTION...] [PID]",
 	  .summary = "interactive view: system, process, page map of a VMA, folio detail" },
-	{ "demo", cmd_demo, CMD_LIVE | CMD_ARGS, 0, "runs a live process", .args = "[OPTION...]",
+	{ "demo", cmd_demo, CMD_LIVE | CMD_ARGS, 0, "runs a live process", .cols = &maps_columns,
+	  .args = "[OPTION...]",
 	  .summary = "start a process with hugetlb and THP mappings and show it" },
 	{ "uffd", NULL, 0, 0, .sub = uffd_cmds, .nsub = N(uffd_cmds), .group = &uffd_group,
 	  .args = "probe [OPTION...]",

@@ -15,7 +15,7 @@ enum { COL_START, COL_END, COL_KIND, COL_PSIZE, COL_PUD, COL_PMD, COL_PTE, COL_R
        /* JSON only */
        COL_GRAN_BLOCK };
 
-const struct colinfo maps_cols[] = {
+static const struct colinfo maps_cols[] = {
 	[COL_START] = { "START", 12, SCOLS_FL_RIGHT, "first address of the VMA", "start", CT_HEX },
 	[COL_END] = { "END", 12, SCOLS_FL_RIGHT, "address after the VMA", "end", CT_HEX },
 	[COL_KIND] = { "KIND", 7, 0, "hugetlb, thp, anon, file, shmem or other", "kind", CT_STR },
@@ -50,8 +50,8 @@ static const int maps_defaults[] = {
 	COL_START, COL_END, COL_KIND, COL_PSIZE, COL_PUD, COL_PMD, COL_PTE, COL_RSS, COL_NAME,
 };
 
-const size_t maps_ncols = sizeof(maps_cols) / sizeof(maps_cols[0]);
-#define NCOLS maps_ncols
+#define NCOLS (sizeof(maps_cols) / sizeof(maps_cols[0]))
+const struct hgmctl_columns maps_columns = { maps_cols, NCOLS };
 
 #define GRAN_WIDTH	64		/* blocks (characters) per VMA at most */
 

@@ -13,7 +13,7 @@ int cmd_maps(struct hgmctl *g, const struct hgmctl_cmd *cmd, int argc, const cha
 		  "add a line of the mapping levels along each VMA (LEVELS column)", NULL },
 		POPT_TABLEEND
 	};
-	poptContext pc = hgmctl_parse(g, cmd, argc, argv, options, maps_cols, maps_ncols);
+	poptContext pc = hgmctl_parse(g, cmd, argc, argv, options);
 	const char *arg = poptGetArg(pc);
 	pid_t pid;
 

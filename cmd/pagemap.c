@@ -52,6 +52,7 @@ static const int pm_defaults[] = {
 };
 
 #define NCOLS (sizeof(pm_cols) / sizeof(pm_cols[0]))
+const struct hgmctl_columns pagemap_columns = { pm_cols, NCOLS };
 
 struct pm_state {
 	struct hgmctl *g;
@@ -157,7 +158,7 @@ int cmd_pagemap(struct hgmctl *g, const struct hgmctl_cmd *cmd, int argc, const 
 	size_t i;
 	int ret;
 
-	poptContext pc = hgmctl_parse(g, cmd, argc, argv, options, pm_cols, NCOLS);
+	poptContext pc = hgmctl_parse(g, cmd, argc, argv, options);
 	arg = poptGetArg(pc);
 	if (!arg)
 		usage_error("pagemap: no PID given");

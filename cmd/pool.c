@@ -520,13 +520,16 @@ int cmd_pool(struct hgmctl *g, const struct hgmctl_cmd *cmd, int argc, const cha
 	char sizes[128], valid[256];
 	int ret, rc = EXIT_OK;
 
-	poptContext pc = hgmctl_parse(g, cmd, argc, argv, options, pool_cols, pool_ncols);
+	poptContext pc = hgmctl_parse(g, cmd, argc, argv, options);
 	size_arg_s = poptGetArg(pc);
 	if (node_lists && total)
 		usage_error("pool: --node and --total cannot be combined (one sets nodes, "
 			    "the other the system-wide pool)");
 	if (!node_lists && !total && (dry_run || compact))
 		usage_error("pool: %s needs --node or --total", dry_run ? "--dry-run" : "--compact");
+	if (g->output && (node_lists || total))
+		usage_error("pool: --output chooses the columns of the pools table; setting a pool "
+			    "prints a report, not the table");
 
 	ret = hgm_pools_read(g->ctx, &pools);
 	refusal_exit(ret);

@@ -10,7 +10,7 @@
 
 enum { COL_SIZE, COL_NODE, COL_TOTAL, COL_FREE, COL_RESERVED, COL_SURPLUS, COL_OVERCOMMIT };
 
-const struct colinfo pool_cols[] = {
+static const struct colinfo pool_cols[] = {
 	[COL_SIZE] = { "SIZE", 5, SCOLS_FL_RIGHT, "hugetlb page size", "size", CT_SIZE },
 	[COL_NODE] = { "NODE", 4, SCOLS_FL_RIGHT, "NUMA node, or - for the whole system", "node",
 		       CT_U64 },
@@ -25,7 +25,8 @@ const struct colinfo pool_cols[] = {
 	[COL_OVERCOMMIT] = { "OVERCOMMIT", 6, SCOLS_FL_RIGHT, "limit of surplus pages", "overcommit",
 			     CT_U64 },
 };
-const size_t pool_ncols = sizeof(pool_cols) / sizeof(pool_cols[0]);
+#define NCOLS (sizeof(pool_cols) / sizeof(pool_cols[0]))
+const struct hgmctl_columns pool_columns = { pool_cols, NCOLS };
 
 /* Every column, in table order: the default output and the JSON contract's keys. */
 static const int pool_defaults[] = {
@@ -54,7 +55,7 @@ void pools_table(const struct hgmctl *g, const struct hgm_pools *pools, uint64_t
 	struct columns c;
 	size_t i;
 
-	columns_init(&c, pool_cols, pool_ncols, pool_defaults,
+	columns_init(&c, pool_cols, NCOLS, pool_defaults,
 		     sizeof(pool_defaults) / sizeof(pool_defaults[0]), g->output);
 	tb = table_new(g, &c);
 	for (i = 0; i < pools->nr; i++)

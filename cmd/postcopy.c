@@ -29,7 +29,7 @@ int cmd_postcopy(struct hgmctl *g, const struct hgmctl_cmd *cmd, int argc, const
 	char x[32], y[32], z[32], t[32], lat[32], why[320];
 	int rc;
 
-	hgmctl_parse(g, cmd, argc, argv, options, NULL, 0);
+	hgmctl_parse(g, cmd, argc, argv, options);
 	pc_opts_from(g, "postcopy", &a, &o);
 	if (kernel_refusal(g, &o, why, sizeof(why)))
 		errx(EXIT_ERROR, "%s%s%s", why, o.gran < o.page_size && !o.shmem ?

@@ -38,6 +38,7 @@ static const int rmap_defaults[] = {
 };
 
 #define NCOLS (sizeof(rmap_cols) / sizeof(rmap_cols[0]))
+const struct hgmctl_columns rmap_columns = { rmap_cols, NCOLS };
 
 struct rmap_state {
 	struct hgmctl *g;
@@ -201,7 +202,7 @@ int cmd_rmap(struct hgmctl *g, const struct hgmctl_cmd *cmd, int argc, const cha
 	uint64_t pfn;
 	int ret;
 
-	poptContext pc = hgmctl_parse(g, cmd, argc, argv, options, rmap_cols, NCOLS);
+	poptContext pc = hgmctl_parse(g, cmd, argc, argv, options);
 	a1 = poptGetArg(pc);
 	a2 = poptGetArg(pc);
 	if (!a1)

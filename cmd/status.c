@@ -185,7 +185,7 @@ int cmd_status(struct hgmctl *g, const struct hgmctl_cmd *cmd, int argc, const c
 	const char *what;
 	int ret;
 
-	hgmctl_parse(g, cmd, argc, argv, NULL, pool_cols, pool_ncols);
+	hgmctl_parse(g, cmd, argc, argv, NULL);
 
 	ret = status_gather(g, &st, &what);
 	refusal_exit(ret);

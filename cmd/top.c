@@ -165,7 +165,7 @@ int cmd_top(struct hgmctl *g, const struct hgmctl_cmd *cmd, int argc, const char
 	poptContext pc;
 	int rc;
 
-	pc = hgmctl_parse(g, cmd, argc, argv, options, NULL, 0);
+	pc = hgmctl_parse(g, cmd, argc, argv, options);
 	arg = poptGetArg(pc);
 	if (arg)
 		v.pid = parse_pid(arg);

@@ -22,6 +22,9 @@ static const struct colinfo feature_cols[] = {
 	[COL_NAME] = { "NAME", 20, 0, "feature name (UFFD_FEATURE_NAME in lower case)" },
 	[COL_AVAILABLE] = { "AVAILABLE", 3, 0, "yes if UFFDIO_API offers it" },
 };
+const struct hgmctl_columns uffd_probe_columns = {
+	feature_cols, sizeof(feature_cols) / sizeof(feature_cols[0])
+};
 
 static const int feature_defaults[] = { COL_BIT, COL_NAME, COL_AVAILABLE };
 
@@ -249,8 +252,7 @@ int cmd_uffd_probe(struct hgmctl *g, const struct hgmctl_cmd *cmd, int argc, con
 	bool ptrace;
 	int ret;
 
-	hgmctl_parse(g, cmd, argc, argv, NULL, feature_cols,
-			  sizeof(feature_cols) / sizeof(feature_cols[0]));
+	hgmctl_parse(g, cmd, argc, argv, NULL);
 	ret = hgm_uffd_probe(g->ctx, &u);
 	if (ret)
 		errx(EXIT_ERROR, "cannot probe userfaultfd: %s", strerror(-ret));

@@ -7,14 +7,12 @@
 #include "output.h"
 
 /* ---- maps of one process (maps-view.c): `maps` and `demo` ---- */
-extern const struct colinfo maps_cols[];
-extern const size_t maps_ncols;
+extern const struct hgmctl_columns maps_columns;
 /* maps of @pid as a table or JSON; returns an exit code */
 int show_maps(struct hgmctl *g, pid_t pid, bool granularity);
 
 /* ---- hugetlb pools (pools-view.c): `pool` and `status` ---- */
-extern const struct colinfo pool_cols[];
-extern const size_t pool_ncols;
+extern const struct hgmctl_columns pool_columns;
 /* The pools table (--output, --raw, ...): every pool, or those of @size when not 0. */
 void pools_table(const struct hgmctl *g, const struct hgm_pools *pools, uint64_t size);
 /* The "pools" array of the JSON contract (as in `status --json`); @size as above. */

@@ -480,4 +480,40 @@ TEST_F(live, bench_collapse_measures_thp_and_refuses_hgm_without_it)
 	EXPECT_EQ(0, WEXITSTATUS(status));
 }
 
+/*
+ * Usage errors of every kind (columns, ranges, option combinations) exit 2
+ * before MADV_COLLAPSE touches the target: its split THPs stay split.
+ */
+TEST_F(live, collapse_usage_errors_leave_the_target_as_it_was)
+{
+	/* hgmctl BEFORE collapse PID RANGE AFTER */
+	static const struct { const char *before, *after; } bad[] = {
+		{ "-o FOO", "" },		/* a column, before the command */
+		{ "", "-o START,NOPE" },	/* a column, after it */
+		{ "", "zz-1" },			/* a bad range after a good one */
+		{ "", "--all" },		/* a combination */
+		{ "", "--kind ksm" },
+	};
+	char path[64], range[64], args[160], out[4096];
+	uint64_t before, after;
+	struct target t;
+	size_t i;
+
+	self->child = spawn_target(8 * M, false, &t);
+	ASSERT_EQ(0, t.err);
+	snprintf(path, sizeof(path), "/proc/%d/smaps", (int)self->child);
+	snprintf(range, sizeof(range), "%" PRIx64 "+8M", t.addr);
+	before = smaps_sum(path, "AnonHugePages");
+	if (before >= 8 * M)
+		SKIP(return, "khugepaged collapsed the THPs before the test could");
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		snprintf(args, sizeof(args), "%s collapse %d %s %s", bad[i].before,
+			 (int)self->child, range, bad[i].after);
+		EXPECT_EQ(2, hgmctl_text(args, out, sizeof(out))) TH_LOG("%s: %s", args, out);
+		after = smaps_sum(path, "AnonHugePages");
+		EXPECT_EQ(before, after) TH_LOG("%s: AnonHugePages %" PRIu64 "K -> %" PRIu64 "K",
+						args, before / K, after / K);
+	}
+}
+
 TEST_HARNESS_MAIN

@@ -85,4 +85,36 @@ TEST_F(live, overlapping_demos_each_take_back_only_what_they_added)
 	EXPECT_EQ(before, after);
 }
 
+/*
+ * Usage errors exit 2 before demo grows a pool or starts its process: with
+ * no free 2M page, a demo that got as far as its process would have grown it.
+ */
+TEST_F(live, demo_usage_errors_come_before_the_pool_grows)
+{
+	static const char *const bad[] = {
+		"-o FOO demo --hugetlb 4M --thp 0",
+		"demo --hugetlb 4M --thp 0 -o START,NOPE",
+		"demo --hugetlb 3M --thp 0",
+		"demo --hugetlb 4M --thp 3M",
+	};
+	struct pool_counts before, after;
+	char path[256], out[4096];
+	size_t i;
+
+	NEED_ROOT("empty the 2M pool for the test");
+	pool_path(path, sizeof(path), 2 * M, "nr_hugepages");
+	ASSERT_EQ(0, write_u64(path, 0));
+	pool_counts(&before);
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		EXPECT_EQ(2, hgmctl_text(bad[i], out, sizeof(out))) TH_LOG("%s: %s", bad[i], out);
+		EXPECT_EQ(NULL, strstr(out, "demo: process")) TH_LOG("%s: %s", bad[i], out);
+		pool_counts(&after);
+		EXPECT_TRUE(pool_counts_equal(&before, &after))
+			TH_LOG("%s: 2M pool %" PRIu64 " -> %" PRIu64 " pages", bad[i],
+			       before.v[0][0], after.v[0][0]);
+		/* what a late error left behind must not spoil the next case */
+		write_u64(path, 0);
+	}
+}
+
 TEST_HARNESS_MAIN

@@ -280,6 +280,51 @@ static inline struct jq_value *hgmctl_json(const char *args, int *status)
 	return v;
 }
 
+/* Runs hgmctl with @args, stdout and stderr to @out (NUL-terminated); returns its exit code. */
+static inline int hgmctl_text(const char *args, char *out, size_t size)
+{
+	char cmd[1024];
+	FILE *p;
+	size_t n;
+	int st;
+
+	snprintf(cmd, sizeof(cmd), "%s %s 2>&1", hgmctl(), args);
+	fflush(NULL);
+	p = popen(cmd, "r");
+	if (!p)
+		return -1;
+	n = fread(out, 1, size - 1, p);
+	out[n] = '\0';
+	st = pclose(p);
+	return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+}
+
+/* Every hugetlb pool's counters (2M and 1G): what a refused command must leave as it was. */
+struct pool_counts {
+	uint64_t v[2][3];	/* nr_hugepages, free_hugepages, surplus_hugepages; -1: absent */
+};
+
+static inline void pool_counts(struct pool_counts *c)
+{
+	static const char *const files[3] = {
+		"nr_hugepages", "free_hugepages", "surplus_hugepages",
+	};
+	char path[256];
+	int i, f;
+
+	for (i = 0; i < 2; i++)
+		for (f = 0; f < 3; f++) {
+			pool_path(path, sizeof(path), i ? 1 * G : 2 * M, files[f]);
+			if (read_u64(path, &c->v[i][f]))
+				c->v[i][f] = UINT64_MAX;
+		}
+}
+
+static inline bool pool_counts_equal(const struct pool_counts *a, const struct pool_counts *b)
+{
+	return memcmp(a, b, sizeof(*a)) == 0;
+}
+
 /* `hgmctl maps PID --json`, parsed. */
 static inline struct jq_value *maps_json(pid_t pid, int *status)
 {

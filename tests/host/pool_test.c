@@ -376,4 +376,36 @@ TEST_F(live, impossible_request_exits_3_with_what_it_got)
 }
 
 
+/*
+ * Usage errors (a column, --output with a change, two ways to set, a bad
+ * count) exit 2 before any pool is written.
+ */
+TEST_F(live, pool_usage_errors_come_before_any_write)
+{
+	/* hgmctl BEFORE pool 2M --total (one page more)AFTER */
+	static const struct { const char *before, *after; } bad[] = {
+		{ "-o FOO", "" },
+		{ "", " -o NOPE" },
+		{ "", " -o SIZE,FREE" },	/* a change prints no table */
+		{ "", " --node 0=1" },
+		{ "", "x" },
+	};
+	struct pool_counts before, after;
+	char args[160], out[4096];
+	size_t i;
+
+	NEED_ROOT("see that no pool is written");
+	pool_counts(&before);
+	ASSERT_NE(UINT64_MAX, before.v[0][0]) TH_LOG("no 2M hugetlb pool");
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		snprintf(args, sizeof(args), "%s pool 2M --total %" PRIu64 "%s", bad[i].before,
+			 before.v[0][0] + 1, bad[i].after);
+		EXPECT_EQ(2, hgmctl_text(args, out, sizeof(out))) TH_LOG("%s: %s", args, out);
+		pool_counts(&after);
+		EXPECT_TRUE(pool_counts_equal(&before, &after))
+			TH_LOG("%s: 2M pool %" PRIu64 " -> %" PRIu64 " pages", args,
+			       before.v[0][0], after.v[0][0]);
+	}
+}
+
 TEST_HARNESS_MAIN

@@ -520,4 +520,57 @@ TEST_F(live, resize_redraws_the_frame_at_the_new_size)
 	pane_stop(&pn);
 }
 
+/*
+ * A usage error of top (here a column: top prints no table) exits 2 before
+ * the view starts, so the keys that would collapse the split THP (as in the
+ * test above) reach no view, and the target stays as it was.
+ */
+TEST_F(live, usage_error_exits_2_before_the_view_can_collapse_anything)
+{
+	struct timespec ts = { 0, 100 * 1000 * 1000 };
+	char path[64], addr[32], args[64];
+	uint64_t a, before, after;
+	struct pane pn;
+	int waited;
+
+	if (!have_tmux())
+		SKIP(return, "tmux is not installed (apt-get install tmux)");
+	self->child = spawn_split_thp(8 * M, &a);
+	ASSERT_LT(0, self->child);
+	ASSERT_NE(0, a);
+	snprintf(path, sizeof(path), "/proc/%d/smaps", (int)self->child);
+	before = smaps_sum(path, "AnonHugePages");
+	if (before >= 8 * M)
+		SKIP(return, "khugepaged collapsed the THPs before the test could");
+	snprintf(addr, sizeof(addr), "%" PRIx64, a);
+	snprintf(args, sizeof(args), "-o FOO %d", (int)self->child);
+	ASSERT_EQ(0, pane_start(&pn, "xterm-256color", args));
+	for (waited = 0; waited < 10000; waited += 100) {
+		capture(&pn);
+		if (strstr(pn.last, "TOP-EXIT=") || strstr(pn.last, "Enter page map"))
+			break;
+		nanosleep(&ts, NULL);
+	}
+	/* the key script of the collapse test, for a view that should not be there */
+	if (strstr(pn.last, "Enter page map")) {
+		keys(&pn, "g");
+		keys(&pn, addr);
+		keys(&pn, "Enter");
+		keys(&pn, "Enter");
+		wait_for(&pn, 10000, "scanned", NULL);
+		keys(&pn, "v");
+		keys(&pn, "Right Right Right");
+		keys(&pn, "c");
+		wait_for(&pn, 10000, "[y/N]", NULL);
+		keys(&pn, "y");
+		wait_for(&pn, 10000, "(8M): ok", NULL);
+		keys(&pn, "q");
+	}
+	EXPECT_TRUE(wait_for(&pn, 10000, "TOP-EXIT=2", NULL));
+	pane_stop(&pn);
+	after = smaps_sum(path, "AnonHugePages");
+	EXPECT_EQ(before, after) TH_LOG("AnonHugePages %" PRIu64 "K -> %" PRIu64 "K",
+					before / K, after / K);
+}
+
 TEST_HARNESS_MAIN

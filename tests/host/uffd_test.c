@@ -32,24 +32,6 @@ static bool kernel_has_hgm(void)
 	return kernel_uffd_features() & UFFD_FEATURE_MINOR_HUGETLBFS_HGM;
 }
 
-/* Runs hgmctl with @args, stdout and stderr to @out (NUL-terminated); returns the status. */
-static int hgmctl_text(const char *args, char *out, size_t size)
-{
-	char cmd[512];
-	FILE *p;
-	size_t n;
-	int st;
-
-	snprintf(cmd, sizeof(cmd), "%s %s 2>&1", hgmctl(), args);
-	p = popen(cmd, "r");
-	if (!p)
-		return -1;
-	n = fread(out, 1, size - 1, p);
-	out[n] = '\0';
-	st = pclose(p);
-	return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
-}
-
 /*
  * Runs `hgmctl @args` as user and group 65534 (no capabilities: a uid change
  * away from 0 clears them); returns its stdout (malloc'd) or NULL.
@@ -384,6 +366,37 @@ TEST_F(live, postcopy_usage_errors_name_the_valid_choices)
 	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
 		EXPECT_EQ(2, hgmctl_text(bad[i].args, out, sizeof(out))) TH_LOG("%s", bad[i].args);
 		EXPECT_NE(NULL, strstr(out, bad[i].says)) TH_LOG("%s: %s", bad[i].args, out);
+	}
+}
+
+/*
+ * Usage errors exit 2 before postcopy (or its benchmark) grows a pool or
+ * maps anything: no figures, and the pools as they were.
+ */
+TEST_F(live, postcopy_usage_errors_come_before_the_pool_grows)
+{
+	static const char *const bad[] = {
+		"-o FOO postcopy --size 2M",
+		"postcopy --size 2M -o SIZE",		/* postcopy prints no table */
+		"postcopy --size 2M --page-size 1G",
+		"-o FOO bench postcopy --size 2M",
+	};
+	struct pool_counts before, after;
+	char path[256], out[4096];
+	size_t i;
+
+	NEED_ROOT("empty the 2M pool for the test");
+	pool_path(path, sizeof(path), 2 * M, "nr_hugepages");
+	ASSERT_EQ(0, write_u64(path, 0));
+	pool_counts(&before);
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		EXPECT_EQ(2, hgmctl_text(bad[i], out, sizeof(out))) TH_LOG("%s: %s", bad[i], out);
+		EXPECT_EQ(NULL, strstr(out, "fetched")) TH_LOG("%s: %s", bad[i], out);
+		pool_counts(&after);
+		EXPECT_TRUE(pool_counts_equal(&before, &after))
+			TH_LOG("%s: 2M pool %" PRIu64 " -> %" PRIu64 " pages", bad[i],
+			       before.v[0][0], after.v[0][0]);
+		write_u64(path, 0);
 	}
 }
 
