@@ -18,35 +18,78 @@
 #include "output.h"
 #include "workload.h"
 
-/* Runs @argv with output to /dev/null; returns its wall time in ms, or -1 if it failed. */
-static double run_ms(char *const argv[])
+/*
+ * Says in @why how a run of @argv failed: its status and the last line it
+ * wrote to stderr (kept in @err), as "failed: exit 1: hgmctl: ...".
+ */
+static void failure(char *why, size_t size, int status, FILE *err)
 {
+	char line[256] = "", last[256] = "";
+	size_t n;
+
+	if (err) {
+		rewind(err);
+		while (fgets(line, sizeof(line), err))
+			if (line[0] != '\n')
+				snprintf(last, sizeof(last), "%s", line);
+	}
+	n = strcspn(last, "\n");
+	last[n] = '\0';
+	if (status < 0)
+		snprintf(why, size, "failed: cannot run it: %s", strerror(-status));
+	else if (WIFSIGNALED(status))
+		snprintf(why, size, "failed: killed by %s", strsignal(WTERMSIG(status)));
+	else
+		snprintf(why, size, "failed: exit %d%s%s", WEXITSTATUS(status), n ? ": " : "",
+			 last);
+}
+
+/*
+ * Runs @argv with stdout to /dev/null; returns its wall time in ms, or -1
+ * if it failed, and then says why in @why.
+ */
+static double run_ms(char *const argv[], char *why, size_t size)
+{
+	FILE *err = tmpfile();
 	double t0 = now_ms();
 	int status;
 	pid_t pid;
 
 	fflush(NULL);
 	pid = fork();
-	if (pid < 0)
+	if (pid < 0) {
+		failure(why, size, -errno, NULL);
+		if (err)
+			fclose(err);
 		return -1;
+	}
 	if (pid == 0) {
 		int null = open("/dev/null", O_WRONLY);
 
 		dup2(null, STDOUT_FILENO);
-		dup2(null, STDERR_FILENO);
+		dup2(err ? fileno(err) : null, STDERR_FILENO);
 		execvp(argv[0], argv);
+		fprintf(stderr, "cannot run %s: %s\n", argv[0], strerror(errno));
 		_exit(127);
 	}
-	if (waitpid(pid, &status, 0) != pid || !WIFEXITED(status) ||
-	    (WEXITSTATUS(status) != EXIT_OK && WEXITSTATUS(status) != EXIT_PARTIAL))
-		return -1;
-	return now_ms() - t0;
+	if (waitpid(pid, &status, 0) != pid)
+		status = -ECHILD;
+	t0 = now_ms() - t0;
+	if (status < 0 || !WIFEXITED(status) ||
+	    (WEXITSTATUS(status) != EXIT_OK && WEXITSTATUS(status) != EXIT_PARTIAL)) {
+		failure(why, size, status, err);
+		t0 = -1;
+	}
+	if (err)
+		fclose(err);
+	return t0;
 }
 
 struct contender {
 	const char *name;
 	double best;		/* ms, -1: not run or failed */
 	const char *why;	/* why it did not run */
+	char buf[320];		/* what why points to, when it is said here */
 };
 
 static void best_of(struct contender *c, char *const argv[], int runs)
@@ -55,11 +98,11 @@ static void best_of(struct contender *c, char *const argv[], int runs)
 
 	c->best = -1;
 	for (i = 0; i < runs; i++) {
-		double t = run_ms(argv);
+		double t = run_ms(argv, c->buf, sizeof(c->buf));
 
 		if (t < 0) {
 			c->best = -1;
-			c->why = "failed";
+			c->why = c->buf;
 			return;
 		}
 		if (c->best < 0 || t < c->best)
@@ -143,7 +186,13 @@ int cmd_bench_scan(struct hgmctl *g, const struct hgmctl_cmd *cmd, int argc, con
 				best = t0;
 		}
 		c[C_FLOOR].best = regions < 0 ? -1 : best;
-		c[C_FLOOR].why = regions == -ENOTTY ? "no PAGEMAP_SCAN in this kernel" : "failed";
+		if (regions == -ENOTTY)
+			c[C_FLOOR].why = "no PAGEMAP_SCAN in this kernel";
+		else if (regions < 0) {
+			proc_error_text(c[C_FLOOR].buf, sizeof(c[C_FLOOR].buf), (int)regions, pid,
+					"pagemap (PAGEMAP_SCAN)");
+			c[C_FLOOR].why = c[C_FLOOR].buf;
+		}
 	}
 	{
 		char *v[] = { self, "--version", NULL };

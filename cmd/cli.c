@@ -70,21 +70,100 @@ void refusal_exit(int ret)
 		errx(EXIT_ERROR, "%s", msg);
 }
 
-void proc_error(int ret, pid_t pid, const char *what)
+/* Why reading @pid was refused, after "permission denied: ". */
+static void access_text(char *buf, size_t size, pid_t pid)
 {
-	refusal_exit(ret);
+	struct hgm_access a;
+
+	if (!hgm_ctx_is_live(G.ctx)) {
+		snprintf(buf, size, "a file of the recorded tree cannot be read");
+		return;
+	}
+	if (hgm_access_explain(G.ctx, pid, &a))
+		a.why = HGM_ACCESS_UNKNOWN;
+	switch (a.why) {
+	case HGM_ACCESS_OTHER_USER:
+		snprintf(buf, size, "it runs as uid %u, hgmctl as uid %u without CAP_SYS_PTRACE "
+			 "(run hgmctl as that user, or as root)", (unsigned int)a.uid,
+			 (unsigned int)a.caller_uid);
+		break;
+	case HGM_ACCESS_NOT_DUMPABLE:
+		snprintf(buf, size, "it is not dumpable (set-user-ID or set-group-ID, or "
+			 "prctl(PR_SET_DUMPABLE, 0)): reading it needs CAP_SYS_PTRACE, which "
+			 "hgmctl lacks");
+		break;
+	case HGM_ACCESS_MORE_CAPS:
+		snprintf(buf, size, "it holds capabilities hgmctl lacks (%s): reading it then "
+			 "needs CAP_SYS_PTRACE, which hgmctl%s lacks too", a.caps,
+			 a.caller_uid == 0 ? ", though uid 0," : "");
+		break;
+	case HGM_ACCESS_USERNS:
+		snprintf(buf, size, "hgmctl runs in a user namespace other than the initial one, "
+			 "where its capabilities%s do not reach process %d; run it outside the "
+			 "namespace", a.caller_ptrace ? " (CAP_SYS_PTRACE included)" : "", (int)pid);
+		break;
+	case HGM_ACCESS_LSM:
+		snprintf(buf, size, "hgmctl has CAP_SYS_PTRACE in the initial user namespace, so a "
+			 "security module refused%s%s (Yama's ptrace_scope limits attaching, not "
+			 "this read)", a.lsm[0] ? "; active: " : "", a.lsm);
+		break;
+	default:
+		snprintf(buf, size, "needs ptrace read access: same user, or CAP_SYS_PTRACE");
+	}
+}
+
+void proc_error_text(char *buf, size_t size, int ret, pid_t pid, const char *what)
+{
+	const char *refused = refusal(ret);
+	char why[320], comm[32];
+
+	if (refused) {
+		snprintf(buf, size, "%s", refused);
+		return;
+	}
 	switch (-ret) {
 	case ESRCH:
-		errx(EXIT_ERROR, "process %d does not exist or exited while being read", (int)pid);
+		if (G.ctx && hgm_proc_kthread(G.ctx, pid) == 1) {
+			hgm_proc_comm(G.ctx, pid, comm, sizeof(comm));
+			snprintf(buf, size, "process %d (%s) is a kernel thread: it has no memory "
+				 "of its own to read", (int)pid, comm);
+		} else {
+			snprintf(buf, size, "process %d does not exist or exited while being read",
+				 (int)pid);
+		}
+		break;
 	case EACCES:
 	case EPERM:
-		errx(EXIT_ERROR, "cannot read %s of process %d: permission denied "
-		     "(needs ptrace read access: same user, or CAP_SYS_PTRACE)", what, (int)pid);
+		access_text(why, sizeof(why), pid);
+		snprintf(buf, size, "cannot read %s of process %d: permission denied: %s", what,
+			 (int)pid, why);
+		break;
 	case EBADMSG:
-		errx(EXIT_ERROR, "cannot parse %s of process %d: unexpected format", what, (int)pid);
+		snprintf(buf, size, "cannot parse %s of process %d: unexpected format", what,
+			 (int)pid);
+		break;
 	default:
-		errx(EXIT_ERROR, "cannot read %s of process %d: %s", what, (int)pid, strerror(-ret));
+		snprintf(buf, size, "cannot read %s of process %d: %s", what, (int)pid,
+			 strerror(-ret));
 	}
+}
+
+void proc_error(int ret, pid_t pid, const char *what)
+{
+	char buf[512];
+
+	proc_error_text(buf, sizeof(buf), ret, pid, what);
+	errx(EXIT_ERROR, "%s", buf);
+}
+
+const char *failed_file(const struct hgmctl *g, int ret, char *buf, size_t size)
+{
+	const char *path = g->ctx ? hgm_ctx_failed_path(g->ctx) : NULL;
+
+	buf[0] = '\0';
+	if (path && ret != -ENOMEM)
+		snprintf(buf, size, " (%s)", path);
+	return buf;
 }
 
 void close_stdout(void)

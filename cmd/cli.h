@@ -107,8 +107,20 @@ const char *refusal(int ret);
 /* Exits 1 with refusal(@ret) when there is one; returns otherwise. */
 void refusal_exit(int ret);
 
-/* Exits 1 with a message that says what -errno @ret means for reading pid @pid. */
+/*
+ * What -errno @ret means for reading @what of pid @pid, into @buf: a file
+ * refused (refusal()), a kernel thread, a process gone, or what ptrace read
+ * access lacks.
+ */
+void proc_error_text(char *buf, size_t size, int ret, pid_t pid, const char *what);
+/* Exits 1 with proc_error_text()'s message. */
 void proc_error(int ret, pid_t pid, const char *what) __attribute__((noreturn));
+
+/*
+ * " (FILE)": the file libhgm last failed to read or parse, under --root, to
+ * end a message with; "" when there is none or @ret (-errno) is no file's fault.
+ */
+const char *failed_file(const struct hgmctl *g, int ret, char *buf, size_t size);
 
 /* Checks stdout on exit (util-linux close_stdout). */
 void close_stdout(void);

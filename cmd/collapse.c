@@ -563,6 +563,9 @@ int cmd_collapse(struct hgmctl *g, const struct hgmctl_cmd *cmd, int argc, const
 			errx(EXIT_ERROR, "cannot open a pidfd for process %d: %s", (int)c.pid,
 			     strerror(-c.pidfd));
 	}
+	/* a kernel thread's smaps is empty: it has no memory, not "no eligible VMA" */
+	if (hgm_proc_kthread(g->ctx, c.pid) == 1)
+		proc_error(-ESRCH, c.pid, "memory maps");
 	read_vmas(&c);
 	if (nranges) {
 		for (i = 0; i < nranges; i++) {

@@ -409,6 +409,7 @@ static void catch_signals(bool on)
 
 static int pool_set(const struct hgmctl *g, struct pool_set *ps)
 {
+	char file[512];
 	size_t i, nshort;
 	int ret;
 
@@ -424,8 +425,8 @@ static int pool_set(const struct hgmctl *g, struct pool_set *ps)
 			ret = hgm_pool_get(g->ctx, ps->size, ps->ch[i].node, &p);
 			refusal_exit(ret);
 			if (ret)
-				errx(EXIT_ERROR, "pool: cannot read the %s pool: %s", ps->size_str,
-				     strerror(-ret));
+				errx(EXIT_ERROR, "pool: cannot read the %s pool: %s%s", ps->size_str,
+				     strerror(-ret), failed_file(g, ret, file, sizeof(file)));
 			ps->ch[i].previous = ps->ch[i].current =
 				p.total > p.surplus ? p.total - p.surplus : 0;
 			ps->in_use[i] = p.total > p.free ? p.total - p.free : 0;
@@ -449,8 +450,8 @@ static int pool_set(const struct hgmctl *g, struct pool_set *ps)
 	ret = hgm_pool_apply(g->ctx, ps->size, ps->ch, ps->n);
 	refusal_exit(ret);
 	if (ret < 0)
-		errx(EXIT_ERROR, "pool: cannot read the %s pool: %s; nothing changed",
-		     ps->size_str, strerror(-ret));
+		errx(EXIT_ERROR, "pool: cannot read the %s pool: %s%s; nothing changed",
+		     ps->size_str, strerror(-ret), failed_file(g, ret, file, sizeof(file)));
 	if (ret > 0 && ps->compact && !interrupted) {
 		struct hgm_pool_change *retry = calloc(ps->n, sizeof(*retry));
 		size_t *idx = calloc(ps->n, sizeof(*idx));
@@ -517,7 +518,7 @@ int cmd_pool(struct hgmctl *g, const struct hgmctl_cmd *cmd, int argc, const cha
 	struct pool_set ps = { 0 };
 	struct hgm_pools *pools;
 	const char *size_arg_s;
-	char sizes[128], valid[256];
+	char sizes[128], valid[256], file[512];
 	int ret, rc = EXIT_OK;
 
 	poptContext pc = hgmctl_parse(g, cmd, argc, argv, options);
@@ -534,7 +535,8 @@ int cmd_pool(struct hgmctl *g, const struct hgmctl_cmd *cmd, int argc, const cha
 	ret = hgm_pools_read(g->ctx, &pools);
 	refusal_exit(ret);
 	if (ret)
-		errx(EXIT_ERROR, "pool: cannot read hugetlb pools: %s", strerror(-ret));
+		errx(EXIT_ERROR, "pool: cannot read hugetlb pools: %s%s", strerror(-ret),
+		     failed_file(g, ret, file, sizeof(file)));
 	sizes_list(g, pools, sizes, sizeof(sizes));
 	if (size_arg_s) {
 		if (hgm_parse_size(size_arg_s, &ps.size) || ps.size == 0)

@@ -181,6 +181,7 @@ static void text_status(const struct hgmctl *g, const struct status_info *st)
 
 int cmd_status(struct hgmctl *g, const struct hgmctl_cmd *cmd, int argc, const char **argv)
 {
+	char file[512];
 	struct status_info st;
 	const char *what;
 	int ret;
@@ -190,7 +191,8 @@ int cmd_status(struct hgmctl *g, const struct hgmctl_cmd *cmd, int argc, const c
 	ret = status_gather(g, &st, &what);
 	refusal_exit(ret);
 	if (ret)
-		errx(EXIT_ERROR, "%s: %s", what, strerror(-ret));
+		errx(EXIT_ERROR, "%s: %s%s", what, strerror(-ret),
+		     failed_file(g, ret, file, sizeof(file)));
 
 	if (g->json)
 		json_status(&st);

@@ -162,6 +162,7 @@ static int proc_usage(struct hgmctl *g, pid_t pid, struct top_proc *p)
 
 void top_gather_sys(struct hgmctl *g, struct top_sys *s, top_cancel *cancel)
 {
+	char file[512];
 	const char *what;
 	size_t n, i, cap = 16;
 	pid_t *pids;
@@ -171,7 +172,8 @@ void top_gather_sys(struct hgmctl *g, struct top_sys *s, top_cancel *cancel)
 	if (ret && refusal(ret))
 		snprintf(s->err, sizeof(s->err), "%s", refusal(ret));
 	else if (ret)
-		snprintf(s->err, sizeof(s->err), "%s: %s", what, strerror(-ret));
+		snprintf(s->err, sizeof(s->err), "%s: %s%s", what, strerror(-ret),
+			 failed_file(g, ret, file, sizeof(file)));
 	else
 		s->have_st = true;
 	if (hgm_thp_counters_read(g->ctx, &s->tc))
@@ -289,24 +291,10 @@ static int on_maps_vma(const struct hgm_vma *v, const struct hgm_vma_usage *u, v
 
 static void set_err(char *buf, size_t size, int ret, pid_t pid, const char *what)
 {
-	if (refusal(ret)) {
-		snprintf(buf, size, "%s", refusal(ret));
-		return;
-	}
-	switch (-ret) {
-	case ESRCH:
-	case ENOENT:
+	if ((ret == -ESRCH || ret == -ENOENT) && hgm_proc_kthread(hgmctl_g.ctx, pid) != 1)
 		snprintf(buf, size, "process %d does not exist (or exited)", (int)pid);
-		break;
-	case EACCES:
-	case EPERM:
-		snprintf(buf, size, "cannot read %s of process %d: permission denied", what,
-			 (int)pid);
-		break;
-	default:
-		snprintf(buf, size, "cannot read %s of process %d: %s", what, (int)pid,
-			 strerror(-ret));
-	}
+	else
+		proc_error_text(buf, size, ret, pid, what);
 }
 
 void top_gather_proc(struct hgmctl *g, pid_t pid, struct top_procview *p, top_cancel *cancel)

@@ -19,7 +19,19 @@ struct hgm_ctx {
 	int rootfd;	/* -1: the live "/" */
 	char *root;	/* as given, for messages ("" live) */
 	char *err;	/* the last refusal (CTX_ERR_MAX bytes, "" none): a const ctx writes it */
+	char *failed;	/* ROOT/PATH of the last file that failed (CTX_ERR_MAX bytes, "" none) */
 };
+
+/* Notes @path as the file the error on its way out comes from. */
+static void ctx_failed(const struct hgm_ctx *ctx, const char *path)
+{
+	snprintf(ctx->failed, CTX_ERR_MAX, "%s%s", ctx->root, path);
+}
+
+HGM_EXPORT const char *hgm_ctx_failed_path(const struct hgm_ctx *ctx)
+{
+	return ctx->failed[0] ? ctx->failed : NULL;
+}
 
 HGM_EXPORT int hgm_ctx_new(struct hgm_ctx **ctx, const char *root)
 {
@@ -45,7 +57,8 @@ HGM_EXPORT int hgm_ctx_new(struct hgm_ctx **ctx, const char *root)
 		c->root = strdup("");
 	}
 	c->err = calloc(1, CTX_ERR_MAX);
-	if (!c->root || !c->err) {
+	c->failed = calloc(1, CTX_ERR_MAX);
+	if (!c->root || !c->err || !c->failed) {
 		hgm_ctx_free(c);
 		return -ENOMEM;
 	}
@@ -61,6 +74,7 @@ HGM_EXPORT void hgm_ctx_free(struct hgm_ctx *ctx)
 		close(ctx->rootfd);
 	free(ctx->root);
 	free(ctx->err);
+	free(ctx->failed);
 	free(ctx);
 }
 
@@ -74,6 +88,7 @@ int hgm_ctx_fail(const struct hgm_ctx *ctx, const char *path, const char *fmt, .
 	va_list ap;
 	int n;
 
+	ctx_failed(ctx, path);
 	n = snprintf(ctx->err, CTX_ERR_MAX, "%s%s: ", ctx->root, path);
 	if (n >= 0 && n < CTX_ERR_MAX) {
 		va_start(ap, fmt);
@@ -124,8 +139,11 @@ HGM_EXPORT int hgm_ctx_open(const struct hgm_ctx *ctx, const char *path, int fla
 			rel++;
 		fd = open_in_root(ctx->rootfd, rel, oflags);
 	}
-	if (fd < 0)
-		return -errno;
+	if (fd < 0) {
+		fd = -errno;
+		ctx_failed(ctx, path);
+		return fd;
+	}
 	if (!file)
 		return fd;
 	if (fstat(fd, &st) < 0) {
@@ -168,8 +186,10 @@ HGM_EXPORT ssize_t hgm_ctx_read(const struct hgm_ctx *ctx, const char *path, cha
 			/* full: fine only if the file ends exactly here */
 			n = read(fd, &extra, 1);
 			close(fd);
-			if (n != 0)
+			if (n != 0) {
+				ctx_failed(ctx, path);
 				return n < 0 ? -errno : -EFBIG;
+			}
 			break;
 		}
 		n = read(fd, buf + len, size - 1 - len);
@@ -178,6 +198,7 @@ HGM_EXPORT ssize_t hgm_ctx_read(const struct hgm_ctx *ctx, const char *path, cha
 				continue;
 			n = -errno;
 			close(fd);
+			ctx_failed(ctx, path);
 			return n;
 		}
 		if (n == 0) {
@@ -200,11 +221,14 @@ HGM_EXPORT int hgm_ctx_read_u64(const struct hgm_ctx *ctx, const char *path, uin
 	if (n < 0)
 		return n;
 	ret = hgm_strtou64(&p, val);
+	if (!ret) {
+		while (*p == '\n' || *p == ' ')
+			p++;
+		ret = *p ? -EINVAL : 0;
+	}
 	if (ret)
-		return ret;
-	while (*p == '\n' || *p == ' ')
-		p++;
-	return *p ? -EINVAL : 0;
+		ctx_failed(ctx, path);
+	return ret;
 }
 
 HGM_EXPORT bool hgm_kpageflags_readable(const struct hgm_ctx *ctx)

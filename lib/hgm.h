@@ -62,6 +62,14 @@ ssize_t hgm_ctx_read(const struct hgm_ctx *ctx, const char *path, char *buf, siz
 /** Reads a file holding one unsigned decimal number. Returns 0 or -errno. */
 int hgm_ctx_read_u64(const struct hgm_ctx *ctx, const char *path, uint64_t *val);
 
+/**
+ * hgm_ctx_failed_path() - the file an error came from, for messages that name it
+ * Returns "ROOT/PATH" of the last file @ctx failed to open, read or parse (a
+ * refusal of hgm_ctx_error() included), or NULL if none.  A call that failed
+ * for another reason (-ENOMEM) leaves an older path.
+ */
+const char *hgm_ctx_failed_path(const struct hgm_ctx *ctx);
+
 /* ---- sizes -------------------------------------------------------------- */
 
 /**
@@ -387,6 +395,13 @@ int hgm_proc_pids(const struct hgm_ctx *ctx, pid_t **pids, size_t *n);
 /** The command name of @pid into @buf; "?" and -errno when it cannot be read. */
 int hgm_proc_comm(const struct hgm_ctx *ctx, pid_t pid, char *buf, size_t size);
 
+/**
+ * hgm_proc_kthread() - whether @pid is a kernel thread, which has no memory
+ * of its own (no smaps, no pagemap).  Returns 1, 0, or -errno (-ESRCH: no
+ * such process).
+ */
+int hgm_proc_kthread(const struct hgm_ctx *ctx, pid_t pid);
+
 /** Huge-page use of one process, in bytes. */
 struct hgm_proc_usage {
 	uint64_t hugetlb;		/* Shared_Hugetlb + Private_Hugetlb */
@@ -651,6 +666,36 @@ int hgm_caps_read(struct hgm_caps *caps);
 const char *hgm_cap_name(enum hgm_cap c);
 /** Returns what a caller without @c cannot see or do, one sentence. */
 const char *hgm_cap_hides(enum hgm_cap c);
+
+/*
+ * Why the caller may not read another process's smaps or pagemap (the
+ * kernel's ptrace read check, PTRACE_MODE_READ_FSCREDS), as far as what is
+ * world-readable in /proc tells.
+ */
+enum hgm_access_why {
+	HGM_ACCESS_UNKNOWN,	/* nothing visible explains it */
+	HGM_ACCESS_OTHER_USER,	/* another user's or group's process; no CAP_SYS_PTRACE */
+	HGM_ACCESS_NOT_DUMPABLE,/* the caller's own user, but not dumpable; no CAP_SYS_PTRACE */
+	HGM_ACCESS_MORE_CAPS,	/* it holds capabilities the caller lacks; no CAP_SYS_PTRACE */
+	HGM_ACCESS_USERNS,	/* the caller is in a user namespace other than the initial one */
+	HGM_ACCESS_LSM,		/* CAP_SYS_PTRACE in the initial namespace: a security module */
+};
+
+struct hgm_access {
+	enum hgm_access_why why;
+	uid_t uid;		/* the process's real user ID */
+	uid_t caller_uid;	/* the caller's effective (file system) user ID */
+	bool caller_ptrace;	/* the caller has CAP_SYS_PTRACE in its effective set */
+	char caps[128];		/* MORE_CAPS: those it holds and the caller lacks ("cap_sys_admin,...") */
+	char lsm[128];		/* LSM: the active modules (/sys/kernel/security/lsm), or "" */
+};
+
+/**
+ * hgm_access_explain() - why reading @pid's memory maps was refused
+ * Returns 0 and fills *@a, -EOPNOTSUPP for a recorded tree (its caller is
+ * not this one), or -errno (-ESRCH: no such process).
+ */
+int hgm_access_explain(const struct hgm_ctx *ctx, pid_t pid, struct hgm_access *a);
 
 /* ---- MADV_COLLAPSE, pidfds, GUP test ---------------------------------------- */
 

@@ -73,6 +73,29 @@ HGM_EXPORT int hgm_proc_comm(const struct hgm_ctx *ctx, pid_t pid, char *buf, si
 	return 0;
 }
 
+/* PF_KTHREAD of include/linux/sched.h, in the flags field of /proc/PID/stat */
+#define PROC_PF_KTHREAD	0x00200000UL
+
+HGM_EXPORT int hgm_proc_kthread(const struct hgm_ctx *ctx, pid_t pid)
+{
+	char path[64], buf[2048], *p;
+	unsigned long flags;
+	ssize_t n;
+	int field;
+
+	hgm_proc_path(path, sizeof(path), pid, "stat");
+	n = hgm_ctx_read(ctx, path, buf, sizeof(buf));
+	if (n < 0)
+		return n == -ENOENT ? -ESRCH : (int)n;
+	/* "PID (COMM) STATE PPID PGRP SESSION TTY TPGID FLAGS ...": COMM may hold ')' */
+	p = strrchr(buf, ')');
+	for (field = 0; p && field < 7; field++)
+		p = strchr(p + 1, ' ');
+	if (!p || sscanf(p, " %lu", &flags) != 1)
+		return -EBADMSG;
+	return (flags & PROC_PF_KTHREAD) != 0;
+}
+
 HGM_EXPORT int hgm_proc_usage(const struct hgm_ctx *ctx, pid_t pid, struct hgm_proc_usage *pu)
 {
 	struct hgm_vma *v = malloc(sizeof(*v));
