@@ -13,7 +13,9 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
+#include <linux/capability.h>
 #include <linux/memfd.h>
+#include <sched.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -325,6 +327,33 @@ static inline bool pool_counts_equal(const struct pool_counts *a, const struct p
 	return memcmp(a, b, sizeof(*a)) == 0;
 }
 
+/*
+ * With the 2M pool emptied, each of the @n hgmctl argument lists @bad (usage
+ * errors) must exit 2 before the command gets going (no @ran in its output)
+ * and leave every pool counter as it was.
+ */
+static inline void usage_errors_leave_pools(struct __test_metadata *_metadata,
+					    const char *const *bad, size_t n, const char *ran)
+{
+	struct pool_counts before, after;
+	char path[256], out[4096];
+	size_t i;
+
+	pool_path(path, sizeof(path), 2 * M, "nr_hugepages");
+	ASSERT_EQ(0, write_u64(path, 0));
+	pool_counts(&before);
+	for (i = 0; i < n; i++) {
+		EXPECT_EQ(2, hgmctl_text(bad[i], out, sizeof(out))) TH_LOG("%s: %s", bad[i], out);
+		EXPECT_EQ(NULL, strstr(out, ran)) TH_LOG("%s: %s", bad[i], out);
+		pool_counts(&after);
+		EXPECT_TRUE(pool_counts_equal(&before, &after))
+			TH_LOG("%s: 2M pool %" PRIu64 " -> %" PRIu64 " pages", bad[i],
+			       before.v[0][0], after.v[0][0]);
+		/* what a late error left behind must not spoil the next case */
+		write_u64(path, 0);
+	}
+}
+
 /* `hgmctl maps PID --json`, parsed. */
 static inline struct jq_value *maps_json(pid_t pid, int *status)
 {
@@ -357,13 +386,21 @@ static inline uint64_t u64_at(const struct jq_value *v, const char *path)
 	return jq_u64(jq_get(v, path), &x) == 0 ? x : UINT64_MAX;
 }
 
+/* How run_hgmctl_as() prepares its child before it runs hgmctl. */
+enum run_as {
+	RUN_AS_NOBODY,		/* user and group 65534: no capabilities */
+	RUN_AS_ROOT_NO_PTRACE,	/* root without CAP_SYS_PTRACE (dropped from the bounding set) */
+	RUN_AS_USERNS,		/* root of a new user namespace */
+};
+
 /*
- * Runs hgmctl with @argv (argv[0] is ignored) as user nobody, stdout and
- * stderr into @out (NUL-ended); *@child holds its pid meanwhile, for the
- * fixture's teardown.  Returns its wait status, or -1 if it could not start.
- * An exit status of 125 or more means the switch or the exec failed.
+ * Runs hgmctl with @argv (argv[0] is ignored) in a child prepared as @how,
+ * stdout and stderr into @out (NUL-ended); *@child holds its pid meanwhile,
+ * for the fixture's teardown.  Returns its wait status, or -1 if it could not
+ * start.  An exit status of 125 means the preparation failed, 126 the exec.
  */
-static inline int run_as_nobody(pid_t *child, char *out, size_t size, char *argv[])
+static inline int run_hgmctl_as(enum run_as how, pid_t *child, char *out, size_t size,
+				char *argv[])
 {
 	size_t len;
 	ssize_t n;
@@ -376,7 +413,12 @@ static inline int run_as_nobody(pid_t *child, char *out, size_t size, char *argv
 	if (*child == 0) {
 		dup2(fds[1], 1);
 		dup2(fds[1], 2);
-		if (setgid(65534) || setuid(65534))
+		if (how == RUN_AS_NOBODY && (setgid(65534) || setuid(65534)))
+			_exit(125);
+		/* a root exec takes its capabilities from the bounding set */
+		if (how == RUN_AS_ROOT_NO_PTRACE && prctl(PR_CAPBSET_DROP, CAP_SYS_PTRACE, 0, 0, 0))
+			_exit(125);
+		if (how == RUN_AS_USERNS && unshare(CLONE_NEWUSER))
 			_exit(125);
 		execv(hgmctl(), argv);
 		_exit(126);
@@ -394,6 +436,11 @@ static inline int run_as_nobody(pid_t *child, char *out, size_t size, char *argv
 		status = -1;
 	*child = 0;
 	return status;
+}
+
+static inline int run_as_nobody(pid_t *child, char *out, size_t size, char *argv[])
+{
+	return run_hgmctl_as(RUN_AS_NOBODY, child, out, size, argv);
 }
 
 /* ---- fixture: a root caller, pools restored whatever happens ----------------- */

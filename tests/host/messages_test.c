@@ -5,10 +5,6 @@
  * the caller lacks (not what it has), a broken recorded tree names its file,
  * top --once and bench scan say why they failed.
  */
-#include <linux/capability.h>
-#include <sched.h>
-#include <sys/syscall.h>
-
 #include "live.h"
 
 /* Nothing here changes a pool: no HOST_TEST_LOCK, only a child to reap. */
@@ -61,48 +57,6 @@ TEST_F(msg, a_kernel_thread_is_named_as_such_not_as_missing)
 	}
 }
 
-/*
- * Runs hgmctl @argv in a child that @how prepares (drops CAP_SYS_PTRACE from
- * its bounding set, or enters a new user namespace), output into @out.
- * Returns its exit code, 125 when the preparation failed, -1 on error.
- */
-enum prep { PREP_NO_PTRACE, PREP_USERNS };
-
-static int run_prepared(enum prep how, char *out, size_t size, char *argv[])
-{
-	size_t len;
-	ssize_t n;
-	int fds[2], status;
-	pid_t pid;
-
-	if (pipe(fds))
-		return -1;
-	fflush(NULL);
-	pid = fork();
-	if (pid == 0) {
-		dup2(fds[1], 1);
-		dup2(fds[1], 2);
-		/* a root exec takes its capabilities from the bounding set */
-		if (how == PREP_NO_PTRACE && prctl(PR_CAPBSET_DROP, CAP_SYS_PTRACE, 0, 0, 0))
-			_exit(125);
-		if (how == PREP_USERNS && unshare(CLONE_NEWUSER))
-			_exit(125);
-		execv(hgmctl(), argv);
-		_exit(126);
-	}
-	close(fds[1]);
-	for (len = 0; len < size - 1; len += n) {
-		n = read(fds[0], out + len, size - 1 - len);
-		if (n <= 0)
-			break;
-	}
-	close(fds[0]);
-	out[len] = '\0';
-	if (pid < 0 || waitpid(pid, &status, 0) != pid || !WIFEXITED(status))
-		return -1;
-	return WEXITSTATUS(status);
-}
-
 /* PID 1 holds every capability; a root caller without CAP_SYS_PTRACE may not read it. */
 TEST_F(msg, root_without_cap_sys_ptrace_is_told_what_it_lacks)
 {
@@ -111,7 +65,9 @@ TEST_F(msg, root_without_cap_sys_ptrace_is_told_what_it_lacks)
 	int rc;
 
 	NEED_ROOT("be root without CAP_SYS_PTRACE");
-	rc = run_prepared(PREP_NO_PTRACE, out, sizeof(out), argv);
+	rc = run_hgmctl_as(RUN_AS_ROOT_NO_PTRACE, &self->child, out, sizeof(out), argv);
+	ASSERT_NE(-1, rc);
+	rc = WEXITSTATUS(rc);
 	if (rc == 125)
 		SKIP(return, "cannot drop CAP_SYS_PTRACE from the bounding set");
 	if (rc == 0)
@@ -132,7 +88,9 @@ TEST_F(msg, root_in_a_user_namespace_is_told_that_it_is_there)
 	int rc;
 
 	NEED_ROOT("read PID 1 from a user namespace");
-	rc = run_prepared(PREP_USERNS, out, sizeof(out), argv);
+	rc = run_hgmctl_as(RUN_AS_USERNS, &self->child, out, sizeof(out), argv);
+	ASSERT_NE(-1, rc);
+	rc = WEXITSTATUS(rc);
 	if (rc == 125)
 		SKIP(return, "cannot create a user namespace (user.max_user_namespaces?)");
 	EXPECT_EQ(1, rc) TH_LOG("%s", out);

@@ -381,23 +381,9 @@ TEST_F(live, postcopy_usage_errors_come_before_the_pool_grows)
 		"postcopy --size 2M --page-size 1G",
 		"-o FOO bench postcopy --size 2M",
 	};
-	struct pool_counts before, after;
-	char path[256], out[4096];
-	size_t i;
 
 	NEED_ROOT("empty the 2M pool for the test");
-	pool_path(path, sizeof(path), 2 * M, "nr_hugepages");
-	ASSERT_EQ(0, write_u64(path, 0));
-	pool_counts(&before);
-	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
-		EXPECT_EQ(2, hgmctl_text(bad[i], out, sizeof(out))) TH_LOG("%s: %s", bad[i], out);
-		EXPECT_EQ(NULL, strstr(out, "fetched")) TH_LOG("%s: %s", bad[i], out);
-		pool_counts(&after);
-		EXPECT_TRUE(pool_counts_equal(&before, &after))
-			TH_LOG("%s: 2M pool %" PRIu64 " -> %" PRIu64 " pages", bad[i],
-			       before.v[0][0], after.v[0][0]);
-		write_u64(path, 0);
-	}
+	usage_errors_leave_pools(_metadata, bad, sizeof(bad) / sizeof(bad[0]), "fetched");
 }
 
 TEST_HARNESS_MAIN
