@@ -84,8 +84,9 @@ static void access_text(char *buf, size_t size, pid_t pid)
 	switch (a.why) {
 	case HGM_ACCESS_OTHER_USER:
 		snprintf(buf, size, "it runs as uid %u, hgmctl as uid %u without CAP_SYS_PTRACE "
-			 "(run hgmctl as that user, or as root)", (unsigned int)a.uid,
-			 (unsigned int)a.caller_uid);
+			 "(%s)", (unsigned int)a.uid, (unsigned int)a.caller_uid,
+			 a.caller_uid == 0 ? "dropped from its capability sets, as containers do" :
+			 "run hgmctl as that user, or as root");
 		break;
 	case HGM_ACCESS_NOT_DUMPABLE:
 		snprintf(buf, size, "it is not dumpable (set-user-ID or set-group-ID, or "
