@@ -81,6 +81,42 @@ TEST_F(msg, root_without_cap_sys_ptrace_is_told_what_it_lacks)
 	EXPECT_EQ(NULL, strstr(out, "same user")) TH_LOG("%s", out);
 }
 
+/* root without CAP_SYS_PTRACE and another user's process: not "run it as root" */
+TEST_F(msg, root_without_cap_sys_ptrace_is_not_told_to_run_as_root)
+{
+	char pid[16], *argv[] = { "hgmctl", "maps", pid, NULL };
+	char out[4096];
+	pid_t nobody;
+	int rc;
+
+	NEED_ROOT("start a process of user nobody");
+	nobody = fork();
+	if (nobody == 0) {
+		prctl(PR_SET_PDEATHSIG, SIGKILL);
+		if (setgid(65534) || setuid(65534))
+			_exit(1);
+		for (;;)
+			pause();
+	}
+	ASSERT_LT(0, nobody);
+	usleep(100 * 1000);
+	snprintf(pid, sizeof(pid), "%d", (int)nobody);
+	rc = run_hgmctl_as(RUN_AS_ROOT_NO_PTRACE, &self->child, out, sizeof(out), argv);
+	kill(nobody, SIGKILL);
+	waitpid(nobody, NULL, 0);
+	ASSERT_NE(-1, rc);
+	if (WEXITSTATUS(rc) == 125)
+		SKIP(return, "cannot drop CAP_SYS_PTRACE from the bounding set");
+	if (WEXITSTATUS(rc) == 0)
+		SKIP(return, "this kernel lets root without CAP_SYS_PTRACE read another "
+		     "user's process");
+	EXPECT_EQ(1, WEXITSTATUS(rc)) TH_LOG("%s", out);
+	EXPECT_NE(NULL, strstr(out, "it runs as uid 65534, hgmctl as uid 0 without "
+				    "CAP_SYS_PTRACE (dropped from its capability sets"))
+		TH_LOG("%s", out);
+	EXPECT_EQ(NULL, strstr(out, "as root")) TH_LOG("%s", out);
+}
+
 TEST_F(msg, root_in_a_user_namespace_is_told_that_it_is_there)
 {
 	char *argv[] = { "hgmctl", "maps", "1", NULL };
