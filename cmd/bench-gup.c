@@ -4,6 +4,7 @@
 #include <inttypes.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <unistd.h>
 
 #include "bench-mem.h"
@@ -14,6 +15,8 @@ static const struct {
 	const char *name, *label;
 	enum hgm_level level;	/* how its pages must be mapped */
 } gup_mems[] = {
+	{ MEM_BASE, "base", "base pages", HGM_LEVEL_PTE },
+	{ MEM_THP_SPLIT, "thp_pte", "THP, PTE-mapped", HGM_LEVEL_PTE },
 	{ MEM_THP, "thp", "THP, PMD-mapped", HGM_LEVEL_PMD },
 	{ MEM_HUGETLB, "hugetlb", "hugetlb 2M, PMD-mapped", HGM_LEVEL_PMD },
 	{ MEM_HGM, "hugetlb_hgm", "hugetlb 2M, 4K-mapped (HGM)", HGM_LEVEL_PTE },
@@ -83,8 +86,18 @@ int cmd_bench_gup(struct hgmctl *g, const struct hgmctl_cmd *cmd, int argc, cons
 			fprintf(stderr, "%s: gup on %s\n", program_invocation_short_name,
 				gup_mems[i].label);
 		memset(cell[i], 0, sizeof(cell[i]));
-		if (mem_setup(g, &m, &pg, hgm_kernel) == 0 &&
-		    mem_level(g, &m, gup_mems[i].level, &lv) * 2 < size) {
+		if (mem_setup(g, &m, &pg, hgm_kernel) == 0 && gup_mems[i].kind == MEM_BASE) {
+			/*
+			 * base pages: no huge mapping at all (the scan counts only
+			 * those), and none made by khugepaged while we measure
+			 */
+			madvise(m.addr, m.size, MADV_NOHUGEPAGE);
+			mem_level(g, &m, HGM_LEVEL_PTE, &lv);
+			if (lv.mapped[HGM_LEVEL_PMD] || lv.mapped[HGM_LEVEL_PTE]) {
+				m.why = "some of the pages are THP";
+				mem_free(&m);
+			}
+		} else if (!m.why && mem_level(g, &m, gup_mems[i].level, &lv) * 2 < size) {
 			m.why = gup_mems[i].level == HGM_LEVEL_PMD ?
 				"fewer than half the pages are PMD-mapped (THP disabled or no memory?)" :
 				"the pages are not mapped in 4K pieces";
@@ -186,8 +199,9 @@ int cmd_bench_gup(struct hgmctl *g, const struct hgmctl_cmd *cmd, int argc, cons
 				putchar('\n');
 			}
 		}
-		printf("\nvs above: get time per call against the kind above (hugetlb vs THP, "
-		       "HGM vs PMD-mapped hugetlb)\n");
+		printf("\nvs above: get time per call against the kind above (PTE-mapped THP vs "
+		       "base pages,\n  PMD- vs PTE-mapped THP, hugetlb vs THP, HGM vs PMD-mapped "
+		       "hugetlb)\n");
 	}
 	free(size_arg_s);
 	return rc;
