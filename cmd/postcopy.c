@@ -26,7 +26,9 @@ int cmd_postcopy(struct hgmctl *g, const struct hgmctl_cmd *cmd, int argc, const
 	struct pc_result r;
 	struct pc_opts o;
 	sigset_t sigs;
-	char x[32], y[32], z[32], t[32], lat[32], why[320];
+	struct detail d;
+	struct jdoc doc;
+	char x[32], why[320];
 	int rc;
 
 	hgmctl_parse(g, cmd, argc, argv, options);
@@ -36,13 +38,11 @@ int cmd_postcopy(struct hgmctl *g, const struct hgmctl_cmd *cmd, int argc, const
 		     "; use --granularity " : "", o.gran < o.page_size && !o.shmem ?
 		     fmt_size(g, o.page_size, x, sizeof(x)) : "");
 	workload_block_signals(&sigs);
-	if (!g->json)
-		printf("postcopy: %s of %s %s pages, UFFDIO_CONTINUE at %s, %d vCPUs touching "
-		       "%s, link %s + %s\n\n", fmt_size(g, o.size, x, sizeof(x)),
-		       fmt_size(g, o.page_size, y, sizeof(y)), o.shmem ? "shmem (testing)" : "hugetlb",
-		       fmt_size(g, o.gran, z, sizeof(z)),
-		       o.vcpus, pattern_names[o.pattern], fmt_rate(o.bps, t, sizeof(t)),
-		       fmt_ns(o.latency_ns, lat, sizeof(lat)));
+	/* text: what runs, before it runs; JSON: one document after */
+	if (!g->json) {
+		detail_begin(&d, g, NULL, 16);
+		pc_print_setup(&d, "postcopy: %s", &o, true);
+	}
 	fflush(stdout);
 	rc = postcopy_run(g, &o, &r, &sigs) ? EXIT_ERROR : EXIT_OK;
 	if (rc == EXIT_OK && o.collapse && r.collapse_err && !r.collapse_moot) {
@@ -51,20 +51,15 @@ int cmd_postcopy(struct hgmctl *g, const struct hgmctl_cmd *cmd, int argc, const
 	}
 	if (rc == EXIT_OK || (o.collapse && r.total_ns)) {
 		if (g->json) {
-			struct jdoc d;
-
-			jdoc_begin(&d);
-			jw_u64(&d.w, "size", o.size);
-			jw_u64(&d.w, "page_size", o.page_size);
-			jw_u64(&d.w, "granularity", o.gran);
-			jw_i64(&d.w, "vcpus", o.vcpus);
-			jw_str(&d.w, "pattern", pattern_names[o.pattern]);
-			json_link(&d.w, &o);
-			json_result(&d.w, &r, o.collapse);
-			jdoc_end(&d, true);
+			jdoc_begin(&doc);
+			detail_begin(&d, g, &doc.w, 16);
+			pc_print_setup(&d, NULL, &o, true);
 		} else {
-			text_result(g, &o, &r);
+			detail_begin(&d, g, NULL, 16);
 		}
+		pc_print_result(&d, &o, &r, o.collapse);
+		if (g->json)
+			jdoc_end(&doc, true);
 	}
 	pc_args_free(&a);
 	return rc;
