@@ -667,7 +667,7 @@ const char *cell_text(const struct hgmctl *g, const struct colinfo *ci, const st
 		      char *buf, size_t size)
 {
 	if (!c->known)
-		return "-";
+		return c->text ?: "-";
 	switch (ci->type) {
 	case CT_STR:
 		return c->text ?: c->s;

@@ -65,8 +65,9 @@ enum {
 struct cell {
 	bool known;
 	const char *s;		/* CT_STR, CT_OBJECT's text (may point to buf) */
-	const char *text;	/* CT_STR: the text, when it says @s in words */
-	char buf[96];
+	const char *text;	/* CT_STR: the text, when it says @s in words (or
+				 * an unknown value otherwise than "-") */
+	char buf[128];
 	uint64_t u;		/* CT_HEX, CT_SIZE, CT_U64, CT_KPF */
 	bool b;			/* CT_BOOL, CT_YESNO */
 	double d;		/* CT_DOUBLE */
