@@ -646,7 +646,7 @@ void print_str_opt(struct detail *d, const char *key, const char *label, const c
 		detail_text(d, label, val && *val ? val : NULL);
 }
 
-void print_enum(struct detail *d, const char *key, const char *label, const char *name,
+void print_str_as(struct detail *d, const char *key, const char *label, const char *name,
 		const char *words)
 {
 	if (d->w)

@@ -245,8 +245,8 @@ void print_double(struct detail *d, const char *key, const char *label, double v
 void print_str(struct detail *d, const char *key, const char *label, const char *val);
 /* null (JSON) and unknown (text) for NULL or "". */
 void print_str_opt(struct detail *d, const char *key, const char *label, const char *val);
-/* A name of the JSON contract (@name, NULL: null) that the text says in @words. */
-void print_enum(struct detail *d, const char *key, const char *label, const char *name,
+/* A string of the JSON contract (@name, NULL: null) that the text says as @words. */
+void print_str_as(struct detail *d, const char *key, const char *label, const char *name,
 		const char *words);
 /* An unknown value: null in JSON; in text @why (NULL: the unknown word). */
 void print_null(struct detail *d, const char *key, const char *label, const char *why);

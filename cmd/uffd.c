@@ -191,7 +191,7 @@ static void print_probe(const struct hgmctl *g, struct jw *w, const struct hgm_u
 	print_str(&d, "release", "Kernel:", release);
 	print_obj_close(&d);
 	print_bool(&d, "usable", "Usable by this caller:", usable);
-	print_enum(&d, "via", ", through %s", usable ? hgm_uffd_way_name(use) : NULL,
+	print_str_as(&d, "via", ", through %s", usable ? hgm_uffd_way_name(use) : NULL,
 		   usable ? way_text[use] : NULL);
 	if (usable)
 		print_text(&d, " (%s)", way_note[use]);
@@ -211,7 +211,7 @@ static void print_probe(const struct hgmctl *g, struct jw *w, const struct hgm_u
 		snprintf(label, sizeof(label), "%s:", way_text[i]);
 		print_obj_open(&d, NULL, NULL);
 		/* in text, the way is the label of its line */
-		print_enum(&d, "way", NULL, hgm_uffd_way_name(i), NULL);
+		print_str_as(&d, "way", NULL, hgm_uffd_way_name(i), NULL);
 		print_bool(&d, "usable", label, !u->error[i]);
 		if (u->error[i]) {
 			way_reason(u, ptrace, i, u->error[i], why, sizeof(why));
