@@ -464,12 +464,20 @@ static void detail_text(struct detail *d, const char *label, const char *val)
 	printf(" %s", val ? val : d->layout == DL_LIST ? "unknown" : "-");
 }
 
-void print_obj_open(struct detail *d, const char *key, const char *label)
+/* A JSON object or array (@c: '{' or '['); in text only @label, if any. */
+static void print_open(struct detail *d, const char *key, const char *label, char c)
 {
-	if (d->w)
+	if (d->w && c == '{')
 		jw_obj_open(d->w, key);
+	else if (d->w)
+		jw_arr_open(d->w, key);
 	else if (label)
 		text_label(d, label);
+}
+
+void print_obj_open(struct detail *d, const char *key, const char *label)
+{
+	print_open(d, key, label, '{');
 }
 
 void print_obj_close(struct detail *d)
@@ -480,10 +488,7 @@ void print_obj_close(struct detail *d)
 
 void print_list_open(struct detail *d, const char *key, const char *label)
 {
-	if (d->w)
-		jw_arr_open(d->w, key);
-	else if (label)
-		text_label(d, label);
+	print_open(d, key, label, '[');
 }
 
 void print_list_close(struct detail *d)
@@ -626,7 +631,7 @@ void print_double(struct detail *d, const char *key, const char *label, double v
 		jw_double(d->w, key, val, decimals);
 		return;
 	}
-	snprintf(buf, sizeof(buf), "%.*f%s%s", tdecimals, val, unit ? " " : "", unit ?: "");
+	snprintf(buf, sizeof(buf), "%.*f%s", tdecimals, val, unit ?: "");
 	detail_text(d, label, buf);
 }
 
@@ -687,8 +692,7 @@ const char *cell_text(const struct hgmctl *g, const struct colinfo *ci, const st
 	case CT_YESNO:
 		return c->b ? "yes" : "no";
 	case CT_DOUBLE:
-		snprintf(buf, size, "%.*f%s%s", ci->tprec, c->d, ci->unit ? " " : "",
-			 ci->unit ?: "");
+		snprintf(buf, size, "%.*f%s", ci->tprec, c->d, ci->unit ?: "");
 		break;
 	case CT_U64:
 		snprintf(buf, size, "%" PRIu64, c->u);
@@ -802,4 +806,37 @@ void row_json(struct jw *w, const struct colinfo *info, const int *order, size_t
 	if (open)
 		jw_obj_close(w);
 	jw_obj_close(w);
+}
+
+void rows_begin(struct rows *r, const struct hgmctl *g, struct jw *w, const char *key,
+		const struct colinfo *info, size_t ninfo, const int *defaults, size_t ndefaults,
+		col_fill_fn *fill, void *arg)
+{
+	memset(r, 0, sizeof(*r));
+	r->g = g;
+	r->w = w;
+	r->fill = fill;
+	r->arg = arg;
+	/* JSON has every column with a key; --output is for the table */
+	columns_init(&r->c, info, ninfo, defaults, ndefaults, w ? NULL : g->output);
+	if (w)
+		jw_arr_open(w, key);
+	else
+		r->tb = table_new(g, &r->c);
+}
+
+void rows_add(struct rows *r, const void *row)
+{
+	if (r->w)
+		row_json(r->w, r->c.info, r->c.id, r->c.n, r->fill, row, r->arg);
+	else
+		row_table(r->g, r->tb, &r->c, r->fill, row, r->arg);
+}
+
+void rows_end(struct rows *r)
+{
+	if (r->w)
+		jw_arr_close(r->w);
+	else
+		table_print(r->tb);
 }

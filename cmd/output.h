@@ -54,7 +54,7 @@ struct colinfo {
 	enum col_type type;
 	unsigned int jflags;	/* CJ_* */
 	int prec, tprec;	/* CT_DOUBLE: decimals in JSON and in text */
-	const char *unit;	/* CT_DOUBLE: after the number in text ("us") */
+	const char *unit;	/* CT_DOUBLE: after the number in text (" us", "x") */
 };
 
 enum {
@@ -116,6 +116,25 @@ const char *cell_text(const struct hgmctl *g, const struct colinfo *ci, const st
 
 /* Prints the table to stdout and frees it. */
 void table_print(struct libscols_table *tb);
+
+/*
+ * Rows through one fill(): the table of the columns of --output (or
+ * @defaults), or with @w the JSON array @key of objects of the @defaults
+ * columns that have a key.  rows_add() each row, rows_end() prints the table.
+ */
+struct rows {
+	const struct hgmctl *g;
+	struct jw *w;
+	struct columns c;
+	struct libscols_table *tb;
+	col_fill_fn *fill;
+	void *arg;
+};
+void rows_begin(struct rows *r, const struct hgmctl *g, struct jw *w, const char *key,
+		const struct colinfo *info, size_t ninfo, const int *defaults, size_t ndefaults,
+		col_fill_fn *fill, void *arg);
+void rows_add(struct rows *r, const void *row);
+void rows_end(struct rows *r);
 
 /* Prints "  NAME  help" for every column, for --help. */
 void columns_help(FILE *f, const struct colinfo *info, size_t n);
@@ -239,7 +258,7 @@ void print_bool(struct detail *d, const char *key, const char *label, bool val);
 void print_bool_opt(struct detail *d, const char *key, const char *label, bool known, bool val);
 /* A bool as a word of a text list: " NAME" if set, " -NAME" if not. */
 void print_flag(struct detail *d, const char *key, const char *name, bool known, bool val);
-/* A number with @decimals; text "%.*f UNIT" (@tdecimals there; no unit: NULL). */
+/* A number with @decimals; text "%.*fUNIT" (@tdecimals there; @unit " ms", "x" or NULL). */
 void print_double(struct detail *d, const char *key, const char *label, double val,
 		  int decimals, int tdecimals, const char *unit);
 void print_str(struct detail *d, const char *key, const char *label, const char *val);

@@ -129,31 +129,19 @@ static const char *const way_note[HGM_UFFD_NR_WAYS] = {
 /* The features table, or the JSON "features" array; with the mask they are of. */
 static void print_features(struct detail *d, const struct hgmctl *g, const struct hgm_uffd_info *u)
 {
-	struct libscols_table *tb = NULL;
-	struct columns c;
+	struct rows r;
 	unsigned int i;
 
 	print_hex(d, "features_mask", "\n\nFeatures (UFFDIO_API, 0x%s):\n", u->features);
-	columns_init(&c, feature_cols, NCOLS, feature_defaults,
-		     sizeof(feature_defaults) / sizeof(feature_defaults[0]), d->w ? NULL : g->output);
-	if (d->w)
-		jw_arr_open(d->w, "features");
-	else
-		tb = table_new(g, &c);
+	rows_begin(&r, g, d->w, "features", feature_cols, NCOLS, feature_defaults,
+		   sizeof(feature_defaults) / sizeof(feature_defaults[0]), fill, NULL);
 	for (i = 0; i < 64; i++) {
-		struct feature_row r = { u, i };
+		struct feature_row row = { u, i };
 
-		if (!bit_listed(u, i))
-			continue;
-		if (d->w)
-			row_json(d->w, feature_cols, c.id, c.n, fill, &r, NULL);
-		else
-			row_table(g, tb, &c, fill, &r, NULL);
+		if (bit_listed(u, i))
+			rows_add(&r, &row);
 	}
-	if (d->w)
-		jw_arr_close(d->w);
-	else
-		table_print(tb);
+	rows_end(&r);
 }
 
 static void print_ioctls(struct detail *d, const struct hgm_uffd_info *u)
