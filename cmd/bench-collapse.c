@@ -39,13 +39,13 @@ static const struct colinfo cols[] = {
 			 " us" },
 	[COL_PMD_AFTER] = { "PMD-AFTER", 9, SCOLS_FL_RIGHT, NULL, "pmd_mapped_after", CT_SIZE,
 			    CJ_OMIT },
-	[COL_SKIPPED] = { "SKIPPED", 0.3, SCOLS_FL_TRUNC, NULL, "skipped", CT_STR, CJ_OMIT },
-	[COL_ERROR] = { "ERROR", 6, 0, NULL, "error", CT_STR, CJ_OMIT },
+	[COL_SKIPPED] = { "SKIPPED", 0.3, SCOLS_FL_TRUNC, NULL, "skipped", CT_STR,
+			  CJ_OMIT | CJ_BLANK },
+	[COL_ERROR] = { "ERROR", 6, 0, NULL, "error", CT_STR, CJ_OMIT | CJ_BLANK },
 };
 
 static const int order[] = { COL_MEMORY, COL_PER_2M, COL_PMD_AFTER, COL_SKIPPED, COL_ERROR };
 
-/* A skipped kind has no figures; one that ran has no reason: blank in text. */
 static void fill(int col, const void *row, struct cell *c, void *arg)
 {
 	const struct collapse_cell *r = row;
@@ -60,8 +60,6 @@ static void fill(int col, const void *row, struct cell *c, void *arg)
 	case COL_SKIPPED: c->known = !r->ok; c->s = r->why; break;
 	case COL_ERROR: c->known = r->err; c->s = errno_name(r->err); break;
 	}
-	if (!c->known && (col == COL_SKIPPED || col == COL_ERROR))
-		c->text = "";
 }
 
 int cmd_bench_collapse(struct hgmctl *g, const struct hgmctl_cmd *cmd, int argc, const char **argv)
@@ -76,8 +74,8 @@ int cmd_bench_collapse(struct hgmctl *g, const struct hgmctl_cmd *cmd, int argc,
 	};
 	struct pool_grant pg = { .page_size = 2 * MIB };
 	struct collapse_cell cell[NCMEM];
-	struct detail d;
-	struct jdoc doc;
+	struct doc doc;
+	struct detail *d = &doc.d;
 	struct rows r;
 	struct hgm_features feat;
 	uint64_t size, pmd;
@@ -145,17 +143,14 @@ int cmd_bench_collapse(struct hgmctl *g, const struct hgmctl_cmd *cmd, int argc,
 			rc = EXIT_ERROR;
 	}
 
-	if (g->json)
-		jdoc_begin(&doc);
-	detail_begin(&d, g, g->json ? &doc.w : NULL, 0);
-	print_size(&d, "size", "MADV_COLLAPSE, one call per 2 MiB over %s", size);
-	print_i64(&d, "runs", ", best of %s runs\n\n", runs);
-	rows_begin(&r, g, d.w, "results", cols, NCOLS, order, NCOLS, fill, NULL);
+	doc_begin(&doc, g, 0);
+	print_size(d, "size", "MADV_COLLAPSE, one call per 2 MiB over %s", size);
+	print_i64(d, "runs", ", best of %s runs\n\n", runs);
+	rows_begin(&r, g, d->w, "results", cols, NCOLS, order, NCOLS, fill, NULL);
 	for (i = 0; i < NCMEM; i++)
 		rows_add(&r, &cell[i]);
 	rows_end(&r);
-	if (g->json)
-		jdoc_end(&doc, true);
+	doc_end(&doc);
 	free(size_arg_s);
 	return rc;
 }

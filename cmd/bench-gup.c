@@ -46,8 +46,9 @@ static const struct colinfo cols[] = {
 		      " us" },
 	[COL_VS_ABOVE] = { "VS-ABOVE", 8, SCOLS_FL_RIGHT, NULL, "get_ratio_to_previous", CT_DOUBLE,
 			   CJ_OMIT, 2, 2, "x" },
-	[COL_SKIPPED] = { "SKIPPED", 0.3, SCOLS_FL_TRUNC, NULL, "skipped", CT_STR, CJ_OMIT },
-	[COL_ERROR] = { "ERROR", 6, 0, NULL, "error", CT_STR, CJ_OMIT },
+	[COL_SKIPPED] = { "SKIPPED", 0.3, SCOLS_FL_TRUNC, NULL, "skipped", CT_STR,
+			  CJ_OMIT | CJ_BLANK },
+	[COL_ERROR] = { "ERROR", 6, 0, NULL, "error", CT_STR, CJ_OMIT | CJ_BLANK },
 };
 
 #define NCOLS (sizeof(cols) / sizeof(cols[0]))
@@ -56,7 +57,6 @@ static const int order[] = {
 	COL_MEMORY, COL_OP, COL_GET, COL_PUT, COL_VS_ABOVE, COL_SKIPPED, COL_ERROR,
 };
 
-/* A skipped measurement has no figures; one that ran has no reason: blank in text. */
 static void fill(int col, const void *row, struct cell *c, void *arg)
 {
 	const struct gup_cell *r = row;
@@ -76,8 +76,6 @@ static void fill(int col, const void *row, struct cell *c, void *arg)
 	case COL_SKIPPED: c->known = !r->ok; c->s = r->why; break;
 	case COL_ERROR: c->known = r->err; c->s = errno_name(r->err); break;
 	}
-	if (!c->known && (col == COL_SKIPPED || col == COL_ERROR))
-		c->text = "";
 }
 
 int cmd_bench_gup(struct hgmctl *g, const struct hgmctl_cmd *cmd, int argc, const char **argv)
@@ -96,8 +94,8 @@ int cmd_bench_gup(struct hgmctl *g, const struct hgmctl_cmd *cmd, int argc, cons
 	};
 	struct pool_grant pg = { .page_size = 2 * MIB };
 	struct gup_cell cell[NMEM][NOPS];
-	struct detail d;
-	struct jdoc doc;
+	struct doc doc;
+	struct detail *d = &doc.d;
 	struct rows rw;
 	struct hgm_features feat;
 	uint64_t size, calls;
@@ -178,25 +176,22 @@ int cmd_bench_gup(struct hgmctl *g, const struct hgmctl_cmd *cmd, int argc, cons
 	if (pool_restore(g, &pg))
 		rc = EXIT_ERROR;
 
-	if (g->json)
-		jdoc_begin(&doc);
-	detail_begin(&d, g, g->json ? &doc.w : NULL, 0);
-	print_size(&d, "size", "gup_test: %s of each kind", size);
-	print_i64(&d, "pages_per_call", ", %s pages per call", per_call);
-	print_u64(&d, "calls", " (%s calls)", calls);
-	print_i64(&d, "runs", ", best of %s runs", runs);
+	doc_begin(&doc, g, 0);
+	print_size(d, "size", "gup_test: %s of each kind", size);
+	print_i64(d, "pages_per_call", ", %s pages per call", per_call);
+	print_u64(d, "calls", " (%s calls)", calls);
+	print_i64(d, "runs", ", best of %s runs", runs);
 	/* the text names the access */
-	print_bool(&d, "write", NULL, !read_only);
-	print_text(&d, ", %s\n\n", read_only ? "read" : "FOLL_WRITE");
-	rows_begin(&rw, g, d.w, "results", cols, NCOLS, order, NCOLS, fill, NULL);
+	print_bool(d, "write", NULL, !read_only);
+	print_text(d, ", %s\n\n", read_only ? "read" : "FOLL_WRITE");
+	rows_begin(&rw, g, d->w, "results", cols, NCOLS, order, NCOLS, fill, NULL);
 	for (i = 0; i < NMEM; i++)
 		for (j = 0; j < NOPS; j++)
 			rows_add(&rw, &cell[i][j]);
 	rows_end(&rw);
-	print_text(&d, "\nvs above: get time per call against the kind above (hugetlb vs THP, "
+	print_text(d, "\nvs above: get time per call against the kind above (hugetlb vs THP, "
 		   "HGM vs PMD-mapped hugetlb)\n");
-	if (g->json)
-		jdoc_end(&doc, true);
+	doc_end(&doc);
 	free(size_arg_s);
 	return rc;
 }

@@ -18,8 +18,8 @@ int cmd_bench_postcopy(struct hgmctl *g, const struct hgmctl_cmd *cmd, int argc,
 	};
 	struct { struct pc_opts o; struct pc_result r; const char *skipped; bool ok; } run[2];
 	char why[320], x[32], y[32], label[64];
-	struct detail d;
-	struct jdoc doc;
+	struct doc doc;
+	struct detail *d = &doc.d;
 	struct pc_opts o;
 	sigset_t sigs;
 	int i, rc = EXIT_OK;
@@ -54,40 +54,32 @@ int cmd_bench_postcopy(struct hgmctl *g, const struct hgmctl_cmd *cmd, int argc,
 	if (run[0].ok && run[1].ok && run[0].r.faults && run[1].r.faults && run[0].r.p50)
 		ratio = (double)run[1].r.p50 / (double)run[0].r.p50;
 
-	if (g->json) {
-		jdoc_begin(&doc);
-		detail_begin(&d, g, &doc.w, 16);
-	} else {
-		detail_begin(&d, g, NULL, 16);
-	}
-	pc_print_setup(&d, "postcopy on %s", &o, false);
-	print_list_open(&d, "runs", NULL);
+	doc_begin(&doc, g, 16);
+	pc_print_setup(d, "postcopy on %s", &o, false);
+	print_list_open(d, "runs", NULL);
 	for (i = 0; i < 2; i++) {
-		print_obj_open(&d, NULL, NULL);
-		print_size(&d, "granularity", "granularity:", run[i].o.gran);
+		print_obj_open(d, NULL, NULL);
+		print_size(d, "granularity", "granularity:", run[i].o.gran);
 		if (run[i].ok) {
-			print_null(&d, "skipped", NULL, NULL);	/* it ran: its figures say so */
-			pc_print_result(&d, &run[i].o, &run[i].r, false);
+			print_null(d, "skipped", NULL, NULL);	/* it ran: its figures say so */
+			pc_print_result(d, &run[i].o, &run[i].r, false);
 		} else {
-			print_str(&d, "skipped", "unavailable:", run[i].skipped ?: "failed");
-			detail_end(&d);
+			print_str(d, "skipped", "unavailable:", run[i].skipped ?: "failed");
+			detail_end(d);
 		}
-		print_text(&d, "\n");
-		print_obj_close(&d);
+		print_text(d, "\n");
+		print_obj_close(d);
 	}
-	print_list_close(&d);
+	print_list_close(d);
 	fmt_size(g, o.page_size, y, sizeof(y));
 	snprintf(label, sizeof(label), "p50 fault latency, %s over 4K: %%s%s", y,
 		 ratio > 0 ? "x" : "");
 	if (ratio > 0)
-		print_double(&d, "p50_ratio", label, ratio, 1, 0, NULL);
+		print_double(d, "p50_ratio", label, ratio, 1, 0, NULL);
 	else
-		print_null(&d, "p50_ratio", label,
+		print_null(d, "p50_ratio", label,
 			   run[0].ok ? "unavailable (no faults measured)" : "unavailable (no 4K run)");
-	if (g->json)
-		jdoc_end(&doc, true);
-	else
-		detail_end(&d);
+	doc_end(&doc);
 	for (i = 0; i < 2; i++)
 		free((void *)run[i].skipped);
 	pc_args_free(&a);

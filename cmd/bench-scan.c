@@ -100,7 +100,8 @@ static const struct colinfo cols[] = {
 	[COL_TIME] = { "TIME", 10, SCOLS_FL_RIGHT, NULL, "best_ms", CT_DOUBLE, 0, 3, 2, " ms" },
 	[COL_VS_FLOOR] = { "VS-FLOOR", 9, SCOLS_FL_RIGHT, NULL, "ratio_to_floor", CT_DOUBLE,
 			   CJ_OMIT, 2, 1, "x" },
-	[COL_SKIPPED] = { "SKIPPED", 0.3, SCOLS_FL_TRUNC, NULL, "skipped", CT_STR, CJ_OMIT },
+	[COL_SKIPPED] = { "SKIPPED", 0.3, SCOLS_FL_TRUNC, NULL, "skipped", CT_STR,
+			  CJ_OMIT | CJ_BLANK },
 };
 
 #define NCOLS (sizeof(cols) / sizeof(cols[0]))
@@ -121,8 +122,6 @@ static void fill(int col, const void *row, struct cell *c, void *arg)
 	case COL_SKIPPED:
 		c->known = r->best < 0;
 		c->s = r->why;
-		if (!c->known)
-			c->text = "";
 		break;
 	}
 }
@@ -173,8 +172,8 @@ int cmd_bench_scan(struct hgmctl *g, const struct hgmctl_cmd *cmd, int argc, con
 		[C_THPMAPS] = { "thpmaps --pid PID --rollup" },
 	};
 	struct workload w = { 0 };
-	struct detail d;
-	struct jdoc doc;
+	struct doc doc;
+	struct detail *d = &doc.d;
 	struct rows r;
 	const char *arg;
 	char self[4096], pidbuf[16];
@@ -263,12 +262,10 @@ int cmd_bench_scan(struct hgmctl *g, const struct hgmctl_cmd *cmd, int argc, con
 		c[C_THPMAPS].why = thpmaps ? "not readable" : "not given (--thpmaps)";
 	}
 
-	if (g->json)
-		jdoc_begin(&doc);
-	detail_begin(&d, g, g->json ? &doc.w : NULL, 0);
-	print_i64(&d, "pid", "process %s", pid);
-	print_i64(&d, "runs", ", best of %s runs each\n\n", runs);
-	rows_begin(&r, g, d.w, "results", cols, NCOLS, order, NCOLS, fill, NULL);
+	doc_begin(&doc, g, 0);
+	print_i64(d, "pid", "process %s", pid);
+	print_i64(d, "runs", ", best of %s runs each\n\n", runs);
+	rows_begin(&r, g, d->w, "results", cols, NCOLS, order, NCOLS, fill, NULL);
 	for (i = 0; i < NC; i++) {
 		c[i].floor = &c[C_FLOOR];
 		rows_add(&r, &c[i]);
@@ -276,10 +273,9 @@ int cmd_bench_scan(struct hgmctl *g, const struct hgmctl_cmd *cmd, int argc, con
 	rows_end(&r);
 	/* a ratio of two rows above */
 	if (c[C_PAGE_TYPES].best > 0 && c[C_MAPS_G].best > 0)
-		print_text(&d, "\nmaps --granularity is %.0fx faster than page-types\n",
+		print_text(d, "\nmaps --granularity is %.0fx faster than page-types\n",
 			   c[C_PAGE_TYPES].best / c[C_MAPS_G].best);
-	if (g->json)
-		jdoc_end(&doc, true);
+	doc_end(&doc);
 	if (!arg && workload_stop(g, &w))
 		rc = EXIT_ERROR;
 	free(page_types);

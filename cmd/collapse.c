@@ -51,7 +51,8 @@ static const struct colinfo collapse_cols[] = {
 			 CT_SIZE },
 	[COL_BASE_A] = { "BASE-AFTER", 5, SCOLS_FL_RIGHT, "bytes of base pages after", NULL,
 			 CT_SIZE },
-	[COL_REASON] = { "REASON", 0.3, SCOLS_FL_TRUNC, "why a range failed", "reason", CT_STR },
+	[COL_REASON] = { "REASON", 0.3, SCOLS_FL_TRUNC, "why a range failed", "reason", CT_STR,
+			 CJ_BLANK },
 };
 
 static const int collapse_defaults[] = {
@@ -320,8 +321,6 @@ static void fill(int col, const void *row, struct cell *cell, void *arg)
 	case COL_REASON:
 		cell->known = p->err && p->reason;
 		cell->s = p->reason;
-		if (!cell->known)
-			cell->text = "";	/* an empty cell on success */
 		break;
 	case COL_BEFORE: levels_cell(c, cell, p->have_before, &p->before); break;
 	case COL_AFTER: levels_cell(c, cell, p->have_after, &p->after); break;

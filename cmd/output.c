@@ -672,7 +672,7 @@ const char *cell_text(const struct hgmctl *g, const struct colinfo *ci, const st
 		      char *buf, size_t size)
 {
 	if (!c->known)
-		return c->text ?: "-";
+		return c->text ?: ci->jflags & CJ_BLANK ? "" : "-";
 	switch (ci->type) {
 	case CT_STR:
 		return c->text ?: c->s;
@@ -839,4 +839,19 @@ void rows_end(struct rows *r)
 		jw_arr_close(r->w);
 	else
 		table_print(r->tb);
+}
+
+void doc_begin(struct doc *v, const struct hgmctl *g, int width)
+{
+	if (g->json)
+		jdoc_begin(&v->j);
+	detail_begin(&v->d, g, g->json ? &v->j.w : NULL, width);
+}
+
+void doc_end(struct doc *v)
+{
+	if (v->d.w)
+		jdoc_end(&v->j, true);
+	else
+		detail_end(&v->d);
 }

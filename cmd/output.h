@@ -59,6 +59,7 @@ struct colinfo {
 
 enum {
 	CJ_OMIT = 1 << 0,	/* unknown: leave the member out (not null) */
+	CJ_BLANK = 1 << 1,	/* unknown: an empty cell in text, not "-" */
 };
 
 /* A cell: filled by a command's fill(), written by the renderer. Unknown is "-" or null. */
@@ -269,5 +270,17 @@ void print_str_as(struct detail *d, const char *key, const char *label, const ch
 		const char *words);
 /* An unknown value: null in JSON; in text @why (NULL: the unknown word). */
 void print_null(struct detail *d, const char *key, const char *label, const char *why);
+
+/*
+ * A whole document: with --json one JSON object, printed when it is whole,
+ * else text on stdout; either way written through @d's print_*() (and
+ * rows_*() with d.w).  @width: the labels of a DL_LIST view.
+ */
+struct doc {
+	struct jdoc j;
+	struct detail d;
+};
+void doc_begin(struct doc *v, const struct hgmctl *g, int width);
+void doc_end(struct doc *v);
 
 #endif /* HGMCTL_OUTPUT_H */

@@ -26,8 +26,7 @@ int cmd_postcopy(struct hgmctl *g, const struct hgmctl_cmd *cmd, int argc, const
 	struct pc_result r;
 	struct pc_opts o;
 	sigset_t sigs;
-	struct detail d;
-	struct jdoc doc;
+	struct doc doc;
 	char x[32], why[320];
 	int rc;
 
@@ -39,10 +38,9 @@ int cmd_postcopy(struct hgmctl *g, const struct hgmctl_cmd *cmd, int argc, const
 		     fmt_size(g, o.page_size, x, sizeof(x)) : "");
 	workload_block_signals(&sigs);
 	/* text: what runs, before it runs; JSON: one document after */
-	if (!g->json) {
-		detail_begin(&d, g, NULL, 16);
-		pc_print_setup(&d, "postcopy: %s", &o, true);
-	}
+	doc_begin(&doc, g, 16);
+	if (!doc.d.w)
+		pc_print_setup(&doc.d, "postcopy: %s", &o, true);
 	fflush(stdout);
 	rc = postcopy_run(g, &o, &r, &sigs) ? EXIT_ERROR : EXIT_OK;
 	if (rc == EXIT_OK && o.collapse && r.collapse_err && !r.collapse_moot) {
@@ -50,16 +48,12 @@ int cmd_postcopy(struct hgmctl *g, const struct hgmctl_cmd *cmd, int argc, const
 		rc = EXIT_ERROR;
 	}
 	if (rc == EXIT_OK || (o.collapse && r.total_ns)) {
-		if (g->json) {
-			jdoc_begin(&doc);
-			detail_begin(&d, g, &doc.w, 16);
-			pc_print_setup(&d, NULL, &o, true);
-		} else {
-			detail_begin(&d, g, NULL, 16);
-		}
-		pc_print_result(&d, &o, &r, o.collapse);
-		if (g->json)
-			jdoc_end(&doc, true);
+		if (doc.d.w)
+			pc_print_setup(&doc.d, "postcopy: %s", &o, true);
+		pc_print_result(&doc.d, &o, &r, o.collapse);
+		doc_end(&doc);
+	} else if (doc.d.w) {
+		jdoc_end(&doc.j, false);	/* a failed run prints no figures */
 	}
 	pc_args_free(&a);
 	return rc;

@@ -165,81 +165,78 @@ static void print_hgm(struct detail *d, const struct hgm_uffd_info *u)
 }
 
 /* What `uffd probe` found, as JSON (@w) or text: every field once. */
-static void print_probe(const struct hgmctl *g, struct jw *w, const struct hgm_uffd_info *u,
+static void print_probe(struct detail *d, const struct hgmctl *g, const struct hgm_uffd_info *u,
 			const char *release, bool ptrace)
 {
 	enum hgm_uffd_way use = usable_way(u);
 	bool usable = use != HGM_UFFD_NR_WAYS;
-	struct detail d;
 	char why[256];
 	unsigned int i;
-
-	detail_begin(&d, g, w, 36);
-	print_obj_open(&d, "kernel", NULL);
-	print_str(&d, "release", "Kernel:", release);
-	print_obj_close(&d);
-	print_bool(&d, "usable", "Usable by this caller:", usable);
-	print_str_as(&d, "via", ", through %s", usable ? hgm_uffd_way_name(use) : NULL,
+	print_obj_open(d, "kernel", NULL);
+	print_str(d, "release", "Kernel:", release);
+	print_obj_close(d);
+	print_bool(d, "usable", "Usable by this caller:", usable);
+	print_str_as(d, "via", ", through %s", usable ? hgm_uffd_way_name(use) : NULL,
 		   usable ? way_text[use] : NULL);
 	if (usable)
-		print_text(&d, " (%s)", way_note[use]);
+		print_text(d, " (%s)", way_note[use]);
 
-	print_obj_open(&d, "access", NULL);
-	print_u64_opt(&d, "unprivileged_userfaultfd", "vm.unprivileged_userfaultfd:",
+	print_obj_open(d, "access", NULL);
+	print_u64_opt(d, "unprivileged_userfaultfd", "vm.unprivileged_userfaultfd:",
 		      u->unprivileged >= 0, (uint64_t)u->unprivileged);
 	if (u->unprivileged >= 0)
-		print_text(&d, " (%s)", u->unprivileged ? "anyone may handle kernel-mode faults" :
+		print_text(d, " (%s)", u->unprivileged ? "anyone may handle kernel-mode faults" :
 			   "kernel-mode faults need CAP_SYS_PTRACE");
-	print_bool(&d, "dev_userfaultfd_exists", "/dev/userfaultfd exists:", u->dev_exists);
-	print_bool(&d, "cap_sys_ptrace", "CAP_SYS_PTRACE:", ptrace);
-	print_list_open(&d, "ways", NULL);
+	print_bool(d, "dev_userfaultfd_exists", "/dev/userfaultfd exists:", u->dev_exists);
+	print_bool(d, "cap_sys_ptrace", "CAP_SYS_PTRACE:", ptrace);
+	print_list_open(d, "ways", NULL);
 	for (i = 0; i < HGM_UFFD_NR_WAYS; i++) {
 		char label[64];
 
 		snprintf(label, sizeof(label), "%s:", way_text[i]);
-		print_obj_open(&d, NULL, NULL);
+		print_obj_open(d, NULL, NULL);
 		/* in text, the way is the label of its line */
-		print_str_as(&d, "way", NULL, hgm_uffd_way_name(i), NULL);
-		print_bool(&d, "usable", label, !u->error[i]);
+		print_str_as(d, "way", NULL, hgm_uffd_way_name(i), NULL);
+		print_bool(d, "usable", label, !u->error[i]);
 		if (u->error[i]) {
 			way_reason(u, ptrace, i, u->error[i], why, sizeof(why));
-			print_str(&d, "error", ", %s", errno_name(u->error[i]));
-			print_str(&d, "reason", ": %s", why);
+			print_str(d, "error", ", %s", errno_name(u->error[i]));
+			print_str(d, "reason", ": %s", why);
 		} else {
-			print_null(&d, "error", NULL, NULL);
-			print_null(&d, "reason", NULL, NULL);
+			print_null(d, "error", NULL, NULL);
+			print_null(d, "reason", NULL, NULL);
 		}
-		print_obj_close(&d);
+		print_obj_close(d);
 	}
-	print_list_close(&d);
-	print_obj_close(&d);
+	print_list_close(d);
+	print_obj_close(d);
 
 	if (!u->api_ok) {
 		snprintf(why, sizeof(why), "failed: %s", strerror(u->api_errno));
 		/* no userfaultfd at all says why already */
-		print_null(&d, "api", usable ? "UFFDIO_API:" : NULL, why);
-		print_null(&d, "hgm", "HGM:", "unknown (no userfaultfd to ask)");
-		detail_end(&d);
+		print_null(d, "api", usable ? "UFFDIO_API:" : NULL, why);
+		print_null(d, "hgm", "HGM:", "unknown (no userfaultfd to ask)");
 		return;
 	}
 	/* the text puts the verdict first and the long table last */
-	if (!w)
-		print_hgm(&d, u);
-	print_obj_open(&d, "api", NULL);
-	if (w)
-		print_features(&d, g, u);
-	print_ioctls(&d, u);
-	if (!w)
-		print_features(&d, g, u);
-	print_obj_close(&d);
-	if (w)
-		print_hgm(&d, u);
+	if (!d->w)
+		print_hgm(d, u);
+	print_obj_open(d, "api", NULL);
+	if (d->w)
+		print_features(d, g, u);
+	print_ioctls(d, u);
+	if (!d->w)
+		print_features(d, g, u);
+	print_obj_close(d);
+	if (d->w)
+		print_hgm(d, u);
 }
 
 int cmd_uffd_probe(struct hgmctl *g, const struct hgmctl_cmd *cmd, int argc, const char **argv)
 {
 	struct hgm_uffd_info u;
 	struct hgm_caps caps;
+	struct doc doc;
 	struct utsname un;
 	bool ptrace;
 	int ret;
@@ -251,14 +248,8 @@ int cmd_uffd_probe(struct hgmctl *g, const struct hgmctl_cmd *cmd, int argc, con
 	ptrace = hgm_caps_read(&caps) == 0 && caps.have[HGM_CAP_SYS_PTRACE];
 	if (uname(&un))
 		snprintf(un.release, sizeof(un.release), "unknown");
-	if (g->json) {
-		struct jdoc d;
-
-		jdoc_begin(&d);
-		print_probe(g, &d.w, &u, un.release, ptrace);
-		jdoc_end(&d, true);
-	} else {
-		print_probe(g, NULL, &u, un.release, ptrace);
-	}
+	doc_begin(&doc, g, 36);
+	print_probe(&doc.d, g, &u, un.release, ptrace);
+	doc_end(&doc);
 	return EXIT_OK;
 }
