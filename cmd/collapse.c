@@ -19,7 +19,7 @@ enum { COL_START, COL_END, COL_SIZE, COL_KIND, COL_VMA, COL_CALL, COL_RESULT, CO
        COL_AFTER, COL_PUD_B, COL_PUD_A, COL_PMD_B, COL_PMD_A, COL_PTE_B, COL_PTE_A, COL_BASE_B,
        COL_BASE_A, COL_REASON };
 
-/* BEFORE and AFTER are the JSON objects "before" and "after"; the level columns are parts of them. */
+/* BEFORE and AFTER are the JSON objects "before" and "after"; the level columns, parts of them. */
 static const struct colinfo collapse_cols[] = {
 	[COL_START] = { "START", 12, SCOLS_FL_RIGHT, "first address of the range", "start", CT_HEX },
 	[COL_END] = { "END", 12, SCOLS_FL_RIGHT, "address after the range", "end", CT_HEX },

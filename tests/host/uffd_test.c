@@ -448,7 +448,7 @@ TEST_F(live, postcopy_usage_errors_come_before_the_pool_grows)
 	usage_errors_leave_pools(_metadata, bad, sizeof(bad) / sizeof(bad[0]), "fetched");
 }
 
-/* --collapse: the text says how long MADV_COLLAPSE took, as the JSON's collapse.ns, refused or not. */
+/* --collapse: the text says how long MADV_COLLAPSE took (collapse.ns), refused or not. */
 TEST_F(live, postcopy_collapse_text_says_how_long_the_call_took)
 {
 	char out[8192];
