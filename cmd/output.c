@@ -532,17 +532,23 @@ void print_i64(struct detail *d, const char *key, const char *label, int64_t val
 	detail_text(d, label, val < 0 ? NULL : buf);
 }
 
+/* An unsigned number: @val in JSON (null unless @known), @text in text. */
+static void print_number(struct detail *d, const char *key, const char *label, bool known,
+			 uint64_t val, const char *text)
+{
+	if (d->w)
+		jw_u64_opt(d->w, key, known, val);
+	else
+		detail_text(d, label, known ? text : NULL);
+}
+
 void print_u64_opt(struct detail *d, const char *key, const char *label, bool known,
 		   uint64_t val)
 {
 	char buf[24];
 
-	if (d->w) {
-		jw_u64_opt(d->w, key, known, val);
-		return;
-	}
 	snprintf(buf, sizeof(buf), "%" PRIu64, val);
-	detail_text(d, label, known ? buf : NULL);
+	print_number(d, key, label, known, val, buf);
 }
 
 void print_u64(struct detail *d, const char *key, const char *label, uint64_t val)
@@ -553,17 +559,14 @@ void print_u64(struct detail *d, const char *key, const char *label, uint64_t va
 void print_u64_as(struct detail *d, const char *key, const char *label, uint64_t val,
 		  const char *words)
 {
-	if (d->w)
-		jw_u64(d->w, key, val);
-	else
-		detail_text(d, label, words);
+	print_number(d, key, label, true, val, words);
 }
 
 void print_ns(struct detail *d, const char *key, const char *label, uint64_t ns)
 {
 	char buf[32];
 
-	print_u64_as(d, key, label, ns, d->w ? NULL : fmt_ns(ns, buf, sizeof(buf)));
+	print_number(d, key, label, true, ns, fmt_ns(ns, buf, sizeof(buf)));
 }
 
 void print_size_opt(struct detail *d, const char *key, const char *label, bool known,
@@ -572,12 +575,7 @@ void print_size_opt(struct detail *d, const char *key, const char *label, bool k
 	static const struct hgmctl human;
 	char buf[32];
 
-	if (d->w) {
-		jw_u64_opt(d->w, key, known, val);
-		return;
-	}
-	fmt_size(d->g ? d->g : &human, val, buf, sizeof(buf));
-	detail_text(d, label, known ? buf : NULL);
+	print_number(d, key, label, known, val, fmt_size(d->g ?: &human, val, buf, sizeof(buf)));
 }
 
 void print_size(struct detail *d, const char *key, const char *label, uint64_t val)
@@ -587,14 +585,10 @@ void print_size(struct detail *d, const char *key, const char *label, uint64_t v
 
 void print_hex(struct detail *d, const char *key, const char *label, uint64_t val)
 {
-	char buf[24];
+	char json[24];
 
-	if (d->w) {
-		jw_hex(d->w, key, val);
-		return;
-	}
-	snprintf(buf, sizeof(buf), "%" PRIx64, val);
-	detail_text(d, label, buf);
+	snprintf(json, sizeof(json), "0x%" PRIx64, val);
+	print_str_as(d, key, label, json, json + 2);	/* as jw_hex() writes it */
 }
 
 void print_bool_opt(struct detail *d, const char *key, const char *label, bool known, bool val)
@@ -757,44 +751,33 @@ void row_json(struct jw *w, const struct colinfo *info, const int *order, size_t
 			open = ci->json;
 			open_len = glen;
 		}
+		/* unknown is null whatever the type, never 0 or "" */
+		if (!cell.known || (ci->type == CT_OBJECT && !cell.json)) {
+			jw_null(w, key);
+			continue;
+		}
 		switch (ci->type) {
 		case CT_STR:
-			if (cell.known)
-				jw_str(w, key, cell.s);
-			else
-				jw_null(w, key);
+			jw_str(w, key, cell.s);
 			break;
 		case CT_HEX:
-			jw_hex_opt(w, key, cell.known, cell.u);
+			jw_hex(w, key, cell.u);
 			break;
 		case CT_SIZE:
 		case CT_U64:
-			jw_u64_opt(w, key, cell.known, cell.u);
+			jw_u64(w, key, cell.u);
 			break;
 		case CT_BOOL:
 		case CT_YESNO:
-			if (cell.known)
-				jw_bool(w, key, cell.b);
-			else
-				jw_null(w, key);
+			jw_bool(w, key, cell.b);
 			break;
 		case CT_DOUBLE:
-			if (cell.known)
-				jw_double(w, key, cell.d, ci->prec);
-			else
-				jw_null(w, key);
+			jw_double(w, key, cell.d, ci->prec);
 			break;
 		case CT_OBJECT:
-			if (cell.known && cell.json)
-				cell.json(w, key, cell.obj);
-			else
-				jw_null(w, key);
+			cell.json(w, key, cell.obj);
 			break;
 		case CT_KPF:
-			if (!cell.known) {
-				jw_null(w, key);
-				break;
-			}
 			jw_arr_open(w, key);
 			for (b = 0; b < 64; b++)
 				if (cell.u & (UINT64_C(1) << b) && hgm_kpf_name(b))
