@@ -120,8 +120,11 @@ static void fill(int col, const void *row, struct cell *c, void *arg)
 		c->d = c->known ? r->best / r->floor->best : 0;
 		break;
 	case COL_SKIPPED:
+		/* in text in parentheses, as a remark on the row */
 		c->known = r->best < 0;
 		c->s = r->why;
+		snprintf(c->buf, sizeof(c->buf), "(%s)", r->why ? r->why : "");
+		c->text = c->buf;
 		break;
 	}
 }

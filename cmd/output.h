@@ -68,7 +68,7 @@ struct cell {
 	const char *s;		/* CT_STR, CT_OBJECT's text (may point to buf) */
 	const char *text;	/* CT_STR: the text, when it says @s in words (or
 				 * an unknown value otherwise than "-") */
-	char buf[128];
+	char buf[384];		/* fill()'s text, when it writes one */
 	uint64_t u;		/* CT_HEX, CT_SIZE, CT_U64, CT_KPF */
 	bool b;			/* CT_BOOL, CT_YESNO */
 	double d;		/* CT_DOUBLE */
