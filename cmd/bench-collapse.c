@@ -20,14 +20,47 @@ static const struct {
 };
 
 #define NCMEM (sizeof(collapse_mems) / sizeof(collapse_mems[0]))
+#define NCOLS (sizeof(cols) / sizeof(cols[0]))
 
 struct collapse_cell {
+	size_t mem;		/* in collapse_mems[] */
 	bool ok;
 	double us_per_2m;	/* best run */
 	uint64_t pmd_after;	/* of the best run */
 	const char *why;
 	int err;
 };
+
+enum { COL_MEMORY, COL_PER_2M, COL_PMD_AFTER, COL_SKIPPED, COL_ERROR };
+
+static const struct colinfo cols[] = {
+	[COL_MEMORY] = { "MEMORY", 28, 0, NULL, "memory", CT_STR },
+	[COL_PER_2M] = { "PER-2M", 10, SCOLS_FL_RIGHT, NULL, "us_per_2m", CT_DOUBLE, 0, 2, 1,
+			 " us" },
+	[COL_PMD_AFTER] = { "PMD-AFTER", 9, SCOLS_FL_RIGHT, NULL, "pmd_mapped_after", CT_SIZE,
+			    CJ_OMIT },
+	[COL_SKIPPED] = { "SKIPPED", 0.3, SCOLS_FL_TRUNC, NULL, "skipped", CT_STR,
+			  CJ_OMIT | CJ_BLANK },
+	[COL_ERROR] = { "ERROR", 6, 0, NULL, "error", CT_STR, CJ_OMIT | CJ_BLANK },
+};
+
+static const int order[] = { COL_MEMORY, COL_PER_2M, COL_PMD_AFTER, COL_SKIPPED, COL_ERROR };
+
+static void fill(int col, const void *row, struct cell *c, void *arg)
+{
+	const struct collapse_cell *r = row;
+
+	switch (col) {
+	case COL_MEMORY:
+		c->s = collapse_mems[r->mem].name;
+		c->text = collapse_mems[r->mem].label;
+		break;
+	case COL_PER_2M: c->known = r->ok; c->d = r->us_per_2m; break;
+	case COL_PMD_AFTER: c->known = r->ok; c->u = r->pmd_after; break;
+	case COL_SKIPPED: c->known = !r->ok; c->s = r->why; break;
+	case COL_ERROR: c->known = r->err; c->s = errno_name(r->err); break;
+	}
+}
 
 int cmd_bench_collapse(struct hgmctl *g, const struct hgmctl_cmd *cmd, int argc, const char **argv)
 {
@@ -41,6 +74,9 @@ int cmd_bench_collapse(struct hgmctl *g, const struct hgmctl_cmd *cmd, int argc,
 	};
 	struct pool_grant pg = { .page_size = 2 * MIB };
 	struct collapse_cell cell[NCMEM];
+	struct doc doc;
+	struct detail *d = &doc.d;
+	struct rows r;
 	struct hgm_features feat;
 	uint64_t size, pmd;
 	bool hgm_kernel;
@@ -64,6 +100,7 @@ int cmd_bench_collapse(struct hgmctl *g, const struct hgmctl_cmd *cmd, int argc,
 		int k;
 
 		memset(c, 0, sizeof(*c));
+		c->mem = i;
 		if (g->verbose || isatty(STDERR_FILENO))
 			fprintf(stderr, "%s: collapse of %s\n", program_invocation_short_name,
 				collapse_mems[i].label);
@@ -106,45 +143,14 @@ int cmd_bench_collapse(struct hgmctl *g, const struct hgmctl_cmd *cmd, int argc,
 			rc = EXIT_ERROR;
 	}
 
-	if (g->json) {
-		struct jdoc d;
-
-		jdoc_begin(&d);
-		jw_u64(&d.w, "size", size);
-		jw_i64(&d.w, "runs", runs);
-		jw_arr_open(&d.w, "results");
-		for (i = 0; i < NCMEM; i++) {
-			jw_obj_open(&d.w, NULL);
-			jw_str(&d.w, "memory", collapse_mems[i].name);
-			if (cell[i].ok) {
-				jw_double(&d.w, "us_per_2m", cell[i].us_per_2m, 2);
-				jw_u64(&d.w, "pmd_mapped_after", cell[i].pmd_after);
-			} else {
-				jw_null(&d.w, "us_per_2m");
-				jw_str(&d.w, "skipped", cell[i].why);
-				if (cell[i].err)
-					jw_str(&d.w, "error", errno_name(cell[i].err));
-			}
-			jw_obj_close(&d.w);
-		}
-		jw_arr_close(&d.w);
-		jdoc_end(&d, true);
-	} else {
-		char sz[32], sz2[32];
-
-		printf("MADV_COLLAPSE, one call per 2 MiB over %s, best of %d runs\n\n",
-		       fmt_size(g, size, sz, sizeof(sz)), runs);
-		printf("%-30s %14s %16s\n", "memory", "per 2 MiB", "PMD-mapped after");
-		for (i = 0; i < NCMEM; i++) {
-			printf("%-30s ", collapse_mems[i].label);
-			if (cell[i].ok)
-				printf("%11.1f us %16s\n", cell[i].us_per_2m,
-				       fmt_size(g, cell[i].pmd_after, sz2, sizeof(sz2)));
-			else
-				printf("  (%s%s%s)\n", cell[i].why, cell[i].err ? ": " : "",
-				       cell[i].err ? errno_name(cell[i].err) : "");
-		}
-	}
+	doc_begin(&doc, g, 0);
+	print_size(d, "size", "MADV_COLLAPSE, one call per 2 MiB over %s", size);
+	print_i64(d, "runs", ", best of %s runs\n\n", runs);
+	rows_begin(&r, g, d->w, "results", cols, NCOLS, order, NCOLS, fill, NULL);
+	for (i = 0; i < NCMEM; i++)
+		rows_add(&r, &cell[i]);
+	rows_end(&r);
+	doc_end(&doc);
 	free(size_arg_s);
 	return rc;
 }

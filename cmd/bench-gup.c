@@ -34,7 +34,52 @@ struct gup_cell {
 	double get_us, put_us;	/* per call, best run */
 	const char *why;
 	int err;
+	size_t mem, op;		/* in gup_mems[], gup_bench_ops[] */
+	const struct gup_cell *above;	/* the same op on the kind above, or NULL */
 };
+
+enum { COL_MEMORY, COL_OP, COL_GET, COL_PUT, COL_VS_ABOVE, COL_SKIPPED, COL_ERROR };
+
+static const struct colinfo cols[] = {
+	[COL_MEMORY] = { "MEMORY", 28, 0, NULL, "memory", CT_STR },
+	[COL_OP] = { "OP", 8, 0, NULL, "op", CT_STR },
+	[COL_GET] = { "GET/CALL", 10, SCOLS_FL_RIGHT, NULL, "get_us_per_call", CT_DOUBLE, 0, 3, 2,
+		      " us" },
+	[COL_PUT] = { "PUT/CALL", 10, SCOLS_FL_RIGHT, NULL, "put_us_per_call", CT_DOUBLE, 0, 3, 2,
+		      " us" },
+	[COL_VS_ABOVE] = { "VS-ABOVE", 8, SCOLS_FL_RIGHT, NULL, "get_ratio_to_previous", CT_DOUBLE,
+			   CJ_OMIT, 2, 2, "x" },
+	[COL_SKIPPED] = { "SKIPPED", 0.3, SCOLS_FL_TRUNC, NULL, "skipped", CT_STR,
+			  CJ_OMIT | CJ_BLANK },
+	[COL_ERROR] = { "ERROR", 6, 0, NULL, "error", CT_STR, CJ_OMIT | CJ_BLANK },
+};
+
+#define NCOLS (sizeof(cols) / sizeof(cols[0]))
+
+static const int order[] = {
+	COL_MEMORY, COL_OP, COL_GET, COL_PUT, COL_VS_ABOVE, COL_SKIPPED, COL_ERROR,
+};
+
+static void fill(int col, const void *row, struct cell *c, void *arg)
+{
+	const struct gup_cell *r = row;
+
+	switch (col) {
+	case COL_MEMORY:
+		c->s = gup_mems[r->mem].name;
+		c->text = r->op ? "" : gup_mems[r->mem].label;	/* on a kind's first row */
+		break;
+	case COL_OP: c->s = hgm_gup_op_name(gup_bench_ops[r->op]); break;
+	case COL_GET: c->known = r->ok; c->d = r->get_us; break;
+	case COL_PUT: c->known = r->ok; c->d = r->put_us; break;
+	case COL_VS_ABOVE:
+		c->known = r->ok && r->above && r->above->ok && r->above->get_us > 0;
+		c->d = c->known ? r->get_us / r->above->get_us : 0;
+		break;
+	case COL_SKIPPED: c->known = !r->ok; c->s = r->why; break;
+	case COL_ERROR: c->known = r->err; c->s = errno_name(r->err); break;
+	}
+}
 
 int cmd_bench_gup(struct hgmctl *g, const struct hgmctl_cmd *cmd, int argc, const char **argv)
 {
@@ -52,6 +97,9 @@ int cmd_bench_gup(struct hgmctl *g, const struct hgmctl_cmd *cmd, int argc, cons
 	};
 	struct pool_grant pg = { .page_size = 2 * MIB };
 	struct gup_cell cell[NMEM][NOPS];
+	struct doc doc;
+	struct detail *d = &doc.d;
+	struct rows rw;
 	struct hgm_features feat;
 	uint64_t size, calls;
 	bool hgm_kernel;
@@ -107,6 +155,9 @@ int cmd_bench_gup(struct hgmctl *g, const struct hgmctl_cmd *cmd, int argc, cons
 			struct gup_cell *c = &cell[i][j];
 			int k;
 
+			c->mem = i;
+			c->op = j;
+			c->above = i ? &cell[i - 1][j] : NULL;
 			c->why = m.why;
 			if (m.why)
 				continue;
@@ -138,71 +189,22 @@ int cmd_bench_gup(struct hgmctl *g, const struct hgmctl_cmd *cmd, int argc, cons
 	if (pool_restore(g, &pg))
 		rc = EXIT_ERROR;
 
-	if (g->json) {
-		struct jdoc d;
-
-		jdoc_begin(&d);
-		jw_u64(&d.w, "size", size);
-		jw_i64(&d.w, "pages_per_call", per_call);
-		jw_u64(&d.w, "calls", calls);
-		jw_i64(&d.w, "runs", runs);
-		jw_bool(&d.w, "write", !read_only);
-		jw_arr_open(&d.w, "results");
-		for (i = 0; i < NMEM; i++)
-			for (j = 0; j < NOPS; j++) {
-				const struct gup_cell *c = &cell[i][j];
-
-				jw_obj_open(&d.w, NULL);
-				jw_str(&d.w, "memory", gup_mems[i].name);
-				jw_str(&d.w, "op", hgm_gup_op_name(gup_bench_ops[j]));
-				if (c->ok) {
-					jw_double(&d.w, "get_us_per_call", c->get_us, 3);
-					jw_double(&d.w, "put_us_per_call", c->put_us, 3);
-					if (i > 0 && cell[i - 1][j].ok && cell[i - 1][j].get_us > 0)
-						jw_double(&d.w, "get_ratio_to_previous",
-							  c->get_us / cell[i - 1][j].get_us, 2);
-				} else {
-					jw_null(&d.w, "get_us_per_call");
-					jw_null(&d.w, "put_us_per_call");
-					jw_str(&d.w, "skipped", c->why);
-					if (c->err)
-						jw_str(&d.w, "error", errno_name(c->err));
-				}
-				jw_obj_close(&d.w);
-			}
-		jw_arr_close(&d.w);
-		jdoc_end(&d, true);
-	} else {
-		char sz[32];
-
-		printf("gup_test: %s of each kind, %d pages per call (%" PRIu64 " calls), %s, "
-		       "best of %d runs\n\n", fmt_size(g, size, sz, sizeof(sz)), per_call, calls,
-		       read_only ? "read" : "FOLL_WRITE", runs);
-		printf("%-30s %-9s %12s %12s %10s\n", "memory", "op", "get/call", "put/call",
-		       "vs above");
-		for (i = 0; i < NMEM; i++) {
-			for (j = 0; j < NOPS; j++) {
-				const struct gup_cell *c = &cell[i][j];
-
-				printf("%-30s %-9s ", j ? "" : gup_mems[i].label,
-				       hgm_gup_op_name(gup_bench_ops[j]));
-				if (!c->ok) {
-					printf("  (%s%s%s)\n", c->why, c->err ? ": " : "",
-					       c->err ? errno_name(c->err) : "");
-					if (!c->err)	/* one reason per kind is enough */
-						break;
-					continue;
-				}
-				printf("%9.2f us %9.2f us", c->get_us, c->put_us);
-				if (i > 0 && cell[i - 1][j].ok && cell[i - 1][j].get_us > 0)
-					printf(" %9.2fx", c->get_us / cell[i - 1][j].get_us);
-				putchar('\n');
-			}
-		}
-		printf("\nvs above: get time per call against the kind above (PTE-mapped THP vs "
-		       "base pages,\n  PMD- vs PTE-mapped THP, hugetlb vs THP, HGM vs PMD-mapped "
-		       "hugetlb)\n");
-	}
+	doc_begin(&doc, g, 0);
+	print_size(d, "size", "gup_test: %s of each kind", size);
+	print_i64(d, "pages_per_call", ", %s pages per call", per_call);
+	print_u64(d, "calls", " (%s calls)", calls);
+	print_i64(d, "runs", ", best of %s runs", runs);
+	/* the text names the access */
+	print_bool(d, "write", NULL, !read_only);
+	print_text(d, ", %s\n\n", read_only ? "read" : "FOLL_WRITE");
+	rows_begin(&rw, g, d->w, "results", cols, NCOLS, order, NCOLS, fill, NULL);
+	for (i = 0; i < NMEM; i++)
+		for (j = 0; j < NOPS; j++)
+			rows_add(&rw, &cell[i][j]);
+	rows_end(&rw);
+	print_text(d, "\nvs above: get time per call against the kind above (PTE-mapped THP vs "
+		   "base pages,\n  PMD- vs PTE-mapped THP, hugetlb vs THP, HGM vs PMD-mapped hugetlb)\n");
+	doc_end(&doc);
 	free(size_arg_s);
 	return rc;
 }

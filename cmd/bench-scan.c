@@ -90,7 +90,44 @@ struct contender {
 	double best;		/* ms, -1: not run or failed */
 	const char *why;	/* why it did not run */
 	char buf[320];		/* what why points to, when it is said here */
+	const struct contender *floor;
 };
+
+enum { COL_NAME, COL_TIME, COL_VS_FLOOR, COL_SKIPPED };
+
+static const struct colinfo cols[] = {
+	[COL_NAME] = { "CONTENDER", 32, 0, NULL, "name", CT_STR },
+	[COL_TIME] = { "TIME", 10, SCOLS_FL_RIGHT, NULL, "best_ms", CT_DOUBLE, 0, 3, 2, " ms" },
+	[COL_VS_FLOOR] = { "VS-FLOOR", 9, SCOLS_FL_RIGHT, NULL, "ratio_to_floor", CT_DOUBLE,
+			   CJ_OMIT, 2, 1, "x" },
+	[COL_SKIPPED] = { "SKIPPED", 0.3, SCOLS_FL_TRUNC, NULL, "skipped", CT_STR,
+			  CJ_OMIT | CJ_BLANK },
+};
+
+#define NCOLS (sizeof(cols) / sizeof(cols[0]))
+
+static const int order[] = { COL_NAME, COL_TIME, COL_VS_FLOOR, COL_SKIPPED };
+
+static void fill(int col, const void *row, struct cell *c, void *arg)
+{
+	const struct contender *r = row;
+
+	switch (col) {
+	case COL_NAME: c->s = r->name; break;
+	case COL_TIME: c->known = r->best >= 0; c->d = r->best; break;
+	case COL_VS_FLOOR:
+		c->known = r->best >= 0 && r->floor->best > 0;
+		c->d = c->known ? r->best / r->floor->best : 0;
+		break;
+	case COL_SKIPPED:
+		/* in text in parentheses, as a remark on the row */
+		c->known = r->best < 0;
+		c->s = r->why;
+		snprintf(c->buf, sizeof(c->buf), "(%s)", r->why ? r->why : "");
+		c->text = c->buf;
+		break;
+	}
+}
 
 static void best_of(struct contender *c, char *const argv[], int runs)
 {
@@ -138,6 +175,9 @@ int cmd_bench_scan(struct hgmctl *g, const struct hgmctl_cmd *cmd, int argc, con
 		[C_THPMAPS] = { "thpmaps --pid PID --rollup" },
 	};
 	struct workload w = { 0 };
+	struct doc doc;
+	struct detail *d = &doc.d;
+	struct rows r;
 	const char *arg;
 	char self[4096], pidbuf[16];
 	sigset_t sigs;
@@ -225,47 +265,20 @@ int cmd_bench_scan(struct hgmctl *g, const struct hgmctl_cmd *cmd, int argc, con
 		c[C_THPMAPS].why = thpmaps ? "not readable" : "not given (--thpmaps)";
 	}
 
-	if (g->json) {
-		struct jw jw;
-
-		jw_init(&jw, stdout);
-		jw_obj_open(&jw, NULL);
-		jw_i64(&jw, "pid", pid);
-		jw_i64(&jw, "runs", runs);
-		jw_arr_open(&jw, "results");
-		for (i = 0; i < NC; i++) {
-			jw_obj_open(&jw, NULL);
-			jw_str(&jw, "name", c[i].name);
-			if (c[i].best >= 0) {
-				jw_double(&jw, "best_ms", c[i].best, 3);
-				if (c[C_FLOOR].best > 0)
-					jw_double(&jw, "ratio_to_floor", c[i].best / c[C_FLOOR].best, 2);
-			} else {
-				jw_null(&jw, "best_ms");
-				jw_str(&jw, "skipped", c[i].why);
-			}
-			jw_obj_close(&jw);
-		}
-		jw_arr_close(&jw);
-		jw_obj_close(&jw);
-		jw_end(&jw);
-	} else {
-		printf("process %d, best of %d runs each\n\n", (int)pid, runs);
-		printf("%-32s %10s %10s\n", "", "time", "vs floor");
-		for (i = 0; i < NC; i++) {
-			if (c[i].best < 0) {
-				printf("%-32s %10s  (%s)\n", c[i].name, "-", c[i].why);
-				continue;
-			}
-			printf("%-32s %7.2f ms", c[i].name, c[i].best);
-			if (c[C_FLOOR].best > 0)
-				printf(" %9.1fx", c[i].best / c[C_FLOOR].best);
-			putchar('\n');
-		}
-		if (c[C_PAGE_TYPES].best > 0 && c[C_MAPS_G].best > 0)
-			printf("\nmaps --granularity is %.0fx faster than page-types\n",
-			       c[C_PAGE_TYPES].best / c[C_MAPS_G].best);
+	doc_begin(&doc, g, 0);
+	print_i64(d, "pid", "process %s", pid);
+	print_i64(d, "runs", ", best of %s runs each\n\n", runs);
+	rows_begin(&r, g, d->w, "results", cols, NCOLS, order, NCOLS, fill, NULL);
+	for (i = 0; i < NC; i++) {
+		c[i].floor = &c[C_FLOOR];
+		rows_add(&r, &c[i]);
 	}
+	rows_end(&r);
+	/* a ratio of two rows above */
+	if (c[C_PAGE_TYPES].best > 0 && c[C_MAPS_G].best > 0)
+		print_text(d, "\nmaps --granularity is %.0fx faster than page-types\n",
+			   c[C_PAGE_TYPES].best / c[C_MAPS_G].best);
+	doc_end(&doc);
 	if (!arg && workload_stop(g, &w))
 		rc = EXIT_ERROR;
 	free(page_types);

@@ -79,8 +79,10 @@ int cmd_bench_top(struct hgmctl *g, const struct hgmctl_cmd *cmd, int argc, cons
 	const struct top_vma *big = NULL;
 	uint64_t va, thp, addr = 0;
 	double t0, gather[RUNS], scan[RUNS], copy_ms[RUNS], frames[NZOOM * 8];
+	struct doc doc;
+	struct detail *d = &doc.d;
 	struct frame f;
-	char a[32], b[32];
+	char a[32];
 	int fds[2], zoom, i, r, n = 0;
 	size_t k;
 	pid_t pid;
@@ -155,16 +157,35 @@ int cmd_bench_top(struct hgmctl *g, const struct hgmctl_cmd *cmd, int argc, cons
 	sort_ms(scan, RUNS);
 	sort_ms(copy_ms, RUNS);
 	sort_ms(frames, n);
-	printf("process: %s VMA, %s THP (a quarter split to PTEs), %zu VMAs; best (median) of %d\n",
-	       fmt_size(g, big->end - big->start, a, 32), fmt_size(g, thp, b, 32), proc.n, RUNS);
-	printf("process screen (smaps + THP level scan):     %8.2f ms (%.2f)\n", gather[0],
-	       gather[RUNS / 2]);
-	printf("page map scan of the big VMA, %7zu cells: %8.2f ms (%.2f)\n", pm.ncells, scan[0],
-	       scan[RUNS / 2]);
-	printf("its cells copied for the UI (under the lock): %8.3f ms (%.3f)\n", copy_ms[0],
-	       copy_ms[RUNS / 2]);
-	printf("page-map frames 80x24, %d (zoom 0-%d): median %.3f ms, 90%% %.3f ms, max %.3f ms\n",
-	       n, NZOOM - 1, frames[n / 2], frames[n * 9 / 10], frames[n - 1]);
+	doc_begin(&doc, g, 0);
+	print_size(d, "vma_size", "process: %s VMA", big->end - big->start);
+	print_size(d, "thp", ", %s THP (a quarter split to PTEs)", thp);
+	print_u64(d, "vmas", ", %s VMAs", proc.n);
+	print_i64(d, "runs", "; best (median) of %s\n", RUNS);
+	print_obj_open(d, "process_screen_ms", NULL);
+	print_double(d, "best", "process screen (smaps + THP level scan):     %s", gather[0], 3, 2,
+		     " ms");
+	print_double(d, "median", " (%s)\n", gather[RUNS / 2], 3, 2, NULL);
+	print_obj_close(d);
+	print_obj_open(d, "pagemap_scan", NULL);
+	print_u64(d, "cells", "page map scan of the big VMA, %s cells: ", pm.ncells);
+	print_double(d, "best_ms", "%s", scan[0], 3, 2, " ms");
+	print_double(d, "median_ms", " (%s)\n", scan[RUNS / 2], 3, 2, NULL);
+	print_obj_close(d);
+	print_obj_open(d, "copy_ms", NULL);
+	print_double(d, "best", "its cells copied for the UI (under the lock): %s", copy_ms[0], 3,
+		     3, " ms");
+	print_double(d, "median", " (%s)\n", copy_ms[RUNS / 2], 3, 3, NULL);
+	print_obj_close(d);
+	print_obj_open(d, "frames", NULL);
+	print_text(d, "page-map frames 80x24, ");
+	print_i64(d, "count", "%s", n);
+	print_i64(d, "max_zoom", " (zoom 0-%s)", NZOOM - 1);
+	print_double(d, "median_ms", ": median %s", frames[n / 2], 3, 3, " ms");
+	print_double(d, "p90_ms", ", 90% %s", frames[n * 9 / 10], 3, 3, " ms");
+	print_double(d, "max_ms", ", max %s\n", frames[n - 1], 3, 3, " ms");
+	print_obj_close(d);
+	doc_end(&doc);
 	kill(pid, SIGKILL);
 	waitpid(pid, NULL, 0);
 	top_procview_free(&proc);

@@ -13,34 +13,56 @@
 #include "cli.h"
 #include "commands.h"
 #include "output.h"
+#include "levels.h"
 
-enum { COL_START, COL_END, COL_SIZE, COL_KIND, COL_RESULT, COL_BEFORE, COL_AFTER,
-       COL_PUD_B, COL_PUD_A, COL_PMD_B, COL_PMD_A, COL_PTE_B, COL_PTE_A,
-       COL_BASE_B, COL_BASE_A, COL_REASON };
+enum { COL_START, COL_END, COL_SIZE, COL_KIND, COL_VMA, COL_CALL, COL_RESULT, COL_BEFORE,
+       COL_AFTER, COL_PUD_B, COL_PUD_A, COL_PMD_B, COL_PMD_A, COL_PTE_B, COL_PTE_A, COL_BASE_B,
+       COL_BASE_A, COL_REASON };
 
+/* BEFORE and AFTER are the JSON objects "before" and "after"; the level columns, parts of them. */
 static const struct colinfo collapse_cols[] = {
-	[COL_START] = { "START", 12, SCOLS_FL_RIGHT, "first address of the range" },
-	[COL_END] = { "END", 12, SCOLS_FL_RIGHT, "address after the range" },
-	[COL_SIZE] = { "SIZE", 5, SCOLS_FL_RIGHT, "bytes in the range" },
-	[COL_KIND] = { "KIND", 7, 0, "kind of its VMA (as maps), or unmapped" },
-	[COL_RESULT] = { "RESULT", 6, 0, "ok, or the error's name (EINVAL, EAGAIN, ...)" },
-	[COL_BEFORE] = { "BEFORE", 20, 0, "bytes mapped at each level before the call" },
-	[COL_AFTER] = { "AFTER", 20, 0, "bytes mapped at each level after the call" },
-	[COL_PUD_B] = { "PUD-BEFORE", 5, SCOLS_FL_RIGHT, "bytes mapped by PUD leaves before" },
-	[COL_PUD_A] = { "PUD-AFTER", 5, SCOLS_FL_RIGHT, "bytes mapped by PUD leaves after" },
-	[COL_PMD_B] = { "PMD-BEFORE", 5, SCOLS_FL_RIGHT, "bytes mapped by PMD leaves before" },
-	[COL_PMD_A] = { "PMD-AFTER", 5, SCOLS_FL_RIGHT, "bytes mapped by PMD leaves after" },
+	[COL_START] = { "START", 12, SCOLS_FL_RIGHT, "first address of the range", "start", CT_HEX },
+	[COL_END] = { "END", 12, SCOLS_FL_RIGHT, "address after the range", "end", CT_HEX },
+	[COL_SIZE] = { "SIZE", 5, SCOLS_FL_RIGHT, "bytes in the range", NULL, CT_SIZE },
+	[COL_KIND] = { "KIND", 7, 0, "kind of its VMA (as maps), or unmapped", "kind", CT_STR },
+	[COL_VMA] = { "VMA", 3, SCOLS_FL_RIGHT, "index of its VMA (as vma:N), - if unmapped", "vma",
+		      CT_U64 },
+	[COL_CALL] = { "CALL", 30, SCOLS_FL_TRUNC, "the system call, - where none is made", "call",
+		       CT_STR },
+	[COL_RESULT] = { "RESULT", 6, 0, "ok, or the error's name (EINVAL, EAGAIN, ...)", "result",
+			 CT_STR },
+	[COL_BEFORE] = { "BEFORE", 20, 0, "bytes mapped at each level before the call", "before",
+			 CT_OBJECT },
+	[COL_AFTER] = { "AFTER", 20, 0, "bytes mapped at each level after the call", "after",
+			CT_OBJECT },
+	[COL_PUD_B] = { "PUD-BEFORE", 5, SCOLS_FL_RIGHT, "bytes mapped by PUD leaves before", NULL,
+			CT_SIZE },
+	[COL_PUD_A] = { "PUD-AFTER", 5, SCOLS_FL_RIGHT, "bytes mapped by PUD leaves after", NULL,
+			CT_SIZE },
+	[COL_PMD_B] = { "PMD-BEFORE", 5, SCOLS_FL_RIGHT, "bytes mapped by PMD leaves before", NULL,
+			CT_SIZE },
+	[COL_PMD_A] = { "PMD-AFTER", 5, SCOLS_FL_RIGHT, "bytes mapped by PMD leaves after", NULL,
+			CT_SIZE },
 	[COL_PTE_B] = { "PTE-BEFORE", 5, SCOLS_FL_RIGHT,
-			"bytes of huge folios mapped by PTEs before" },
+			"bytes of huge folios mapped by PTEs before", NULL, CT_SIZE },
 	[COL_PTE_A] = { "PTE-AFTER", 5, SCOLS_FL_RIGHT,
-			"bytes of huge folios mapped by PTEs after" },
-	[COL_BASE_B] = { "BASE-BEFORE", 5, SCOLS_FL_RIGHT, "bytes of base pages before" },
-	[COL_BASE_A] = { "BASE-AFTER", 5, SCOLS_FL_RIGHT, "bytes of base pages after" },
-	[COL_REASON] = { "REASON", 0.3, SCOLS_FL_TRUNC, "why a range failed" },
+			"bytes of huge folios mapped by PTEs after", NULL, CT_SIZE },
+	[COL_BASE_B] = { "BASE-BEFORE", 5, SCOLS_FL_RIGHT, "bytes of base pages before", NULL,
+			 CT_SIZE },
+	[COL_BASE_A] = { "BASE-AFTER", 5, SCOLS_FL_RIGHT, "bytes of base pages after", NULL,
+			 CT_SIZE },
+	[COL_REASON] = { "REASON", 0.3, SCOLS_FL_TRUNC, "why a range failed", "reason", CT_STR,
+			 CJ_BLANK },
 };
 
 static const int collapse_defaults[] = {
 	COL_START, COL_END, COL_KIND, COL_RESULT, COL_BEFORE, COL_AFTER,
+};
+
+/* The members of a range in JSON, in the order of hgmctl(8); "call" with --dry-run only. */
+static const int collapse_json[] = {
+	COL_START, COL_END, COL_KIND, COL_VMA, COL_CALL, COL_RESULT, COL_REASON, COL_BEFORE,
+	COL_AFTER,
 };
 
 #define NCOLS (sizeof(collapse_cols) / sizeof(collapse_cols[0]))
@@ -243,49 +265,6 @@ static const char *why(const struct collapse *c, const struct piece *p, int err)
 	}
 }
 
-/* Sum of levels, "pmd 16M pte 16M", for the BEFORE/AFTER cells. */
-static const char *levels_text(const struct hgmctl *g, bool have, const struct hgm_levels *lv,
-			       char *buf, size_t size)
-{
-	static const char *const names[] = { "pte", "pmd", "pud" };
-	size_t n = 0;
-	char s[32];
-	int l;
-
-	if (!have)
-		return "-";
-	buf[0] = '\0';
-	for (l = HGM_LEVEL_PUD; l >= HGM_LEVEL_PTE; l--) {
-		if (l == HGM_LEVEL_PTE && !lv->pte_known)
-			n += snprintf(buf + n, size - n, "%spte ?", n ? " " : "");
-		else if (lv->mapped[l])
-			n += snprintf(buf + n, size - n, "%s%s %s", n ? " " : "", names[l],
-				      fmt_size(g, lv->mapped[l], s, sizeof(s)));
-		if (n >= size)
-			return buf;
-	}
-	if (lv->pte_known && lv->base)
-		n += snprintf(buf + n, size - n, "%sbase %s", n ? " " : "",
-			      fmt_size(g, lv->base, s, sizeof(s)));
-	if (!n)
-		snprintf(buf, size, "none");
-	return buf;
-}
-
-static void json_levels(struct jw *w, const char *key, bool have, const struct hgm_levels *lv)
-{
-	if (!have) {
-		jw_null(w, key);
-		return;
-	}
-	jw_obj_open(w, key);
-	jw_u64(w, "pud", lv->mapped[HGM_LEVEL_PUD]);
-	jw_u64(w, "pmd", lv->mapped[HGM_LEVEL_PMD]);
-	jw_u64_opt(w, "pte", lv->pte_known, lv->mapped[HGM_LEVEL_PTE]);
-	jw_u64_opt(w, "base", lv->pte_known, lv->base);
-	jw_obj_close(w);
-}
-
 static void call_text(const struct collapse *c, const struct piece *p, char *buf, size_t size)
 {
 	if (c->self)
@@ -296,153 +275,123 @@ static void call_text(const struct collapse *c, const struct piece *p, char *buf
 			 "}], 1, MADV_COLLAPSE, 0)", (int)c->pid, p->start, p->end - p->start);
 }
 
-static const char *result_name(const struct piece *p)
+/* A levels cell: the object in JSON, its words in text; unknown when not measured. */
+static void levels_cell(const struct collapse *c, struct cell *cell, bool have,
+			const struct hgm_levels *lv)
 {
-	return p->err ? errno_name(p->err) : "ok";
+	cell->known = have;
+	cell->s = have ? levels_text(c->g, lv, 0, cell->buf, sizeof(cell->buf)) : NULL;
+	cell->json = levels_json;
+	cell->obj = lv;
 }
 
-static void print_json(const struct collapse *c, bool dry_run)
+/* One cell of a range: the only place that knows what each column shows. */
+static void fill(int col, const void *row, struct cell *cell, void *arg)
 {
-	struct jdoc d;
-	size_t i;
+	const struct collapse *c = arg;
+	const struct piece *p = row;
+	bool after = col == COL_PUD_A || col == COL_PMD_A || col == COL_PTE_A || col == COL_BASE_A;
+	const struct hgm_levels *lv = after ? &p->after : &p->before;
 
+	switch (col) {
+	case COL_PUD_B: case COL_PUD_A: case COL_PMD_B: case COL_PMD_A:
+		cell->known = after ? p->have_after : p->have_before;
+		cell->u = lv->mapped[col <= COL_PUD_A ? HGM_LEVEL_PUD : HGM_LEVEL_PMD];
+		return;
+	case COL_PTE_B: case COL_PTE_A: case COL_BASE_B: case COL_BASE_A:
+		cell->known = (after ? p->have_after : p->have_before) && lv->pte_known;
+		cell->u = col <= COL_PTE_A ? lv->mapped[HGM_LEVEL_PTE] : lv->base;
+		return;
+	}
+	switch (col) {
+	case COL_START: cell->u = p->start; break;
+	case COL_END: cell->u = p->end; break;
+	case COL_SIZE: cell->u = p->end - p->start; break;
+	case COL_KIND: cell->s = p->kind; break;
+	case COL_VMA: cell->known = p->vma >= 0; cell->u = (uint64_t)p->vma; break;
+	case COL_CALL:
+		cell->known = !p->refused;
+		call_text(c, p, cell->buf, sizeof(cell->buf));
+		cell->s = cell->buf;
+		break;
+	case COL_RESULT:
+		cell->known = p->called || p->refused || p->err;
+		cell->s = p->err ? errno_name(p->err) : "ok";
+		break;
+	case COL_REASON:
+		cell->known = p->err && p->reason;
+		cell->s = p->reason;
+		break;
+	case COL_BEFORE: levels_cell(c, cell, p->have_before, &p->before); break;
+	case COL_AFTER: levels_cell(c, cell, p->have_after, &p->after); break;
+	}
+}
+
+static void print_json(struct collapse *c, bool dry_run)
+{
+	int order[sizeof(collapse_json) / sizeof(collapse_json[0])];
+	size_t i, n = 0;
+	struct jdoc d;
+
+	for (i = 0; i < sizeof(order) / sizeof(order[0]); i++)
+		if (collapse_json[i] != COL_CALL || dry_run)
+			order[n++] = collapse_json[i];
 	jdoc_begin(&d);
 	jw_i64(&d.w, "pid", c->pid);
 	jw_bool(&d.w, "dry_run", dry_run);
 	jw_arr_open(&d.w, "ranges");
-	for (i = 0; i < c->npieces; i++) {
-		const struct piece *p = &c->pieces[i];
-		char call[128];
-
-		jw_obj_open(&d.w, NULL);
-		jw_hex(&d.w, "start", p->start);
-		jw_hex(&d.w, "end", p->end);
-		jw_str(&d.w, "kind", p->kind);
-		if (p->vma >= 0)
-			jw_i64(&d.w, "vma", p->vma);
-		else
-			jw_null(&d.w, "vma");
-		if (dry_run) {
-			call_text(c, p, call, sizeof(call));
-			if (p->refused)
-				jw_null(&d.w, "call");
-			else
-				jw_str(&d.w, "call", call);
-		}
-		if (p->called || p->refused || p->err)
-			jw_str(&d.w, "result", result_name(p));
-		else
-			jw_null(&d.w, "result");
-		jw_str_opt(&d.w, "reason", p->err ? p->reason : NULL);
-		json_levels(&d.w, "before", p->have_before, &p->before);
-		json_levels(&d.w, "after", p->have_after, &p->after);
-		jw_obj_close(&d.w);
-	}
+	for (i = 0; i < c->npieces; i++)
+		row_json(&d.w, collapse_cols, order, n, fill, &c->pieces[i], c);
 	jw_arr_close(&d.w);
 	jdoc_end(&d, true);
 }
 
-static void print_table(const struct collapse *c)
+static void print_table(struct collapse *c)
 {
 	struct columns cols;
 	struct libscols_table *tb;
-	size_t i, j;
+	size_t i;
 
 	columns_init(&cols, collapse_cols, NCOLS, collapse_defaults,
 		     sizeof(collapse_defaults) / sizeof(collapse_defaults[0]), c->g->output);
 	tb = table_new(c->g, &cols);
-	for (i = 0; i < c->npieces; i++) {
-		const struct piece *p = &c->pieces[i];
-		struct libscols_line *ln = table_line(tb);
-
-		for (j = 0; j < cols.n; j++) {
-			const struct hgm_levels *lv = NULL;
-			bool have = false, pte = false;
-			char buf[128];
-			const char *s = buf;
-			int level = -1;
-
-			switch (cols.id[j]) {
-			case COL_PUD_B: case COL_PMD_B: case COL_PTE_B: case COL_BASE_B:
-				lv = &p->before;
-				have = p->have_before;
-				break;
-			case COL_PUD_A: case COL_PMD_A: case COL_PTE_A: case COL_BASE_A:
-				lv = &p->after;
-				have = p->have_after;
-				break;
-			}
-			switch (cols.id[j]) {
-			case COL_START:
-				snprintf(buf, sizeof(buf), "%" PRIx64, p->start);
-				break;
-			case COL_END:
-				snprintf(buf, sizeof(buf), "%" PRIx64, p->end);
-				break;
-			case COL_SIZE:
-				fmt_size(c->g, p->end - p->start, buf, sizeof(buf));
-				break;
-			case COL_KIND:
-				s = p->kind;
-				break;
-			case COL_RESULT:
-				s = p->called || p->refused || p->err ? result_name(p) : "-";
-				break;
-			case COL_BEFORE:
-				s = levels_text(c->g, p->have_before, &p->before, buf, sizeof(buf));
-				break;
-			case COL_AFTER:
-				s = levels_text(c->g, p->have_after, &p->after, buf, sizeof(buf));
-				break;
-			case COL_PUD_B: case COL_PUD_A:
-				level = HGM_LEVEL_PUD;
-				break;
-			case COL_PMD_B: case COL_PMD_A:
-				level = HGM_LEVEL_PMD;
-				break;
-			case COL_PTE_B: case COL_PTE_A:
-				level = HGM_LEVEL_PTE;
-				pte = true;
-				break;
-			case COL_BASE_B: case COL_BASE_A:
-				pte = true;
-				break;
-			case COL_REASON:
-				s = p->err && p->reason ? p->reason : "";
-				break;
-			}
-			if (lv) {
-				if (!have || (pte && !lv->pte_known))
-					s = "-";
-				else
-					fmt_size(c->g, level >= 0 ? lv->mapped[level] : lv->base,
-						 buf, sizeof(buf));
-			}
-			table_cell(ln, j, s);
-		}
-	}
+	for (i = 0; i < c->npieces; i++)
+		row_table(c->g, tb, &cols, fill, &c->pieces[i], c);
 	table_print(tb);
 }
 
-static void print_dry_run(const struct collapse *c)
+/* The text of column @col of @p, as the table has it. */
+static const char *text_of(struct collapse *c, const struct piece *p, int col, struct cell *cell)
 {
+	static char buf[128];
+
+	memset(cell, 0, sizeof(*cell));
+	cell->known = true;
+	fill(col, p, cell, c);
+	return cell_text(c->g, &collapse_cols[col], cell, buf, sizeof(buf));
+}
+
+/* --dry-run: the calls as a caller would write them, each with the cells it is made of. */
+static void print_dry_run(struct collapse *c)
+{
+	struct cell a, b, k, x;
 	size_t i;
 
 	for (i = 0; i < c->npieces; i++) {
 		const struct piece *p = &c->pieces[i];
-		char call[128], lv[128];
+		char start[24], end[24];
 
-		levels_text(c->g, p->have_before, &p->before, lv, sizeof(lv));
+		snprintf(start, sizeof(start), "%s", text_of(c, p, COL_START, &a));
+		snprintf(end, sizeof(end), "%s", text_of(c, p, COL_END, &b));
 		if (p->refused) {
-			printf("# not called for 0x%" PRIx64 "-0x%" PRIx64 " (%s): %s\n",
-			       p->start, p->end, p->kind, p->reason);
+			printf("# not called for 0x%s-0x%s (%s): %s\n", start, end,
+			       text_of(c, p, COL_KIND, &k), text_of(c, p, COL_REASON, &x));
 			continue;
 		}
-		call_text(c, p, call, sizeof(call));
-		printf("%s\t# %s", call, p->kind);
+		printf("%s\t# %s", text_of(c, p, COL_CALL, &x), text_of(c, p, COL_KIND, &k));
 		if (p->vma >= 0)
-			printf(" vma:%ld", p->vma);
-		printf(", now %s\n", lv);
+			printf(" vma:%s", text_of(c, p, COL_VMA, &x));
+		printf(", now %s\n", text_of(c, p, COL_BEFORE, &x));
 	}
 }
 

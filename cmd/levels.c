@@ -1,8 +1,33 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
-/* levels.c - bytes by page-table level: per-process totals and the {pud,pmd,pte} JSON object */
+/*
+ * levels.c - bytes by page-table level: glyphs, per-process totals, the
+ * {pud,pmd,pte} JSON object and its text
+ */
 #include <string.h>
 
 #include "levels.h"
+
+const char level_glyphs[LK_NR + 1] = {
+	[LK_NONE] = '.', [LK_PUD] = 'G', [LK_PMD] = 'H', [LK_PTE] = 'p', [LK_BASE] = 'b',
+	[LK_MIXED] = '*',
+};
+
+const char *const level_legend[LK_NR] = {
+	[LK_NONE] = "unmapped", [LK_PUD] = "PUD", [LK_PMD] = "PMD",
+	[LK_PTE] = "PTE-mapped pieces", [LK_BASE] = "base pages", [LK_MIXED] = "mixed",
+};
+
+enum level_look level_look(unsigned int bits)
+{
+	switch (bits & (LB_PUD | LB_PMD | LB_PTE | LB_BASE)) {
+	case 0:		return LK_NONE;
+	case LB_PUD:	return LK_PUD;
+	case LB_PMD:	return LK_PMD;
+	case LB_PTE:	return LK_PTE;
+	case LB_BASE:	return LK_BASE;
+	default:	return LK_MIXED;
+	}
+}
 
 void level_totals_init(struct level_totals *t)
 {
@@ -24,7 +49,28 @@ void level_totals_add(struct level_totals *t, const struct hgm_vma_usage *u)
 		t->thp_pte_known = false;
 }
 
-void jw_levels(struct jw *w, const char *key, const uint64_t *m, unsigned int flags)
+void print_level_totals(struct detail *d, const struct level_totals *t)
+{
+	print_text(d, "\n");
+	print_obj_open(d, "totals", NULL);
+	print_obj_open(d, "hugetlb", "hugetlb:");
+	print_size(d, "pud", " %s PUD-mapped", t->hugetlb[HGM_LEVEL_PUD]);
+	print_size(d, "pmd", ", %s PMD-mapped", t->hugetlb[HGM_LEVEL_PMD]);
+	print_size(d, "pte", ", %s PTE-mapped", t->hugetlb[HGM_LEVEL_PTE]);
+	print_obj_close(d);
+	/* THP has no PUD leaves */
+	print_obj_open(d, "thp", "THP:");
+	print_size(d, "pmd", " %s PMD-mapped", t->thp[HGM_LEVEL_PMD]);
+	print_size_opt(d, "pte", ", %s PTE-mapped", t->thp_pte_known, t->thp[HGM_LEVEL_PTE]);
+	if (!t->thp_pte_known)
+		print_text(d, " (THP mapped by PTEs is not visible in smaps)");
+	print_obj_close(d);
+	print_obj_close(d);
+	detail_end(d);
+}
+
+static void levels_obj(struct jw *w, const char *key, const uint64_t *m, const uint64_t *base,
+		       unsigned int flags)
 {
 	if (!m) {
 		jw_null(w, key);
@@ -35,5 +81,43 @@ void jw_levels(struct jw *w, const char *key, const uint64_t *m, unsigned int fl
 		jw_u64(w, "pud", m[HGM_LEVEL_PUD]);
 	jw_u64(w, "pmd", m[HGM_LEVEL_PMD]);
 	jw_u64_opt(w, "pte", !(flags & LV_PTE_NULL), m[HGM_LEVEL_PTE]);
+	if (base)
+		jw_u64_opt(w, "base", !(flags & LV_PTE_NULL), *base);
 	jw_obj_close(w);
+}
+
+void jw_levels(struct jw *w, const char *key, const uint64_t *m, unsigned int flags)
+{
+	levels_obj(w, key, m, NULL, flags);
+}
+
+void levels_json(struct jw *w, const char *key, const void *p)
+{
+	const struct hgm_levels *lv = p;
+
+	levels_obj(w, key, lv->mapped, &lv->base, lv->pte_known ? 0 : LV_PTE_NULL);
+}
+
+const char *levels_text(const struct hgmctl *g, const struct hgm_levels *lv, unsigned int flags,
+			char *buf, size_t size)
+{
+	const char *sep = flags & LV_PROSE ? ", " : " ";
+	size_t n = 0;
+	char s[32];
+	int l;
+
+	buf[0] = '\0';
+	for (l = HGM_LEVEL_PUD; l >= HGM_LEVEL_PTE && n < size; l--) {
+		if (l == HGM_LEVEL_PTE && !lv->pte_known)
+			n += snprintf(buf + n, size - n, "%spte ?", n ? sep : "");
+		else if (lv->mapped[l])
+			n += snprintf(buf + n, size - n, "%s%s %s", n ? sep : "", hgm_level_name(l),
+				      fmt_size(g, lv->mapped[l], s, sizeof(s)));
+	}
+	if (lv->pte_known && lv->base && n < size)
+		n += snprintf(buf + n, size - n, "%sbase %s", n ? sep : "",
+			      fmt_size(g, lv->base, s, sizeof(s)));
+	if (!n)
+		snprintf(buf, size, "%s", flags & LV_PROSE ? "nothing mapped" : "none");
+	return buf;
 }

@@ -55,13 +55,10 @@ const struct hgmctl_columns maps_columns = { maps_cols, NCOLS };
 
 #define GRAN_WIDTH	64		/* blocks (characters) per VMA at most */
 
-/* What a block of the granularity line holds, as bits. */
-enum { GB_PUD = 1, GB_PMD = 2, GB_PTE_HUGE = 4, GB_BASE = 8 };
-
 struct granularity {
 	uint64_t block;			/* bytes per character */
 	unsigned int n;			/* characters */
-	unsigned char bits[GRAN_WIDTH];
+	unsigned char bits[GRAN_WIDTH];	/* LB_* of each block */
 };
 
 /* The granularity line: one glyph per block. */
@@ -69,16 +66,8 @@ static void gran_string(const struct granularity *gr, char *buf)
 {
 	unsigned int i;
 
-	for (i = 0; i < gr->n; i++) {
-		switch (gr->bits[i]) {
-		case 0:			buf[i] = '.'; break;
-		case GB_PUD:		buf[i] = 'G'; break;
-		case GB_PMD:		buf[i] = 'H'; break;
-		case GB_PTE_HUGE:	buf[i] = 'p'; break;
-		case GB_BASE:		buf[i] = 'b'; break;
-		default:		buf[i] = '*'; break;
-		}
-	}
+	for (i = 0; i < gr->n; i++)
+		buf[i] = level_glyphs[level_look(gr->bits[i])];
 	buf[gr->n] = '\0';
 }
 
@@ -115,29 +104,13 @@ static void fill(int col, const void *row, struct cell *c, void *arg)
 	}
 }
 
-static void json_totals(struct jw *w, const struct level_totals *t)
+/* The totals under the table, or the JSON "totals" member of @w. */
+static void print_totals(const struct hgmctl *g, struct jw *w, const struct level_totals *t)
 {
-	jw_obj_open(w, "totals");
-	jw_levels(w, "hugetlb", t->hugetlb, 0);
-	jw_levels(w, "thp", t->thp, LV_NO_PUD | (t->thp_pte_known ? 0 : LV_PTE_NULL));
-	jw_obj_close(w);
-}
+	struct detail d;
 
-static void text_totals(const struct hgmctl *g, const struct level_totals *t)
-{
-	char a[32], b[32], c[32];
-
-	printf("\nhugetlb: %s PUD-mapped, %s PMD-mapped, %s PTE-mapped\n",
-	       fmt_size(g, t->hugetlb[HGM_LEVEL_PUD], a, sizeof(a)),
-	       fmt_size(g, t->hugetlb[HGM_LEVEL_PMD], b, sizeof(b)),
-	       fmt_size(g, t->hugetlb[HGM_LEVEL_PTE], c, sizeof(c)));
-	if (t->thp_pte_known)
-		printf("THP:     %s PMD-mapped, %s PTE-mapped\n",
-		       fmt_size(g, t->thp[HGM_LEVEL_PMD], a, sizeof(a)),
-		       fmt_size(g, t->thp[HGM_LEVEL_PTE], b, sizeof(b)));
-	else
-		printf("THP:     %s PMD-mapped (THP mapped by PTEs is not visible in smaps)\n",
-		       fmt_size(g, t->thp[HGM_LEVEL_PMD], a, sizeof(a)));
+	detail_begin(&d, g, w, 8);
+	print_level_totals(&d, t);
 }
 
 struct maps_state {
@@ -179,15 +152,15 @@ static int on_row(const struct hgm_folio *f, void *arg)
 	if (!st->have_gr || st->gr_vma != f->vma->start)
 		gran_init(st, f->vma);
 	if (f->level == HGM_LEVEL_PUD)
-		bit = GB_PUD;
+		bit = LB_PUD;
 	else if (f->level == HGM_LEVEL_PMD)
-		bit = GB_PMD;
+		bit = LB_PMD;
 	else if (f->kind == HGM_FOLIO_BASE || f->kind == HGM_FOLIO_ZERO || f->kind == HGM_FOLIO_KSM)
-		bit = GB_BASE;
+		bit = LB_BASE;
 	else if (f->kind == HGM_FOLIO_UNKNOWN)
-		bit = GB_BASE | GB_PTE_HUGE;	/* cannot tell: shows as mixed */
+		bit = LB_BASE | LB_PTE;	/* cannot tell: shows as mixed */
 	else
-		bit = GB_PTE_HUGE;
+		bit = LB_PTE;
 	first = (unsigned int)((f->start - f->vma->start) / st->gr.block);
 	last = (unsigned int)((f->end - 1 - f->vma->start) / st->gr.block);
 	for (i = first; i <= last && i < st->gr.n; i++)
@@ -277,12 +250,12 @@ int show_maps(struct hgmctl *g, pid_t pid, bool granularity)
 
 	if (g->json) {
 		jw_arr_close(&st.doc.w);
-		json_totals(&st.doc.w, &st.t);
+		print_totals(g, &st.doc.w, &st.t);
 		jdoc_end(&st.doc, ret == 0);
 	} else if (ret == 0) {
 		table_print(st.tb);
 		if (!g->raw && !g->no_headings)
-			text_totals(g, &st.t);
+			print_totals(g, NULL, &st.t);
 	} else {
 		scols_unref_table(st.tb);
 	}

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /* output.c - columns, libsmartcols tables, human sizes and the JSON writer */
 #include <inttypes.h>
+#include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -140,6 +141,17 @@ char *str_escape(const char *s, char *buf, size_t size)
 		}
 	}
 	buf[len] = '\0';
+	return buf;
+}
+
+const char *fmt_ns(uint64_t ns, char *buf, size_t size)
+{
+	if (ns >= UINT64_C(1000000000))
+		snprintf(buf, size, "%.2f s", ns / 1e9);
+	else if (ns >= UINT64_C(1000000))
+		snprintf(buf, size, "%.2f ms", ns / 1e6);
+	else
+		snprintf(buf, size, "%.1f us", ns / 1e3);
 	return buf;
 }
 
@@ -371,12 +383,15 @@ void kpf_list(uint64_t kf, char *buf, size_t size, const char *sep)
 
 void detail_open(struct detail *d, struct jw *w, const char *key, const char *label)
 {
+	memset(d, 0, sizeof(*d));
 	d->w = w;
-	d->n = 0;
+	d->layout = DL_LINE;
 	if (w)
 		jw_obj_open(w, key);
-	else
+	else if (label)
 		printf("  %s:", label);
+	else
+		putchar(' ');
 }
 
 void detail_close(struct detail *d)
@@ -387,10 +402,122 @@ void detail_close(struct detail *d)
 		putchar('\n');
 }
 
-/* The text side: " LABEL VALUE", comma-separated after the first field. */
+void detail_begin(struct detail *d, const struct hgmctl *g, struct jw *w, int width)
+{
+	memset(d, 0, sizeof(*d));
+	d->w = w;
+	d->g = g;
+	d->layout = DL_LIST;
+	d->width = width;
+}
+
+void detail_end(struct detail *d)
+{
+	if (!d->w && d->open)
+		putchar('\n');
+	d->open = false;
+}
+
+/* Text around a value: @fmt with its "%s" replaced by @val. */
+static void text_fmt(struct detail *d, const char *fmt, const char *val)
+{
+	const char *at = strstr(fmt, "%s");
+	const char *end;		/* what is written last */
+
+	if (!at) {
+		fputs(fmt, stdout);
+		end = fmt;
+	} else {
+		printf("%.*s%s%s", (int)(at - fmt), fmt, val, at + 2);
+		end = at[2] || !*val ? at + 2 : val;
+		if (!*end)
+			end = fmt;
+	}
+	if (*end)
+		d->open = end[strlen(end) - 1] != '\n';
+}
+
+/* A layout label, the start of a DL_LIST line or a DL_LINE field. */
+static void text_label(struct detail *d, const char *label)
+{
+	if (d->layout == DL_LINE) {
+		printf("%s %s", d->n++ ? "," : "", label);
+		return;
+	}
+	if (d->open)
+		putchar('\n');
+	printf("%-*s", d->width, label);
+	d->open = true;
+}
+
+/* The text side of a field: @val (NULL: unknown) as @label says. */
 static void detail_text(struct detail *d, const char *label, const char *val)
 {
-	printf("%s %s %s", d->n++ ? "," : "", label, val);
+	if (!label)
+		return;
+	if (strstr(label, "%s")) {
+		if (val)
+			text_fmt(d, label, val);
+		return;
+	}
+	text_label(d, label);
+	printf(" %s", val ? val : d->layout == DL_LIST ? "unknown" : "-");
+}
+
+/* A JSON object or array (@c: '{' or '['); in text only @label, if any. */
+static void print_open(struct detail *d, const char *key, const char *label, char c)
+{
+	if (d->w && c == '{')
+		jw_obj_open(d->w, key);
+	else if (d->w)
+		jw_arr_open(d->w, key);
+	else if (label)
+		text_label(d, label);
+}
+
+void print_obj_open(struct detail *d, const char *key, const char *label)
+{
+	print_open(d, key, label, '{');
+}
+
+void print_obj_close(struct detail *d)
+{
+	if (d->w)
+		jw_obj_close(d->w);
+}
+
+void print_list_open(struct detail *d, const char *key, const char *label)
+{
+	print_open(d, key, label, '[');
+}
+
+void print_list_close(struct detail *d)
+{
+	if (d->w)
+		jw_arr_close(d->w);
+}
+
+void print_item(struct detail *d, const char *label, const char *val)
+{
+	if (d->w)
+		jw_str(d->w, NULL, val);
+	else if (label)
+		text_fmt(d, label, val);
+	else
+		printf(" %s", val);
+}
+
+void print_text(struct detail *d, const char *fmt, ...)
+{
+	char buf[512];
+	va_list ap;
+
+	if (d->w)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(buf, sizeof(buf), fmt, ap);
+	va_end(ap);
+	text_fmt(d, "%s", buf);
 }
 
 void print_i64(struct detail *d, const char *key, const char *label, int64_t val)
@@ -401,10 +528,104 @@ void print_i64(struct detail *d, const char *key, const char *label, int64_t val
 		jw_i64(d->w, key, val);
 		return;
 	}
-	if (val < 0)
-		snprintf(buf, sizeof(buf), "-");
+	snprintf(buf, sizeof(buf), "%" PRId64, val);
+	detail_text(d, label, val < 0 ? NULL : buf);
+}
+
+/* An unsigned number: @val in JSON (null unless @known), @text in text. */
+static void print_number(struct detail *d, const char *key, const char *label, bool known,
+			 uint64_t val, const char *text)
+{
+	if (d->w)
+		jw_u64_opt(d->w, key, known, val);
 	else
-		snprintf(buf, sizeof(buf), "%" PRId64, val);
+		detail_text(d, label, known ? text : NULL);
+}
+
+void print_u64_opt(struct detail *d, const char *key, const char *label, bool known,
+		   uint64_t val)
+{
+	char buf[24];
+
+	snprintf(buf, sizeof(buf), "%" PRIu64, val);
+	print_number(d, key, label, known, val, buf);
+}
+
+void print_u64(struct detail *d, const char *key, const char *label, uint64_t val)
+{
+	print_u64_opt(d, key, label, true, val);
+}
+
+void print_u64_as(struct detail *d, const char *key, const char *label, uint64_t val,
+		  const char *words)
+{
+	print_number(d, key, label, true, val, words);
+}
+
+void print_ns(struct detail *d, const char *key, const char *label, uint64_t ns)
+{
+	char buf[32];
+
+	print_number(d, key, label, true, ns, fmt_ns(ns, buf, sizeof(buf)));
+}
+
+void print_size_opt(struct detail *d, const char *key, const char *label, bool known,
+		    uint64_t val)
+{
+	static const struct hgmctl human;
+	char buf[32];
+
+	print_number(d, key, label, known, val, fmt_size(d->g ?: &human, val, buf, sizeof(buf)));
+}
+
+void print_size(struct detail *d, const char *key, const char *label, uint64_t val)
+{
+	print_size_opt(d, key, label, true, val);
+}
+
+void print_hex(struct detail *d, const char *key, const char *label, uint64_t val)
+{
+	char json[24];
+
+	snprintf(json, sizeof(json), "0x%" PRIx64, val);
+	print_str_as(d, key, label, json, json + 2);	/* as jw_hex() writes it */
+}
+
+void print_bool_opt(struct detail *d, const char *key, const char *label, bool known, bool val)
+{
+	if (d->w) {
+		if (known)
+			jw_bool(d->w, key, val);
+		else
+			jw_null(d->w, key);
+		return;
+	}
+	detail_text(d, label, !known ? NULL : val ? "yes" : "no");
+}
+
+void print_bool(struct detail *d, const char *key, const char *label, bool val)
+{
+	print_bool_opt(d, key, label, true, val);
+}
+
+void print_flag(struct detail *d, const char *key, const char *name, bool known, bool val)
+{
+	if (d->w)
+		print_bool_opt(d, key, NULL, known, val);
+	else if (known)
+		printf(" %s%s", val ? "" : "-", name);
+}
+
+void print_double(struct detail *d, const char *key, const char *label, double val,
+		  int decimals, int tdecimals, const char *unit)
+{
+	char buf[48];
+
+	if (d->w) {
+		jw_double(d->w, key, val, decimals);
+		return;
+	}
+	snprintf(buf, sizeof(buf), "%.*f%s", tdecimals, val, unit ?: "");
 	detail_text(d, label, buf);
 }
 
@@ -416,6 +637,64 @@ void print_str(struct detail *d, const char *key, const char *label, const char 
 		detail_text(d, label, val);
 }
 
+void print_str_opt(struct detail *d, const char *key, const char *label, const char *val)
+{
+	if (d->w)
+		jw_str_opt(d->w, key, val);
+	else
+		detail_text(d, label, val && *val ? val : NULL);
+}
+
+void print_str_as(struct detail *d, const char *key, const char *label, const char *name,
+		const char *words)
+{
+	if (d->w)
+		jw_str_opt(d->w, key, name);
+	else
+		detail_text(d, label, name ? words : NULL);
+}
+
+void print_null(struct detail *d, const char *key, const char *label, const char *why)
+{
+	if (d->w)
+		jw_null(d->w, key);
+	else
+		detail_text(d, label, why);
+}
+
+const char *cell_text(const struct hgmctl *g, const struct colinfo *ci, const struct cell *c,
+		      char *buf, size_t size)
+{
+	if (!c->known)
+		return c->text ?: ci->jflags & CJ_BLANK ? "" : "-";
+	switch (ci->type) {
+	case CT_STR:
+		return c->text ?: c->s;
+	case CT_OBJECT:
+		return c->s;
+	case CT_HEX:
+		snprintf(buf, size, "%" PRIx64, c->u);
+		break;
+	case CT_SIZE:
+		fmt_size(g, c->u, buf, size);
+		break;
+	case CT_KPF:
+		kpf_list(c->u, buf, size, ",");
+		break;
+	case CT_BOOL:
+		return c->b ? "y" : "n";
+	case CT_YESNO:
+		return c->b ? "yes" : "no";
+	case CT_DOUBLE:
+		snprintf(buf, size, "%.*f%s", ci->tprec, c->d, ci->unit ?: "");
+		break;
+	case CT_U64:
+		snprintf(buf, size, "%" PRIu64, c->u);
+		break;
+	}
+	return buf;
+}
+
 void row_table(const struct hgmctl *g, struct libscols_table *tb, const struct columns *c,
 	       col_fill_fn *fill, const void *row, void *arg)
 {
@@ -423,27 +702,11 @@ void row_table(const struct hgmctl *g, struct libscols_table *tb, const struct c
 	size_t i;
 
 	for (i = 0; i < c->n; i++) {
-		const struct colinfo *ci = &c->info[c->id[i]];
 		struct cell cell = { .known = true };
 		char buf[512];
-		const char *s = buf;
 
 		fill(c->id[i], row, &cell, arg);
-		if (!cell.known)
-			s = "-";
-		else if (ci->type == CT_STR)
-			s = cell.s;
-		else if (ci->type == CT_HEX)
-			snprintf(buf, sizeof(buf), "%" PRIx64, cell.u);
-		else if (ci->type == CT_SIZE)
-			fmt_size(g, cell.u, buf, sizeof(buf));
-		else if (ci->type == CT_KPF)
-			kpf_list(cell.u, buf, sizeof(buf), ",");
-		else if (ci->type == CT_BOOL)
-			s = cell.b ? "y" : "n";
-		else
-			snprintf(buf, sizeof(buf), "%" PRIu64, cell.u);
-		table_cell(ln, i, s);
+		table_cell(ln, i, cell_text(g, &c->info[c->id[i]], &cell, buf, sizeof(buf)));
 	}
 }
 
@@ -488,28 +751,33 @@ void row_json(struct jw *w, const struct colinfo *info, const int *order, size_t
 			open = ci->json;
 			open_len = glen;
 		}
+		/* unknown is null whatever the type, never 0 or "" */
+		if (!cell.known || (ci->type == CT_OBJECT && !cell.json)) {
+			jw_null(w, key);
+			continue;
+		}
 		switch (ci->type) {
 		case CT_STR:
-			if (cell.known)
-				jw_str(w, key, cell.s);
-			else
-				jw_null(w, key);
+			jw_str(w, key, cell.s);
 			break;
 		case CT_HEX:
-			jw_hex_opt(w, key, cell.known, cell.u);
+			jw_hex(w, key, cell.u);
 			break;
 		case CT_SIZE:
 		case CT_U64:
-			jw_u64_opt(w, key, cell.known, cell.u);
+			jw_u64(w, key, cell.u);
 			break;
 		case CT_BOOL:
+		case CT_YESNO:
 			jw_bool(w, key, cell.b);
 			break;
+		case CT_DOUBLE:
+			jw_double(w, key, cell.d, ci->prec);
+			break;
+		case CT_OBJECT:
+			cell.json(w, key, cell.obj);
+			break;
 		case CT_KPF:
-			if (!cell.known) {
-				jw_null(w, key);
-				break;
-			}
 			jw_arr_open(w, key);
 			for (b = 0; b < 64; b++)
 				if (cell.u & (UINT64_C(1) << b) && hgm_kpf_name(b))
@@ -521,4 +789,52 @@ void row_json(struct jw *w, const struct colinfo *info, const int *order, size_t
 	if (open)
 		jw_obj_close(w);
 	jw_obj_close(w);
+}
+
+void rows_begin(struct rows *r, const struct hgmctl *g, struct jw *w, const char *key,
+		const struct colinfo *info, size_t ninfo, const int *defaults, size_t ndefaults,
+		col_fill_fn *fill, void *arg)
+{
+	memset(r, 0, sizeof(*r));
+	r->g = g;
+	r->w = w;
+	r->fill = fill;
+	r->arg = arg;
+	/* JSON has every column with a key; --output is for the table */
+	columns_init(&r->c, info, ninfo, defaults, ndefaults, w ? NULL : g->output);
+	if (w)
+		jw_arr_open(w, key);
+	else
+		r->tb = table_new(g, &r->c);
+}
+
+void rows_add(struct rows *r, const void *row)
+{
+	if (r->w)
+		row_json(r->w, r->c.info, r->c.id, r->c.n, r->fill, row, r->arg);
+	else
+		row_table(r->g, r->tb, &r->c, r->fill, row, r->arg);
+}
+
+void rows_end(struct rows *r)
+{
+	if (r->w)
+		jw_arr_close(r->w);
+	else
+		table_print(r->tb);
+}
+
+void doc_begin(struct doc *v, const struct hgmctl *g, int width)
+{
+	if (g->json)
+		jdoc_begin(&v->j);
+	detail_begin(&v->d, g, g->json ? &v->j.w : NULL, width);
+}
+
+void doc_end(struct doc *v)
+{
+	if (v->d.w)
+		jdoc_end(&v->j, true);
+	else
+		detail_end(&v->d);
 }

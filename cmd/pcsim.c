@@ -781,18 +781,6 @@ void pc_args_free(struct pc_args *a)
 	free(a->pattern);
 }
 
-/* "1.83 ms", "12.0 us", "0.93 s" */
-const char *fmt_ns(uint64_t ns, char *buf, size_t size)
-{
-	if (ns >= UINT64_C(1000000000))
-		snprintf(buf, size, "%.2f s", ns / 1e9);
-	else if (ns >= UINT64_C(1000000))
-		snprintf(buf, size, "%.2f ms", ns / 1e6);
-	else
-		snprintf(buf, size, "%.1f us", ns / 1e3);
-	return buf;
-}
-
 const char *fmt_rate(uint64_t bps, char *buf, size_t size)
 {
 	if (bps >= UINT64_C(1000000000) && bps % UINT64_C(1000000000) == 0)
@@ -804,97 +792,96 @@ const char *fmt_rate(uint64_t bps, char *buf, size_t size)
 	return buf;
 }
 
-static const char *levels_text(const struct hgmctl *g, const uint64_t m[], char *buf, size_t size)
+void pc_print_setup(struct detail *d, const char *head, const struct pc_opts *o, bool gran)
 {
-	char a[32];
-	size_t n = 0;
-	int l;
+	char rate[32];
 
-	buf[0] = '\0';
-	for (l = HGM_LEVEL_PUD; l >= HGM_LEVEL_PTE; l--)
-		if (m[l] && n < size)
-			n += (size_t)snprintf(buf + n, size - n, "%s%s %s", n ? ", " : "",
-					      hgm_level_name(l), fmt_size(g, m[l], a, sizeof(a)));
-	if (!n)
-		snprintf(buf, size, "nothing mapped");
-	return buf;
+	print_size(d, "size", head, o->size);
+	print_size(d, "page_size", " of %s", o->page_size);
+	print_text(d, " %s pages", o->shmem ? "shmem (testing)" : "hugetlb");
+	if (gran)
+		print_size(d, "granularity", ", UFFDIO_CONTINUE at %s", o->gran);
+	print_i64(d, "vcpus", ", %s vCPUs", o->vcpus);
+	print_str(d, "pattern", " touching %s", pattern_names[o->pattern]);
+	print_obj_open(d, "link", NULL);
+	print_u64_as(d, "bits_per_sec", ", link %s", o->bps, fmt_rate(o->bps, rate, sizeof(rate)));
+	print_ns(d, "latency_ns", " + %s", o->latency_ns);
+	print_obj_close(d);
+	print_text(d, "\n\n");
 }
 
-void json_link(struct jw *w, const struct pc_opts *o)
+/* Member @key: what smaps says of the guest mapping, by level; null when unknown. */
+static void print_mapped(struct detail *d, const char *key, const char *label, bool known,
+			 const uint64_t *m, const char *why)
 {
-	jw_obj_open(w, "link");
-	jw_u64(w, "bits_per_sec", o->bps);
-	jw_u64(w, "latency_ns", o->latency_ns);
-	jw_obj_close(w);
+	struct hgm_levels lv = { .pte_known = true };
+	char buf[128];
+
+	if (d->w) {
+		jw_levels(d->w, key, known ? m : NULL, 0);
+		return;
+	}
+	if (!known) {
+		print_null(d, key, label, why);
+		return;
+	}
+	memcpy(lv.mapped, m, sizeof(lv.mapped));
+	print_str(d, key, label, levels_text(d->g, &lv, LV_PROSE, buf, sizeof(buf)));
 }
 
-void json_result(struct jw *w, const struct pc_result *r, bool collapse)
+void pc_print_result(struct detail *d, const struct pc_opts *o, const struct pc_result *r,
+		     bool collapse)
 {
-	jw_u64(w, "faults", r->faults);
-	jw_u64(w, "faults_handled", r->handled);
-	jw_u64(w, "touches", r->touches);
+	char buf[32];
+
+	print_u64(d, "faults", "faults:", r->faults);
+	print_u64(d, "faults_handled",
+		  " (%s fetched by the handler, the rest waited for the stream)", r->handled);
+	print_u64(d, "touches", ", in %s vCPU touches", r->touches);
+	print_text(d, " of %d bytes each", TOUCH_BYTES);
 	if (r->faults) {
-		jw_obj_open(w, "fault_latency_ns");
-		jw_u64(w, "p50", r->p50);
-		jw_u64(w, "p90", r->p90);
-		jw_u64(w, "p99", r->p99);
-		jw_u64(w, "max", r->max);
-		jw_obj_close(w);
+		print_obj_open(d, "fault_latency_ns", "fault latency:");
+		print_ns(d, "p50", " p50 %s", r->p50);
+		print_ns(d, "p90", ", p90 %s", r->p90);
+		print_ns(d, "p99", ", p99 %s", r->p99);
+		print_ns(d, "max", ", max %s", r->max);
+		print_obj_close(d);
 	} else {
-		jw_null(w, "fault_latency_ns");
+		print_null(d, "fault_latency_ns", "fault latency:",
+			   "none measured (no vCPU touch faulted)");
 	}
-	jw_u64(w, "first_touch_ns", r->first_touch_ns);
-	jw_u64(w, "total_ns", r->total_ns);
-	jw_u64(w, "bytes_on_fault", r->bytes_fault);
-	jw_u64(w, "bytes_streamed", r->bytes_stream);
-	jw_u64(w, "bytes_verified", r->verified);
-	jw_levels(w, "mapped", r->mapped_known ? r->mapped : NULL, 0);
+	print_ns(d, "first_touch_ns", "first touches:", r->first_touch_ns);
+	print_text(d, " (every vCPU ran its first touch)");
+	print_ns(d, "total_ns", "total:", r->total_ns);
+	print_text(d, " (link alone: %s)", fmt_ns((uint64_t)((unsigned __int128)o->size * 8 *
+						       UINT64_C(1000000000) / o->bps), buf, sizeof(buf)));
+	print_size(d, "bytes_on_fault", "fetched:", r->bytes_fault);
+	print_size(d, "bytes_streamed", " on faults, %s streamed", r->bytes_stream);
+	print_size(d, "bytes_verified", "verified:", r->verified);
+	print_text(d, " after the migration");
+	print_mapped(d, "mapped", "mapped:", r->mapped_known, r->mapped,
+		     "unknown (smaps unreadable)");
 	if (!collapse) {
-		jw_null(w, "collapse");
+		print_null(d, "collapse", NULL, NULL);	/* not asked for: no text */
+		detail_end(d);
 		return;
 	}
-	jw_obj_open(w, "collapse");
-	jw_str(w, "result", r->collapse_err ? errno_name(r->collapse_err) : "ok");
-	jw_u64(w, "ns", r->collapse_ns);
-	jw_bool(w, "needed", !r->collapse_moot);
-	jw_levels(w, "mapped", r->collapsed_known ? r->collapsed : NULL, 0);
-	jw_obj_close(w);
-}
-
-void text_result(const struct hgmctl *g, const struct pc_opts *o, const struct pc_result *r)
-{
-	char a[32], b[32], c[32], d[32], lv[128];
-
-	printf("%-16s %" PRIu64 " (%" PRIu64 " fetched by the handler, the rest waited for the "
-	       "stream)\n", "faults:", r->faults, r->handled);
-	if (r->faults)
-		printf("%-16s p50 %s, p90 %s, p99 %s, max %s\n", "fault latency:",
-		       fmt_ns(r->p50, a, sizeof(a)), fmt_ns(r->p90, b, sizeof(b)),
-		       fmt_ns(r->p99, c, sizeof(c)), fmt_ns(r->max, d, sizeof(d)));
-	else
-		printf("%-16s none measured (no vCPU touch faulted)\n", "fault latency:");
-	printf("%-16s %s (every vCPU ran its first touch)\n", "first touches:",
-	       fmt_ns(r->first_touch_ns, a, sizeof(a)));
-	printf("%-16s %s (link alone: %s)\n", "total:", fmt_ns(r->total_ns, a, sizeof(a)),
-	       fmt_ns((uint64_t)((unsigned __int128)o->size * 8 * UINT64_C(1000000000) / o->bps), b,
-		      sizeof(b)));
-	printf("%-16s %s on faults, %s streamed\n", "fetched:",
-	       fmt_size(g, r->bytes_fault, a, sizeof(a)), fmt_size(g, r->bytes_stream, b, sizeof(b)));
-	printf("%-16s %" PRIu64 " vCPU touches of %d bytes each, and all %s after the migration\n",
-	       "verified:", r->touches, TOUCH_BYTES, fmt_size(g, r->verified, a, sizeof(a)));
-	printf("%-16s %s\n", "mapped:", r->mapped_known ?
-	       levels_text(g, r->mapped, lv, sizeof(lv)) : "unknown (smaps unreadable)");
-	if (!o->collapse)
-		return;
+	print_obj_open(d, "collapse", "collapse:");
 	if (r->collapse_moot)
-		printf("%-16s refused (%s): this kernel does not collapse hugetlb, and every page "
-		       "is mapped whole already\n", "collapse:", errno_name(r->collapse_err));
+		print_str(d, "result", " refused (%s)", errno_name(r->collapse_err));
 	else if (r->collapse_err)
-		printf("%-16s failed after %s: %s\n", "collapse:", fmt_ns(r->collapse_ns, a, sizeof(a)),
-		       strerror(r->collapse_err));
+		print_str(d, "result", " failed (%s)", errno_name(r->collapse_err));
 	else
-		printf("%-16s %s\n", "collapse:", fmt_ns(r->collapse_ns, a, sizeof(a)));
-	if (r->collapsed_known)
-		printf("%-16s %s\n", "mapped after:", levels_text(g, r->collapsed, lv, sizeof(lv)));
+		print_str(d, "result", " %s", "ok");
+	print_ns(d, "ns", r->collapse_err ? " after %s" : " in %s", r->collapse_ns);
+	/* the text says why it was not needed, or what failed */
+	print_bool(d, "needed", NULL, !r->collapse_moot);
+	if (r->collapse_moot)
+		print_text(d, ": this kernel does not collapse hugetlb, and every page is mapped "
+			   "whole already");
+	else if (r->collapse_err)
+		print_text(d, ": %s", strerror(r->collapse_err));
+	print_mapped(d, "mapped", "mapped after:", r->collapsed_known, r->collapsed, NULL);
+	print_obj_close(d);
+	detail_end(d);
 }
-

@@ -7,6 +7,7 @@
 
 #include "cli.h"
 #include "output.h"
+#include "levels.h"
 
 #define SMALL_PAGE	UINT64_C(4096)
 
@@ -70,11 +71,19 @@ const char *kernel_refusal(const struct hgmctl *g, const struct pc_opts *o, char
 /* One simulated migration; @sigs are blocked signals that end it. Returns 0 or -1 (said why). */
 int postcopy_run(const struct hgmctl *g, const struct pc_opts *o, struct pc_result *r,
 		 const sigset_t *sigs);
-/* "1.83 ms", "12.0 us", "0.93 s" */
-const char *fmt_ns(uint64_t ns, char *buf, size_t size);
+/* "10Gbit/s", "100Mbit/s", "1.500 Mbit/s" */
 const char *fmt_rate(uint64_t bps, char *buf, size_t size);
-void json_link(struct jw *w, const struct pc_opts *o);
-void json_result(struct jw *w, const struct pc_result *r, bool collapse);
-void text_result(const struct hgmctl *g, const struct pc_opts *o, const struct pc_result *r);
+/*
+ * What a run is: its JSON members size, page_size, granularity (with @gran),
+ * vcpus, pattern and link, or the line "postcopy: 1G of 2M hugetlb pages, ..."
+ * (@head: the words around the size, "postcopy: %s").
+ */
+void pc_print_setup(struct detail *d, const char *head, const struct pc_opts *o, bool gran);
+/*
+ * What a run measured: the members of `postcopy --json` from "faults" on
+ * ("collapse" null without @collapse), or their text lines.
+ */
+void pc_print_result(struct detail *d, const struct pc_opts *o, const struct pc_result *r,
+		     bool collapse);
 
 #endif /* HGMCTL_PCSIM_H */

@@ -26,7 +26,8 @@ int cmd_postcopy(struct hgmctl *g, const struct hgmctl_cmd *cmd, int argc, const
 	struct pc_result r;
 	struct pc_opts o;
 	sigset_t sigs;
-	char x[32], y[32], z[32], t[32], lat[32], why[320];
+	struct doc doc;
+	char x[32], why[320];
 	int rc;
 
 	hgmctl_parse(g, cmd, argc, argv, options);
@@ -36,13 +37,10 @@ int cmd_postcopy(struct hgmctl *g, const struct hgmctl_cmd *cmd, int argc, const
 		     "; use --granularity " : "", o.gran < o.page_size && !o.shmem ?
 		     fmt_size(g, o.page_size, x, sizeof(x)) : "");
 	workload_block_signals(&sigs);
-	if (!g->json)
-		printf("postcopy: %s of %s %s pages, UFFDIO_CONTINUE at %s, %d vCPUs touching "
-		       "%s, link %s + %s\n\n", fmt_size(g, o.size, x, sizeof(x)),
-		       fmt_size(g, o.page_size, y, sizeof(y)), o.shmem ? "shmem (testing)" : "hugetlb",
-		       fmt_size(g, o.gran, z, sizeof(z)),
-		       o.vcpus, pattern_names[o.pattern], fmt_rate(o.bps, t, sizeof(t)),
-		       fmt_ns(o.latency_ns, lat, sizeof(lat)));
+	/* text: what runs, before it runs; JSON: one document after */
+	doc_begin(&doc, g, 16);
+	if (!doc.d.w)
+		pc_print_setup(&doc.d, "postcopy: %s", &o, true);
 	fflush(stdout);
 	rc = postcopy_run(g, &o, &r, &sigs) ? EXIT_ERROR : EXIT_OK;
 	if (rc == EXIT_OK && o.collapse && r.collapse_err && !r.collapse_moot) {
@@ -50,21 +48,12 @@ int cmd_postcopy(struct hgmctl *g, const struct hgmctl_cmd *cmd, int argc, const
 		rc = EXIT_ERROR;
 	}
 	if (rc == EXIT_OK || (o.collapse && r.total_ns)) {
-		if (g->json) {
-			struct jdoc d;
-
-			jdoc_begin(&d);
-			jw_u64(&d.w, "size", o.size);
-			jw_u64(&d.w, "page_size", o.page_size);
-			jw_u64(&d.w, "granularity", o.gran);
-			jw_i64(&d.w, "vcpus", o.vcpus);
-			jw_str(&d.w, "pattern", pattern_names[o.pattern]);
-			json_link(&d.w, &o);
-			json_result(&d.w, &r, o.collapse);
-			jdoc_end(&d, true);
-		} else {
-			text_result(g, &o, &r);
-		}
+		if (doc.d.w)
+			pc_print_setup(&doc.d, "postcopy: %s", &o, true);
+		pc_print_result(&doc.d, &o, &r, o.collapse);
+		doc_end(&doc);
+	} else if (doc.d.w) {
+		jdoc_end(&doc.j, false);	/* a failed run prints no figures */
 	}
 	pc_args_free(&a);
 	return rc;

@@ -11,9 +11,7 @@
 #include "output.h"
 #include "views.h"
 
-/* ---- JSON ---------------------------------------------------------------------- */
-
-/* khugepaged's settings and counters, for JSON (@w) or text (@w NULL): one list of fields. */
+/* khugepaged's settings and counters: one line of text, or the JSON object. */
 static void khugepaged(struct jw *w, const struct hgm_thp *t)
 {
 	struct detail d;
@@ -27,62 +25,127 @@ static void khugepaged(struct jw *w, const struct hgm_thp *t)
 	detail_close(&d);
 }
 
-static void json_status(const struct status_info *st)
+/* The columns of an mTHP size; in text each setting is a line of SIZE=VALUE words. */
+enum { SZ_SIZE, SZ_ENABLED, SZ_SHMEM };
+
+static const struct colinfo size_cols[] = {
+	[SZ_SIZE] = { "SIZE", 0, 0, NULL, "size", CT_SIZE },
+	[SZ_ENABLED] = { "mTHP", 0, 0, NULL, "enabled", CT_STR },
+	[SZ_SHMEM] = { "mTHP shmem", 0, 0, NULL, "shmem_enabled", CT_STR },
+};
+
+static const int size_order[] = { SZ_SIZE, SZ_ENABLED, SZ_SHMEM };
+
+/* "" where the kernel has no such setting: some sizes are shmem-only */
+static void size_fill(int col, const void *row, struct cell *c, void *arg)
 {
-	const struct hgm_features *f = &st->feat;
-	struct jw w;
+	const struct hgm_thp_size *z = row;
+
+	switch (col) {
+	case SZ_SIZE: c->u = z->size; break;
+	case SZ_ENABLED: c->s = z->enabled; c->known = z->enabled[0]; break;
+	case SZ_SHMEM: c->s = z->shmem_enabled; c->known = z->shmem_enabled[0]; break;
+	}
+}
+
+static void thp_sizes(const struct hgmctl *g, struct jw *w, const struct hgm_thp *t)
+{
+	char a[32], b[128];
+	size_t i, k;
+
+	if (w) {
+		jw_arr_open(w, "sizes");
+		for (i = 0; i < t->nr_sizes; i++)
+			row_json(w, size_cols, size_order, 3, size_fill, &t->sizes[i], NULL);
+		jw_arr_close(w);
+		return;
+	}
+	for (k = SZ_ENABLED; t->nr_sizes && k <= SZ_SHMEM; k++) {
+		printf("  %s:", size_cols[k].name);
+		for (i = 0; i < t->nr_sizes; i++) {
+			struct cell size = { .known = true }, val = { .known = true };
+
+			size_fill(SZ_SIZE, &t->sizes[i], &size, NULL);
+			size_fill((int)k, &t->sizes[i], &val, NULL);
+			if (val.known)
+				printf(" %s=%s", cell_text(g, &size_cols[SZ_SIZE], &size, a, sizeof(a)),
+				       cell_text(g, &size_cols[k], &val, b, sizeof(b)));
+		}
+		putchar('\n');
+	}
+}
+
+static void print_thp(const struct hgmctl *g, struct jw *w, const struct hgm_thp *t)
+{
+	struct detail d;
+
+	if (!w)
+		printf("\nTransparent hugepages:\n");
+	detail_open(&d, w, "thp", NULL);
+	d.g = g;
+	/* in text, the section says it: its settings, or "none" */
+	print_bool(&d, "available", NULL, t->available);
+	if (!t->available) {
+		print_text(&d, " none (this kernel has no THP)");
+		detail_close(&d);
+		return;
+	}
+	print_str(&d, "enabled", "enabled", t->enabled);
+	print_str(&d, "defrag", "defrag", t->defrag);
+	print_str(&d, "shmem_enabled", "shmem_enabled", t->shmem_enabled);
+	print_size(&d, "pmd_size", "PMD size", t->pmd_size);
+	print_text(&d, "\n");
+	/* the text ends with the counters, the JSON has the sizes last */
+	if (w) {
+		khugepaged(w, t);
+		thp_sizes(g, w, t);
+		jw_obj_close(w);
+	} else {
+		thp_sizes(g, w, t);
+		khugepaged(w, t);
+	}
+}
+
+static void print_kernel(struct detail *d, const struct hgm_features *f)
+{
 	size_t i;
 
-	jw_init(&w, stdout);
-	jw_obj_open(&w, NULL);
-
-	jw_obj_open(&w, "kernel");
-	jw_str(&w, "release", f->release);
+	print_obj_open(d, "kernel", NULL);
+	print_str_opt(d, "release", "Kernel:", f->release);
 	/* HGM is known only where userfaultfd could be asked */
-	if (f->uffd_probed)
-		jw_bool(&w, "hgm", hgm_has(f, HGM_FEAT_HGM));
-	else
-		jw_null(&w, "hgm");
-	jw_bool(&w, "probed", f->probed);
-	jw_arr_open(&w, "features");
+	print_bool_opt(d, "hgm", "HGM:", f->uffd_probed, hgm_has(f, HGM_FEAT_HGM));
+	print_text(d, " (%s)", !f->probed ? "recorded tree: features not probed" :
+		   hgm_has(f, HGM_FEAT_HGM) ? "userfaultfd minor_hugetlbfs_hgm" :
+		   f->uffd_probed ? "userfaultfd lacks minor_hugetlbfs_hgm" :
+		   "userfaultfd unavailable to this caller");
+	/* in text, the HGM line says that a recorded tree was not probed */
+	print_bool(d, "probed", NULL, f->probed);
+	print_list_open(d, "features", "Features:");
 	for (i = 0; i < HGM_NR_FEATURES; i++)
 		if (hgm_has(f, i))
-			jw_str(&w, NULL, hgm_feature_name(i));
-	jw_arr_close(&w);
-	jw_arr_open(&w, "uffd_features");
-	for (i = 0; i < 64; i++)
-		if (f->uffd_probed && (f->uffd_features & (UINT64_C(1) << i)))
-			jw_str(&w, NULL, hgm_uffd_feature_name(i) ?: "unknown");
-	jw_arr_close(&w);
-	if (f->probed && !f->uffd_probed)
-		jw_str(&w, "uffd_error", strerror(f->uffd_errno));
-	jw_obj_close(&w);
+			print_item(d, NULL, hgm_feature_name(i));
+	print_list_close(d);
+	/* not probed: an empty list (JSON) and no line (text) */
+	print_list_open(d, "uffd_features", f->uffd_probed ? "Userfaultfd:" : NULL);
+	for (i = 0; f->uffd_probed && i < 64; i++)
+		if (f->uffd_features & (UINT64_C(1) << i))
+			print_item(d, NULL, hgm_uffd_feature_name(i) ?: "unknown");
+	print_list_close(d);
+	if (f->probed && !f->uffd_probed) {
+		char words[160];
 
-	pools_json(&w, st->pools, 0);
-
-	jw_obj_open(&w, "thp");
-	jw_bool(&w, "available", st->thp->available);
-	if (st->thp->available) {
-		const struct hgm_thp *t = st->thp;
-
-		jw_str(&w, "enabled", t->enabled);
-		jw_str(&w, "defrag", t->defrag);
-		jw_str(&w, "shmem_enabled", t->shmem_enabled);
-		jw_u64(&w, "pmd_size", t->pmd_size);
-		khugepaged(&w, t);
-		jw_arr_open(&w, "sizes");
-		for (i = 0; i < t->nr_sizes; i++) {
-			jw_obj_open(&w, NULL);
-			jw_u64(&w, "size", t->sizes[i].size);
-			jw_str_opt(&w, "enabled", t->sizes[i].enabled);
-			jw_str_opt(&w, "shmem_enabled", t->sizes[i].shmem_enabled);
-			jw_obj_close(&w);
-		}
-		jw_arr_close(&w);
+		snprintf(words, sizeof(words), "unavailable: %s", strerror(f->uffd_errno));
+		print_str_as(d, "uffd_error", "Userfaultfd:", strerror(f->uffd_errno), words);
 	}
-	jw_obj_close(&w);
+	print_obj_close(d);
+	detail_end(d);
+}
 
-	jw_obj_open(&w, "caps");
+static void print_caps(struct detail *d, const struct status_info *st)
+{
+	size_t i;
+
+	print_obj_open(d, "caps", st->caps_known ? "Capabilities:" : NULL);
 	for (i = 0; i < HGM_NR_CAPS; i++) {
 		char key[32];
 
@@ -90,93 +153,44 @@ static void json_status(const struct status_info *st)
 		snprintf(key, sizeof(key), "%s", hgm_cap_name(i) + 4);
 		for (char *k = key; *k; k++)
 			*k = (char)tolower((unsigned char)*k);
-		if (st->caps_known)
-			jw_bool(&w, key, st->caps.have[i]);
-		else
-			jw_null(&w, key);
+		print_flag(d, key, hgm_cap_name(i), st->caps_known, st->caps.have[i]);
 	}
-	jw_arr_open(&w, "hidden");
-	for (i = 0; st->caps_known && i < HGM_NR_CAPS; i++)
-		if (!st->caps.have[i])
-			jw_str(&w, NULL, hgm_cap_hides(i));
-	jw_arr_close(&w);
-	jw_obj_close(&w);
+	print_list_open(d, "hidden", NULL);
+	for (i = 0; st->caps_known && i < HGM_NR_CAPS; i++) {
+		char label[64];
 
-	jw_obj_close(&w);
-	jw_end(&w);
+		if (st->caps.have[i])
+			continue;
+		snprintf(label, sizeof(label), "\n  without %s: %%s", hgm_cap_name(i));
+		print_item(d, label, hgm_cap_hides(i));
+	}
+	print_list_close(d);
+	print_obj_close(d);
+	detail_end(d);
 }
 
-/* ---- text ---------------------------------------------------------------------- */
-
-static void text_status(const struct hgmctl *g, const struct status_info *st)
+/* What `status` shows, as JSON (@w) or text: every field once. */
+static void print_status(const struct hgmctl *g, struct jw *w, const struct status_info *st)
 {
-	const struct hgm_features *f = &st->feat;
-	char buf[32];
-	size_t i;
+	struct detail d;
 
-	printf("%-14s %s\n", "Kernel:", f->release[0] ? f->release : "unknown");
-	if (!f->probed)
-		printf("%-14s %s\n", "HGM:", "unknown (recorded tree: features not probed)");
-	else if (hgm_has(f, HGM_FEAT_HGM))
-		printf("%-14s %s\n", "HGM:", "yes (userfaultfd minor_hugetlbfs_hgm)");
-	else
-		printf("%-14s %s\n", "HGM:", f->uffd_probed ?
-		       "no (userfaultfd lacks minor_hugetlbfs_hgm)" :
-		       "unknown (userfaultfd unavailable to this caller)");
-	printf("%-14s", "Features:");
-	for (i = 0; i < HGM_NR_FEATURES; i++)
-		if (hgm_has(f, i))
-			printf(" %s", hgm_feature_name(i));
-	putchar('\n');
-	if (f->uffd_probed) {
-		printf("%-14s", "Userfaultfd:");
-		for (i = 0; i < 64; i++)
-			if (f->uffd_features & (UINT64_C(1) << i))
-				printf(" %s", hgm_uffd_feature_name(i) ?: "unknown");
-		putchar('\n');
-	} else if (f->probed) {
-		printf("%-14s unavailable: %s\n", "Userfaultfd:", strerror(f->uffd_errno));
+	detail_begin(&d, g, w, 14);
+	print_kernel(&d, &st->feat);
+	/* the text says what the caller may see before the tables, JSON at the end */
+	if (!w)
+		print_caps(&d, st);
+	if (w) {
+		pools_json(w, st->pools, 0);
+	} else {
+		printf("\nHugetlb pools:\n");
+		if (st->pools->nr)
+			pools_table(g, st->pools, 0);
+		else
+			printf("  none (this kernel has no hugetlb)\n");
 	}
-	if (st->caps_known) {
-		printf("%-14s", "Capabilities:");
-		for (i = 0; i < HGM_NR_CAPS; i++)
-			printf(" %s%s", st->caps.have[i] ? "" : "-", hgm_cap_name(i));
-		putchar('\n');
-		for (i = 0; i < HGM_NR_CAPS; i++)
-			if (!st->caps.have[i])
-				printf("  without %s: %s\n", hgm_cap_name(i), hgm_cap_hides(i));
-	}
-
-	printf("\nHugetlb pools:\n");
-	if (st->pools->nr)
-		pools_table(g, st->pools, 0);
-	else
-		printf("  none (this kernel has no hugetlb)\n");
-
-	printf("\nTransparent hugepages:\n");
-	if (!st->thp->available) {
-		printf("  none (this kernel has no THP)\n");
-		return;
-	}
-	printf("  enabled %s, defrag %s, shmem_enabled %s, PMD size %s\n", st->thp->enabled,
-	       st->thp->defrag, st->thp->shmem_enabled,
-	       fmt_size(g, st->thp->pmd_size, buf, sizeof(buf)));
-	if (st->thp->nr_sizes) {
-		printf("  mTHP:");
-		for (i = 0; i < st->thp->nr_sizes; i++)
-			if (st->thp->sizes[i].enabled[0])	/* some sizes are shmem-only */
-				printf(" %s=%s", fmt_size(g, st->thp->sizes[i].size, buf, sizeof(buf)),
-			       st->thp->sizes[i].enabled);
-		putchar('\n');
-		/* the shmem setting per size, which the JSON "sizes" array has too */
-		printf("  mTHP shmem:");
-		for (i = 0; i < st->thp->nr_sizes; i++)
-			if (st->thp->sizes[i].shmem_enabled[0])
-				printf(" %s=%s", fmt_size(g, st->thp->sizes[i].size, buf, sizeof(buf)),
-				       st->thp->sizes[i].shmem_enabled);
-		putchar('\n');
-	}
-	khugepaged(NULL, st->thp);
+	print_thp(g, w, st->thp);
+	if (w)
+		print_caps(&d, st);
 }
 
 int cmd_status(struct hgmctl *g, const struct hgmctl_cmd *cmd, int argc, const char **argv)
@@ -194,10 +208,17 @@ int cmd_status(struct hgmctl *g, const struct hgmctl_cmd *cmd, int argc, const c
 		errx(EXIT_ERROR, "%s: %s%s", what, strerror(-ret),
 		     failed_file(g, ret, file, sizeof(file)));
 
-	if (g->json)
-		json_status(&st);
-	else
-		text_status(g, &st);
+	if (g->json) {
+		struct jw w;
+
+		jw_init(&w, stdout);
+		jw_obj_open(&w, NULL);
+		print_status(g, &w, &st);
+		jw_obj_close(&w);
+		jw_end(&w);
+	} else {
+		print_status(g, NULL, &st);
+	}
 
 	status_release(&st);
 	return EXIT_OK;

@@ -90,6 +90,12 @@ static void clamp_list(struct top_view *v, int n, int rows)
 	v->rows_per_page = rows;
 }
 
+/* The style of each level look (levels.h). */
+static const int look_style[LK_NR] = {
+	[LK_NONE] = TS_NONE, [LK_PUD] = TS_PUD, [LK_PMD] = TS_PMD, [LK_PTE] = TS_PTE,
+	[LK_BASE] = TS_BASE, [LK_MIXED] = TS_MIXED,
+};
+
 /* A bar of @w cells: @n segments of @bytes[i] out of @total, glyph and style each. */
 static int bar(struct frame *f, int y, int x, int w, uint64_t total, const uint64_t *bytes,
 	       const char *glyphs, const int *styles, int n)
@@ -261,7 +267,7 @@ static void render_process(struct hgmctl *g, struct frame *f, const struct top_m
 		const struct top_vma *t = &p->v[rows[i]];
 		uint64_t seg[5] = { t->mapped[HGM_LEVEL_PUD], t->mapped[HGM_LEVEL_PMD],
 				    t->pte_known ? t->mapped[HGM_LEVEL_PTE] : 0, 0, 0 };
-		static const int st[5] = { TS_PUD, TS_PMD, TS_PTE, TS_BASE, TS_MIXED };
+		const int *st = look_style + LK_PUD;	/* PUD, PMD, PTE, base, mixed */
 		bool sel = v->tui && i == v->sel[TOP_PROCESS];
 		int style = sel ? TS_SEL : TS_NORMAL;
 
@@ -278,7 +284,7 @@ static void render_process(struct hgmctl *g, struct frame *f, const struct top_m
 				 sz(g, t->mapped[HGM_LEVEL_PMD], d),
 				 t->pte_known ? sz(g, t->mapped[HGM_LEVEL_PTE], e) : "-",
 				 t->kind == HGM_KIND_HUGETLB ? "-" : sz(g, t->rss, h));
-		x = bar(f, y, x, barw, t->end - t->start, seg, "GHpb*", st, 5);
+		x = bar(f, y, x, barw, t->end - t->start, seg, level_glyphs + LK_PUD, st, 5);
 		frame_printf(f, y, x, style, " %s%s", t->hgm ? "[hgm] " : "",
 			     str_escape(t->name, esc, sizeof(esc)));
 		y++;
@@ -293,30 +299,38 @@ static void render_process(struct hgmctl *g, struct frame *f, const struct top_m
 
 /* ---- 3. page map -------------------------------------------------------------------- */
 
+/* What only the page map shows besides levels, first match wins: glyph, style, legend. */
+static const struct { unsigned int bit; char glyph; int style; const char *legend; } marks[] = {
+	{ PC_POISON, 'X', TS_POISON, "poisoned" },
+	{ PC_WP, 'w', TS_WP, "uffd-wp" },
+	{ PC_SWAP, 's', TS_SWAP, "swapped" },
+};
+
 /* The glyph and style of a cell holding @bits. */
 static void cell_look(unsigned int bits, char *glyph, int *style)
 {
-	unsigned int lv = bits & (PC_PUD | PC_PMD | PC_PTE | PC_BASE);
+	enum level_look lk = level_look(bits);
+	size_t i;
 
-	if (bits & PC_POISON) {
-		*glyph = 'X'; *style = TS_POISON;
-	} else if (bits & PC_WP) {
-		*glyph = 'w'; *style = TS_WP;
-	} else if (bits & PC_SWAP && !lv) {
-		*glyph = 's'; *style = TS_SWAP;
-	} else if (lv == PC_PUD) {
-		*glyph = 'G'; *style = TS_PUD;
-	} else if (lv == PC_PMD) {
-		*glyph = 'H'; *style = TS_PMD;
-	} else if (lv == PC_PTE) {
-		*glyph = 'p'; *style = TS_PTE;
-	} else if (lv == PC_BASE) {
-		*glyph = 'b'; *style = TS_BASE;
-	} else if (lv) {
-		*glyph = '*'; *style = TS_MIXED;
-	} else {
-		*glyph = '.'; *style = TS_NONE;
+	for (i = 0; i < sizeof(marks) / sizeof(marks[0]); i++) {
+		/* a swapped page that is also mapped shows its level */
+		if (!(bits & marks[i].bit) || (marks[i].bit == PC_SWAP && lk != LK_NONE))
+			continue;
+		*glyph = marks[i].glyph;
+		*style = marks[i].style;
+		return;
 	}
+	*glyph = level_glyphs[lk];
+	*style = look_style[lk];
+}
+
+/* One legend entry at @x: the glyph in its style, then "  words  "; returns the next x. */
+static int legend(struct frame *f, int y, int x, char glyph, int style, const char *words)
+{
+	char g[2] = { glyph, 0 };
+
+	frame_put(f, y, x, style, g);
+	return frame_printf(f, y, x + 1, TS_NORMAL, " %s  ", words);
 }
 
 static void render_pagemap(struct hgmctl *g, struct frame *f, const struct top_model *m,
@@ -394,25 +408,22 @@ static void render_pagemap(struct hgmctl *g, struct frame *f, const struct top_m
 		y++;
 	else
 		y = f->h - 4;
-	frame_put(f, y, 0, TS_NORMAL, "G");
-	frame_put(f, y, 0, TS_PUD, "G");
-	frame_put(f, y, 1, TS_NORMAL, " PUD  ");
-	frame_put(f, y, 7, TS_PMD, "H");
-	frame_put(f, y, 8, TS_NORMAL, " PMD  ");
-	frame_put(f, y, 14, TS_PTE, "p");
-	frame_put(f, y, 15, TS_NORMAL, " PTE-mapped pieces  ");
-	frame_put(f, y, 35, TS_BASE, "b");
-	frame_put(f, y, 36, TS_NORMAL, " base pages  ");
-	frame_put(f, y, 49, TS_NONE, ".");
-	frame_put(f, y, 50, TS_NORMAL, " unmapped  ");
-	frame_put(f, y, 61, TS_MIXED, "*");
-	frame_put(f, y++, 62, TS_NORMAL, " mixed");
-	frame_put(f, y, 0, TS_WP, "w");
-	frame_put(f, y, 1, TS_NORMAL, " uffd-wp  ");
-	frame_put(f, y, 11, TS_SWAP, "s");
-	frame_put(f, y, 12, TS_NORMAL, " swapped  ");
-	frame_put(f, y, 22, TS_POISON, "X");
-	frame_put(f, y, 23, TS_NORMAL, " poisoned  ");
+	{
+		static const enum level_look order[] = {
+			LK_PUD, LK_PMD, LK_PTE, LK_BASE, LK_NONE, LK_MIXED,
+		};
+		size_t k;
+		int x;
+
+		for (x = 0, k = 0; k < sizeof(order) / sizeof(order[0]); k++)
+			x = legend(f, y, x, level_glyphs[order[k]], look_style[order[k]],
+				   level_legend[order[k]]);
+		y++;
+		/* the marks in the order of the legend, not of their precedence */
+		for (x = 0, k = 0; k < sizeof(marks) / sizeof(marks[0]); k++)
+			x = legend(f, y, x, marks[(k + 1) % 3].glyph, marks[(k + 1) % 3].style,
+				   marks[(k + 1) % 3].legend);
+	}
 	if (v->tui)
 		frame_printf(f, y, 36, TS_NORMAL, "cursor %" PRIx64,
 			     pm->vma.start + cur * cb);

@@ -14,6 +14,7 @@
 #include "output.h"
 #include "views.h"
 #include "levels.h"
+#include "levels.h"
 
 enum top_screen { TOP_SYSTEM, TOP_PROCESS, TOP_PAGEMAP, TOP_FOLIO, TOP_NR_SCREENS };
 
@@ -85,8 +86,8 @@ struct top_procview {
 };
 
 /* Bits of a page-map cell (one hugepage-sized block). */
-enum { PC_PUD = 1, PC_PMD = 2, PC_PTE = 4, PC_BASE = 8, PC_WP = 16, PC_SWAP = 32,
-       PC_POISON = 64 };
+enum { PC_PUD = LB_PUD, PC_PMD = LB_PMD, PC_PTE = LB_PTE, PC_BASE = LB_BASE, PC_WP = 16,
+       PC_SWAP = 32, PC_POISON = 64 };
 
 struct top_pagemap {
 	pid_t pid;

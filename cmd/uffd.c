@@ -18,15 +18,39 @@
 enum { COL_BIT, COL_NAME, COL_AVAILABLE };
 
 static const struct colinfo feature_cols[] = {
-	[COL_BIT] = { "BIT", 3, SCOLS_FL_RIGHT, "bit number in uffdio_api.features" },
-	[COL_NAME] = { "NAME", 20, 0, "feature name (UFFD_FEATURE_NAME in lower case)" },
-	[COL_AVAILABLE] = { "AVAILABLE", 3, 0, "yes if UFFDIO_API offers it" },
+	[COL_BIT] = { "BIT", 3, SCOLS_FL_RIGHT, "bit number in uffdio_api.features", "bit", CT_U64 },
+	[COL_NAME] = { "NAME", 20, 0, "feature name (UFFD_FEATURE_NAME in lower case)", "name",
+		       CT_STR },
+	[COL_AVAILABLE] = { "AVAILABLE", 3, 0, "yes if UFFDIO_API offers it", "available",
+			    CT_YESNO },
 };
-const struct hgmctl_columns uffd_probe_columns = {
-	feature_cols, sizeof(feature_cols) / sizeof(feature_cols[0])
-};
+#define NCOLS (sizeof(feature_cols) / sizeof(feature_cols[0]))
+
+const struct hgmctl_columns uffd_probe_columns = { feature_cols, NCOLS };
 
 static const int feature_defaults[] = { COL_BIT, COL_NAME, COL_AVAILABLE };
+
+/* A row of the features: one bit of what UFFDIO_API offers. */
+struct feature_row {
+	const struct hgm_uffd_info *u;
+	unsigned int bit;
+};
+
+static void fill(int col, const void *row, struct cell *c, void *arg)
+{
+	const struct feature_row *r = row;
+
+	switch (col) {
+	case COL_BIT: c->u = r->bit; break;
+	case COL_NAME:
+		c->s = hgm_uffd_feature_name(r->bit);
+		c->known = c->s != NULL;
+		if (!c->known)
+			c->text = "unknown";
+		break;
+	case COL_AVAILABLE: c->b = r->u->features & (UINT64_C(1) << r->bit); break;
+	}
+}
 
 /* Bits listed even when absent: every bit libhgm has a name for. */
 static bool bit_listed(const struct hgm_uffd_info *u, unsigned int bit)
@@ -102,152 +126,117 @@ static const char *const way_note[HGM_UFFD_NR_WAYS] = {
 	[HGM_UFFD_DEV] = "handles user- and kernel-mode faults",
 };
 
-static void json_probe(const struct hgm_uffd_info *u, const char *release, bool ptrace)
+/* The features table, or the JSON "features" array; with the mask they are of. */
+static void print_features(struct detail *d, const struct hgmctl *g, const struct hgm_uffd_info *u)
 {
-	enum hgm_uffd_way use = usable_way(u);
-	struct jdoc d;
-	char why[256];
+	struct rows r;
 	unsigned int i;
 
-	jdoc_begin(&d);
-	jw_obj_open(&d.w, "kernel");
-	jw_str(&d.w, "release", release);
-	jw_obj_close(&d.w);
-	jw_bool(&d.w, "usable", use != HGM_UFFD_NR_WAYS);
-	jw_str_opt(&d.w, "via", use != HGM_UFFD_NR_WAYS ? hgm_uffd_way_name(use) : "");
-	jw_obj_open(&d.w, "access");
-	jw_u64_opt(&d.w, "unprivileged_userfaultfd", u->unprivileged >= 0,
-		   (uint64_t)u->unprivileged);
-	jw_bool(&d.w, "dev_userfaultfd_exists", u->dev_exists);
-	jw_bool(&d.w, "cap_sys_ptrace", ptrace);
-	jw_arr_open(&d.w, "ways");
-	for (i = 0; i < HGM_UFFD_NR_WAYS; i++) {
-		jw_obj_open(&d.w, NULL);
-		jw_str(&d.w, "way", hgm_uffd_way_name(i));
-		jw_bool(&d.w, "usable", !u->error[i]);
-		if (u->error[i]) {
-			way_reason(u, ptrace, i, u->error[i], why, sizeof(why));
-			jw_str(&d.w, "error", errno_name(u->error[i]));
-			jw_str(&d.w, "reason", why);
-		} else {
-			jw_null(&d.w, "error");
-			jw_null(&d.w, "reason");
-		}
-		jw_obj_close(&d.w);
+	print_hex(d, "features_mask", "\n\nFeatures (UFFDIO_API, 0x%s):\n", u->features);
+	rows_begin(&r, g, d->w, "features", feature_cols, NCOLS, feature_defaults,
+		   sizeof(feature_defaults) / sizeof(feature_defaults[0]), fill, NULL);
+	for (i = 0; i < 64; i++) {
+		struct feature_row row = { u, i };
+
+		if (bit_listed(u, i))
+			rows_add(&r, &row);
 	}
-	jw_arr_close(&d.w);
-	jw_obj_close(&d.w);
-	if (u->api_ok) {
-		jw_obj_open(&d.w, "api");
-		jw_hex(&d.w, "features_mask", u->features);
-		jw_arr_open(&d.w, "features");
-		for (i = 0; i < 64; i++) {
-			if (!bit_listed(u, i))
-				continue;
-			jw_obj_open(&d.w, NULL);
-			jw_u64(&d.w, "bit", i);
-			jw_str_opt(&d.w, "name", hgm_uffd_feature_name(i) ?: "");
-			jw_bool(&d.w, "available", u->features & (UINT64_C(1) << i));
-			jw_obj_close(&d.w);
-		}
-		jw_arr_close(&d.w);
-		jw_arr_open(&d.w, "ioctls");
-		for (i = 0; i < 64; i++)
-			if (u->ioctls & (UINT64_C(1) << i))
-				jw_str(&d.w, NULL, hgm_uffd_ioctl_name(i) ?: "unknown");
-		jw_arr_close(&d.w);
-		jw_obj_close(&d.w);
-		jw_bool(&d.w, "hgm", u->features & UFFD_FEATURE_MINOR_HUGETLBFS_HGM);
-	} else {
-		jw_null(&d.w, "api");
-		jw_null(&d.w, "hgm");
-	}
-	jdoc_end(&d, true);
+	rows_end(&r);
 }
 
-static void text_probe(const struct hgmctl *g, const struct hgm_uffd_info *u,
-		       const char *release, bool ptrace)
+static void print_ioctls(struct detail *d, const struct hgm_uffd_info *u)
+{
+	unsigned int i;
+
+	print_list_open(d, "ioctls", "Ioctls:");
+	for (i = 0; i < 64; i++)
+		if (u->ioctls & (UINT64_C(1) << i))
+			print_item(d, NULL, hgm_uffd_ioctl_name(i) ?: "unknown");
+	print_list_close(d);
+}
+
+static void print_hgm(struct detail *d, const struct hgm_uffd_info *u)
+{
+	bool hgm = u->features & UFFD_FEATURE_MINOR_HUGETLBFS_HGM;
+
+	print_bool(d, "hgm", "HGM:", hgm);
+	print_text(d, " (%s)", hgm ? "minor_hugetlbfs_hgm: UFFDIO_CONTINUE at 4K inside hugetlb pages" :
+		   "UFFDIO_API does not offer minor_hugetlbfs_hgm");
+}
+
+/* What `uffd probe` found, as JSON (@w) or text: every field once. */
+static void print_probe(struct detail *d, const struct hgmctl *g, const struct hgm_uffd_info *u,
+			const char *release, bool ptrace)
 {
 	enum hgm_uffd_way use = usable_way(u);
-	struct libscols_table *tb;
-	struct columns c;
-	char why[256], buf[32];
+	bool usable = use != HGM_UFFD_NR_WAYS;
+	char why[256];
 	unsigned int i;
-	size_t j;
+	print_obj_open(d, "kernel", NULL);
+	print_str(d, "release", "Kernel:", release);
+	print_obj_close(d);
+	print_bool(d, "usable", "Usable by this caller:", usable);
+	print_str_as(d, "via", ", through %s", usable ? hgm_uffd_way_name(use) : NULL,
+		   usable ? way_text[use] : NULL);
+	if (usable)
+		print_text(d, " (%s)", way_note[use]);
 
-	printf("%-36s %s\n", "Kernel:", release);
-	if (use != HGM_UFFD_NR_WAYS)
-		printf("%-36s yes, through %s (%s)\n", "Usable by this caller:", way_text[use],
-		       way_note[use]);
-	else
-		printf("%-36s no\n", "Usable by this caller:");
+	print_obj_open(d, "access", NULL);
+	print_u64_opt(d, "unprivileged_userfaultfd", "vm.unprivileged_userfaultfd:",
+		      u->unprivileged >= 0, (uint64_t)u->unprivileged);
 	if (u->unprivileged >= 0)
-		printf("%-36s %d (%s)\n", "vm.unprivileged_userfaultfd:", u->unprivileged,
-		       u->unprivileged ? "anyone may handle kernel-mode faults" :
-		       "kernel-mode faults need CAP_SYS_PTRACE");
-	else
-		printf("%-36s %s\n", "vm.unprivileged_userfaultfd:", "unknown");
-	printf("%-36s %s\n", "CAP_SYS_PTRACE:", ptrace ? "yes" : "no");
+		print_text(d, " (%s)", u->unprivileged ? "anyone may handle kernel-mode faults" :
+			   "kernel-mode faults need CAP_SYS_PTRACE");
+	print_bool(d, "dev_userfaultfd_exists", "/dev/userfaultfd exists:", u->dev_exists);
+	print_bool(d, "cap_sys_ptrace", "CAP_SYS_PTRACE:", ptrace);
+	print_list_open(d, "ways", NULL);
 	for (i = 0; i < HGM_UFFD_NR_WAYS; i++) {
 		char label[64];
 
 		snprintf(label, sizeof(label), "%s:", way_text[i]);
-		if (!u->error[i]) {
-			printf("%-36s yes\n", label);
-			continue;
+		print_obj_open(d, NULL, NULL);
+		/* in text, the way is the label of its line */
+		print_str_as(d, "way", NULL, hgm_uffd_way_name(i), NULL);
+		print_bool(d, "usable", label, !u->error[i]);
+		if (u->error[i]) {
+			way_reason(u, ptrace, i, u->error[i], why, sizeof(why));
+			print_str(d, "error", ", %s", errno_name(u->error[i]));
+			print_str(d, "reason", ": %s", why);
+		} else {
+			print_null(d, "error", NULL, NULL);
+			print_null(d, "reason", NULL, NULL);
 		}
-		way_reason(u, ptrace, i, u->error[i], why, sizeof(why));
-		printf("%-36s no, %s: %s\n", label, errno_name(u->error[i]), why);
+		print_obj_close(d);
 	}
+	print_list_close(d);
+	print_obj_close(d);
+
 	if (!u->api_ok) {
-		if (use != HGM_UFFD_NR_WAYS)
-			printf("%-36s failed: %s\n", "UFFDIO_API:", strerror(u->api_errno));
-		printf("%-36s unknown (no userfaultfd to ask)\n", "HGM:");
+		snprintf(why, sizeof(why), "failed: %s", strerror(u->api_errno));
+		/* no userfaultfd at all says why already */
+		print_null(d, "api", usable ? "UFFDIO_API:" : NULL, why);
+		print_null(d, "hgm", "HGM:", "unknown (no userfaultfd to ask)");
 		return;
 	}
-	printf("%-36s %s\n", "HGM:", u->features & UFFD_FEATURE_MINOR_HUGETLBFS_HGM ?
-	       "yes (minor_hugetlbfs_hgm: UFFDIO_CONTINUE at 4K inside hugetlb pages)" :
-	       "no (UFFDIO_API does not offer minor_hugetlbfs_hgm)");
-	printf("%-36s", "Ioctls:");
-	for (i = 0; i < 64; i++)
-		if (u->ioctls & (UINT64_C(1) << i))
-			printf(" %s", hgm_uffd_ioctl_name(i) ?: "unknown");
-	printf("\n\nFeatures (UFFDIO_API, 0x%" PRIx64 "):\n", u->features);
-
-	columns_init(&c, feature_cols, sizeof(feature_cols) / sizeof(feature_cols[0]),
-		     feature_defaults, sizeof(feature_defaults) / sizeof(feature_defaults[0]),
-		     g->output);
-	tb = table_new(g, &c);
-	for (i = 0; i < 64; i++) {
-		struct libscols_line *ln;
-
-		if (!bit_listed(u, i))
-			continue;
-		ln = table_line(tb);
-		for (j = 0; j < c.n; j++) {
-			const char *s = buf;
-
-			switch (c.id[j]) {
-			case COL_BIT:
-				snprintf(buf, sizeof(buf), "%u", i);
-				break;
-			case COL_NAME:
-				s = hgm_uffd_feature_name(i) ?: "unknown";
-				break;
-			case COL_AVAILABLE:
-				s = u->features & (UINT64_C(1) << i) ? "yes" : "no";
-				break;
-			}
-			table_cell(ln, j, s);
-		}
-	}
-	table_print(tb);
+	/* the text puts the verdict first and the long table last */
+	if (!d->w)
+		print_hgm(d, u);
+	print_obj_open(d, "api", NULL);
+	if (d->w)
+		print_features(d, g, u);
+	print_ioctls(d, u);
+	if (!d->w)
+		print_features(d, g, u);
+	print_obj_close(d);
+	if (d->w)
+		print_hgm(d, u);
 }
 
 int cmd_uffd_probe(struct hgmctl *g, const struct hgmctl_cmd *cmd, int argc, const char **argv)
 {
 	struct hgm_uffd_info u;
 	struct hgm_caps caps;
+	struct doc doc;
 	struct utsname un;
 	bool ptrace;
 	int ret;
@@ -259,9 +248,8 @@ int cmd_uffd_probe(struct hgmctl *g, const struct hgmctl_cmd *cmd, int argc, con
 	ptrace = hgm_caps_read(&caps) == 0 && caps.have[HGM_CAP_SYS_PTRACE];
 	if (uname(&un))
 		snprintf(un.release, sizeof(un.release), "unknown");
-	if (g->json)
-		json_probe(&u, un.release, ptrace);
-	else
-		text_probe(g, &u, un.release, ptrace);
+	doc_begin(&doc, g, 36);
+	print_probe(&doc.d, g, &u, un.release, ptrace);
+	doc_end(&doc);
 	return EXIT_OK;
 }

@@ -573,4 +573,27 @@ TEST_F(live, usage_error_exits_2_before_the_view_can_collapse_anything)
 					before / K, after / K);
 }
 
+/* bench top --json: one document of the figures its text prints (it printed the text before). */
+TEST_F(live, bench_top_json_is_one_document_of_its_figures)
+{
+	double median, max;
+	int status;
+
+	self->json = hgmctl_json("bench top --va 1G --thp 16M --json", &status);
+	ASSERT_NE(NULL, self->json);
+	ASSERT_EQ(0, status);
+	EXPECT_EQ(1 * G, u64_at(self->json, "vma_size"));
+	EXPECT_EQ(16 * M, u64_at(self->json, "thp"));
+	EXPECT_EQ(5, u64_at(self->json, "runs"));
+	/* 21 zooms by 8 cursor positions */
+	EXPECT_EQ(168, u64_at(self->json, "frames.count"));
+	EXPECT_EQ(20, u64_at(self->json, "frames.max_zoom"));
+	/* a 1G VMA is at least 512 cells of 2M */
+	EXPECT_GE(u64_at(self->json, "pagemap_scan.cells"), 512);
+	EXPECT_EQ(JQ_NUMBER, jq_type(jq_get(self->json, "process_screen_ms.best")));
+	ASSERT_EQ(0, jq_double(jq_get(self->json, "frames.median_ms"), &median));
+	ASSERT_EQ(0, jq_double(jq_get(self->json, "frames.max_ms"), &max));
+	EXPECT_LE(median, max);
+}
+
 TEST_HARNESS_MAIN

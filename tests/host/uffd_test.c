@@ -7,6 +7,7 @@
  */
 #include <linux/userfaultfd.h>
 #include <sys/ioctl.h>
+#include <ctype.h>
 #include <grp.h>
 #include <sys/syscall.h>
 
@@ -148,6 +149,67 @@ TEST_F(live, uffd_probe_reports_the_sysctl_and_the_device)
 	EXPECT_EQ(access("/dev/userfaultfd", F_OK) == 0,
 		  jq_bool(jq_get(self->json, "access.dev_userfaultfd_exists")));
 	EXPECT_EQ(3, jq_len(jq_get(self->json, "access.ways")));
+}
+
+/* The value of the text line "LABEL   value...", or NULL. */
+static const char *text_field(const char *out, const char *label)
+{
+	const char *p = strstr(out, label);
+
+	if (!p || (p != out && p[-1] != '\n'))
+		return NULL;
+	for (p += strlen(label); *p == ' '; p++)
+		;
+	return p;
+}
+
+static bool says_yes(const char *v)
+{
+	return v && strncmp(v, "yes", 3) == 0;
+}
+
+/* Every field of `uffd probe --json` has its line in the text, saying the same. */
+TEST_F(live, uffd_probe_text_says_every_field_its_json_has)
+{
+	static const char *const way_labels[] = {
+		"userfaultfd(2):", "userfaultfd(2) with UFFD_USER_MODE_ONLY:", "/dev/userfaultfd:",
+	};
+	const struct jq_value *ways;
+	char out[16384];
+	const char *v;
+	int status;
+	size_t i;
+
+	self->json = hgmctl_json("uffd probe --json", &status);
+	ASSERT_NE(NULL, self->json);
+	ASSERT_EQ(0, hgmctl_text("uffd probe", out, sizeof(out))) TH_LOG("%s", out);
+	v = text_field(out, "Kernel:");
+	ASSERT_NE(NULL, v) TH_LOG("%s", out);
+	EXPECT_EQ(0, strncmp(v, jq_str(jq_get(self->json, "kernel.release")),
+			     strlen(jq_str(jq_get(self->json, "kernel.release")))));
+	EXPECT_EQ(jq_bool(jq_get(self->json, "usable")),
+		  says_yes(text_field(out, "Usable by this caller:"))) TH_LOG("%s", out);
+	EXPECT_EQ(jq_bool(jq_get(self->json, "access.cap_sys_ptrace")),
+		  says_yes(text_field(out, "CAP_SYS_PTRACE:"))) TH_LOG("%s", out);
+	v = text_field(out, "/dev/userfaultfd exists:");
+	ASSERT_NE(NULL, v) TH_LOG("no line for dev_userfaultfd_exists in:\n%s", out);
+	EXPECT_EQ(jq_bool(jq_get(self->json, "access.dev_userfaultfd_exists")), says_yes(v));
+	if (jq_type(jq_get(self->json, "access.unprivileged_userfaultfd")) != JQ_NULL) {
+		v = text_field(out, "vm.unprivileged_userfaultfd:");
+		ASSERT_NE(NULL, v) TH_LOG("%s", out);
+		EXPECT_EQ(u64_at(self->json, "access.unprivileged_userfaultfd"),
+			  strtoull(v, NULL, 10));
+	}
+	ways = jq_get(self->json, "access.ways");
+	ASSERT_EQ(3, jq_len(ways));
+	for (i = 0; i < 3; i++) {
+		const char *label = way_labels[i];
+
+		EXPECT_EQ(jq_bool(jq_get(jq_at(ways, i), "usable")),
+			  says_yes(text_field(out, label))) TH_LOG("%s", label);
+	}
+	if (jq_type(jq_get(self->json, "hgm")) != JQ_NULL)
+		EXPECT_EQ(jq_bool(jq_get(self->json, "hgm")), says_yes(text_field(out, "HGM:")));
 }
 
 /*
@@ -384,6 +446,27 @@ TEST_F(live, postcopy_usage_errors_come_before_the_pool_grows)
 
 	NEED_ROOT("empty the 2M pool for the test");
 	usage_errors_leave_pools(_metadata, bad, sizeof(bad) / sizeof(bad[0]), "fetched");
+}
+
+/* --collapse: the text says how long MADV_COLLAPSE took (collapse.ns), refused or not. */
+TEST_F(live, postcopy_collapse_text_says_how_long_the_call_took)
+{
+	char out[8192];
+	const char *v, *t;
+
+	NEED_ROOT("grow the hugetlb pool");
+	if (!(kernel_uffd_features() & (1 << 9)))
+		SKIP(return, "no minor faults on hugetlbfs (UFFD_FEATURE_MINOR_HUGETLBFS)");
+	ASSERT_EQ(0, hgmctl_text("postcopy --size 8M --collapse", out, sizeof(out)))
+		TH_LOG("%s", out);
+	v = text_field(out, "collapse:");
+	ASSERT_NE(NULL, v) TH_LOG("%s", out);
+	/* "ok in 52.00 ms", "refused (EINVAL) after 4.7 us: ..." */
+	t = strncmp(v, "ok in ", 6) == 0 ? v + 6 : strstr(v, ") after ");
+	ASSERT_NE(NULL, t) TH_LOG("no time in 'collapse: %.100s'", v);
+	if (t != v + 6)
+		t += strlen(") after ");
+	EXPECT_TRUE(isdigit((unsigned char)*t)) TH_LOG("%.80s", v);
 }
 
 TEST_HARNESS_MAIN
