@@ -153,7 +153,7 @@ int cmd_bench_scan(struct hgmctl *g, const struct hgmctl_cmd *cmd, int argc, con
 		usage_error("bench scan: --hugetlb and --thp size the workload it starts; "
 			    "with a PID it measures that process");
 	if (arg)
-		pid = parse_pid(arg);
+		pid = pid_arg(arg);
 	ret = hgm_self_exe(self, sizeof(self));
 	if (ret)
 		errx(EXIT_ERROR, "cannot find the hgmctl binary: %s", strerror(-ret));

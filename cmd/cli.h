@@ -11,6 +11,7 @@
 #include <sys/types.h>
 
 #include "hgm.h"
+#include "parse.h"
 #include "usage.h"
 
 enum {
@@ -88,8 +89,8 @@ poptContext hgmctl_parse(struct hgmctl *g, const struct hgmctl_cmd *cmd, int arg
 void hgmctl_global_opts(poptContext pc, const struct hgmctl_cmd *table, size_t n);
 
 
-/* Parses a PID argument ("self" allowed); usage error on garbage. */
-pid_t parse_pid(const char *arg);
+/* The PID of argument @arg (decimal, or "self"); usage error on anything else. */
+pid_t pid_arg(const char *arg);
 
 /* Parses a SIZE option value; usage error naming @cmd and @opt on garbage. */
 uint64_t size_arg(const char *cmd, const char *opt, const char *s);

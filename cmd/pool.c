@@ -72,14 +72,8 @@ static char *nodes_list(const struct hgm_pools *pools, uint64_t size, char *buf,
 /* A page count: decimal, nothing else. */
 static bool parse_count(const char *s, uint64_t *v)
 {
-	char *end;
-
-	if (*s < '0' || *s > '9')
-		return false;
-	errno = 0;
-	*v = strtoull(s, &end, 10);
 	/* the kernel takes an unsigned long; stay well inside what it parses */
-	return !errno && !*end && *v <= UINT32_MAX;
+	return parse_u64(s, v) == 0 && *v <= UINT32_MAX;
 }
 
 /*
@@ -539,7 +533,7 @@ int cmd_pool(struct hgmctl *g, const struct hgmctl_cmd *cmd, int argc, const cha
 		     failed_file(g, ret, file, sizeof(file)));
 	sizes_list(g, pools, sizes, sizeof(sizes));
 	if (size_arg_s) {
-		if (hgm_parse_size(size_arg_s, &ps.size) || ps.size == 0)
+		if (parse_size(size_arg_s, &ps.size) || ps.size == 0)
 			usage_error("pool: invalid size '%s' (sizes: %s)", size_arg_s,
 				    nr_sizes(pools) ? sizes : "none");
 		if (!find_pool(pools, ps.size, HGM_NODE_ALL))

@@ -31,15 +31,13 @@ static enum top_sort parse_sort(const char *s)
 	usage_error("top: unknown sort key '%s' (hugetlb, thp, pte, pid)", s);
 }
 
-static uint64_t parse_addr(const char *s)
+static uint64_t addr_arg(const char *s)
 {
-	struct hgm_range r;
-	char buf[64];
+	uint64_t addr;
 
-	snprintf(buf, sizeof(buf), "%s+1", s);
-	if (hgm_parse_range(buf, &r) || r.vma >= 0)
+	if (parse_addr(s, &addr))
 		usage_error("top: invalid address '%s' (hexadecimal)", s);
-	return r.start;
+	return addr;
 }
 
 /* Gathers what screen v->screen needs, in order, and prints it as one frame. */
@@ -168,22 +166,16 @@ int cmd_top(struct hgmctl *g, const struct hgmctl_cmd *cmd, int argc, const char
 	pc = hgmctl_parse(g, cmd, argc, argv, options);
 	arg = poptGetArg(pc);
 	if (arg)
-		v.pid = parse_pid(arg);
+		v.pid = pid_arg(arg);
 	if (g->json)
 		usage_error("top: draws screens; for JSON use status, maps, pagemap or rmap");
-	if (delay) {
-		char *end;
-
-		errno = 0;
-		v.interval = strtod(delay, &end);
-		if (errno || end == delay || *end || v.interval < 0.1 || v.interval > 3600)
-			usage_error("top: invalid delay '%s' (seconds, 0.1 to 3600)", delay);
-	}
+	if (delay && top_parse_delay(delay, &v.interval))
+		usage_error("top: invalid delay '%s' (seconds, 0.1 to 3600)", delay);
 	if (sort)
 		v.sort = parse_sort(sort);
 	/* the filter is for the list of the first screen */
 	if (addr_s)
-		addr = parse_addr(addr_s);
+		addr = addr_arg(addr_s);
 	if (zoom < 0 || zoom > 30)
 		usage_error("top: invalid zoom %d (0 to 30)", zoom);
 	v.zoom = zoom;
