@@ -3,7 +3,6 @@
  * fuzz-smaps.c - libFuzzer target: the smaps record parser (hgm_smaps_next)
  * on any text, through a memfd as a recorded tree's file would come.
  */
-#define _GNU_SOURCE
 #include <errno.h>
 #include <sys/mman.h>
 #include <unistd.h>
