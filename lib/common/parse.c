@@ -98,34 +98,63 @@ int parse_addr(const char *str, uint64_t *addr)
 	return whole(hex_at, str, addr);
 }
 
-int parse_size(const char *str, uint64_t *bytes)
+/* A unit and what it multiplies by. */
+struct unit {
+	const char *name;
+	uint64_t mul;
+};
+
+/* The first unit from @units[@from] on that @s names, case aside; -1 for none. */
+static int find_unit(const char *s, const struct unit *units, size_t n, size_t from)
 {
-	static const struct { const char *suffix; unsigned int shift; } units[] = {
-		{ "", 0 }, { "b", 0 },
-		{ "k", 10 }, { "kb", 10 }, { "kib", 10 },
-		{ "m", 20 }, { "mb", 20 }, { "mib", 20 },
-		{ "g", 30 }, { "gb", 30 }, { "gib", 30 },
-		{ "t", 40 }, { "tb", 40 }, { "tib", 40 },
-	};
+	for (; from < n; from++)
+		if (strcasecmp(s, units[from].name) == 0)
+			return (int)from;
+	return -1;
+}
+
+/* @v * @mul / @div into *@out, or -ERANGE. */
+static int mul_div(uint64_t v, uint64_t mul, uint64_t div, uint64_t *out)
+{
+	unsigned __int128 r = (unsigned __int128)v * mul / div;
+
+	if (r > UINT64_MAX)
+		return -ERANGE;
+	*out = (uint64_t)r;
+	return 0;
+}
+
+/*
+ * A number as @at reads it, divided by @div, times the multiplier of the
+ * unit that follows it (the whole rest of @str).
+ */
+static int with_unit(const char *str, int (*at)(const char **, uint64_t *), uint64_t div,
+		     const struct unit *units, size_t n, uint64_t *out)
+{
 	const char *p = str;
 	uint64_t v;
-	size_t i;
-	int ret;
+	int ret, u;
 
 	if (!str)
 		return -EINVAL;
-	ret = dec_at(&p, &v);
+	ret = at(&p, &v);
 	if (ret)
 		return ret;
-	for (i = 0; i < ARRAY_SIZE(units); i++) {
-		if (strcasecmp(p, units[i].suffix))
-			continue;
-		if (units[i].shift && v > (UINT64_MAX >> units[i].shift))
-			return -ERANGE;
-		*bytes = v << units[i].shift;
-		return 0;
-	}
-	return -EINVAL;
+	u = find_unit(p, units, n, 0);
+	return u < 0 ? -EINVAL : mul_div(v, units[u].mul, div, out);
+}
+
+int parse_size(const char *str, uint64_t *bytes)
+{
+	static const struct unit units[] = {
+		{ "", 1 }, { "b", 1 },
+		{ "k", 1ULL << 10 }, { "kb", 1ULL << 10 }, { "kib", 1ULL << 10 },
+		{ "m", 1ULL << 20 }, { "mb", 1ULL << 20 }, { "mib", 1ULL << 20 },
+		{ "g", 1ULL << 30 }, { "gb", 1ULL << 30 }, { "gib", 1ULL << 30 },
+		{ "t", 1ULL << 40 }, { "tb", 1ULL << 40 }, { "tib", 1ULL << 40 },
+	};
+
+	return with_unit(str, dec_at, 1, units, ARRAY_SIZE(units), bytes);
 }
 
 int parse_range(const char *str, struct addr_range *r)
@@ -273,17 +302,6 @@ static int scaled_at(const char **pp, uint64_t *out)
 	return 0;
 }
 
-/* @scaled (x 10^9) * @mul / 10^9 into *@out, or -ERANGE. */
-static int unscale(uint64_t scaled, uint64_t mul, uint64_t *out)
-{
-	unsigned __int128 v = (unsigned __int128)scaled * mul / 1000000000;
-
-	if (v > UINT64_MAX)
-		return -ERANGE;
-	*out = (uint64_t)v;
-	return 0;
-}
-
 int parse_seconds(const char *str, uint64_t *ns)
 {
 	return whole(scaled_at, str, ns);
@@ -291,7 +309,7 @@ int parse_seconds(const char *str, uint64_t *ns)
 
 int parse_rate(const char *str, uint64_t *bits_per_sec)
 {
-	static const struct { const char *unit; uint64_t bits; } units[] = {
+	static const struct unit units[] = {
 		{ "", 1 }, { "bit", 1 }, { "bps", 1 },
 		{ "kbit", 1000ULL }, { "kbps", 1000ULL },
 		{ "mbit", 1000000ULL }, { "mbps", 1000000ULL },
@@ -306,8 +324,8 @@ int parse_rate(const char *str, uint64_t *bits_per_sec)
 	char unit[16];
 	const char *p = str;
 	uint64_t scaled, v;
-	size_t i, n;
-	int ret;
+	size_t n;
+	int ret, u;
 
 	if (!str)
 		return -EINVAL;
@@ -322,15 +340,12 @@ int parse_rate(const char *str, uint64_t *bits_per_sec)
 	if (n >= 2 && strcmp(unit + n - 2, "/s") == 0)
 		unit[n - 2] = '\0';
 	/* "B" is bytes, "b" in "Gbit"/"Gbps" bits: case matters for that letter only */
-	for (i = 0; i < ARRAY_SIZE(units); i++) {
-		const char *u = units[i].unit;
-		size_t len = strlen(u);
+	for (u = 0; (u = find_unit(unit, units, ARRAY_SIZE(units), (size_t)u)) >= 0; u++) {
+		size_t len = strlen(units[u].name);
 
-		if (strcasecmp(unit, u))
-			continue;
-		if (len && u[len - 1] == 'b' && unit[len - 1] != 'B')
+		if (len && units[u].name[len - 1] == 'b' && unit[len - 1] != 'B')
 			continue;	/* "Gb" would be ambiguous: bytes need a capital B */
-		ret = unscale(scaled, units[i].bits, &v);
+		ret = mul_div(scaled, units[u].mul, 1000000000, &v);
 		if (ret)
 			return ret;
 		if (v == 0)
@@ -343,22 +358,10 @@ int parse_rate(const char *str, uint64_t *bits_per_sec)
 
 int parse_duration(const char *str, uint64_t *ns)
 {
-	static const struct { const char *unit; uint64_t ns; } units[] = {
+	static const struct unit units[] = {
 		{ "", 1000 }, { "ns", 1 }, { "us", 1000 }, { "ms", 1000000 },
 		{ "s", 1000000000 },
 	};
-	const char *p = str;
-	uint64_t scaled;
-	size_t i;
-	int ret;
 
-	if (!str)
-		return -EINVAL;
-	ret = scaled_at(&p, &scaled);
-	if (ret)
-		return ret;
-	for (i = 0; i < ARRAY_SIZE(units); i++)
-		if (strcasecmp(p, units[i].unit) == 0)
-			return unscale(scaled, units[i].ns, ns);
-	return -EINVAL;
+	return with_unit(str, scaled_at, 1000000000, units, ARRAY_SIZE(units), ns);
 }
