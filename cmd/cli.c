@@ -274,6 +274,16 @@ uint64_t size_arg(const char *cmd, const char *opt, const char *s)
 	return v;
 }
 
+int num_arg(const char *cmd, const char *opt, const char *s, int min, int max)
+{
+	uint64_t v;
+
+	/* "010" was 8 to popt: a leading 0 is refused, not read one way or the other */
+	if (parse_u64(s, &v) || (s[0] == '0' && s[1]) || v < (uint64_t)min || v > (uint64_t)max)
+		usage_error("%s: invalid %s '%s' (%d to %d)", cmd, opt, s, min, max);
+	return (int)v;
+}
+
 void resolve_range(struct hgmctl *g, pid_t pid, const char *arg, uint64_t *start, uint64_t *end)
 {
 	struct addr_range r;

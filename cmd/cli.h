@@ -95,6 +95,9 @@ pid_t pid_arg(const char *arg);
 /* Parses a SIZE option value; usage error naming @cmd and @opt on garbage. */
 uint64_t size_arg(const char *cmd, const char *opt, const char *s);
 
+/* A decimal option value (no leading 0) from @min (>= 0) to @max; usage error else. */
+int num_arg(const char *cmd, const char *opt, const char *s, int min, int max);
+
 /* The address range of RANGE (ADDR-END, ADDR+LEN, vma:N) in @pid; exits on errors. */
 void resolve_range(struct hgmctl *g, pid_t pid, const char *arg, uint64_t *start, uint64_t *end);
 

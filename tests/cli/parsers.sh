@@ -60,6 +60,13 @@ cases=(
 	"delay-hex|invalid delay '0x2'|$hgm|top|--once|-d|0x2"
 	"delay-leading-blank|invalid delay ' 2'|$hgm|top|--once|-d| 2"
 	"delay-digits|invalid delay '99999999999999999999999'|$hgm|top|--once|-d|99999999999999999999999"
+	# counts of options (popt's own integers took blanks, signs, hex and octal)
+	"count-width-hex|invalid --width ' 0x50'|$hgm|top|--once|-w| 0x50|1000"
+	"count-width-plus|invalid --width '+90'|$hgm|top|--once|-w|+90|1000"
+	"count-zoom-octal|invalid --zoom '010'|$hgm|top|--once|-z|010|1000"
+	"count-vma-minus|invalid --vma '-1'|$hgm|top|--once|--vma=-1|1000"
+	"count-runs-plus|invalid --runs '+1'|bench|gup|--runs|+1"
+	"count-per-call-blank|invalid --pages-per-call ' 8'|bench|gup|--pages-per-call| 8"
 	# sizes, rates, durations: no blanks, no signs, no overflow
 	"size-leading-blank|invalid size ' 2M'|$hgm|pool| 2M"
 	"size-trailing-blank|invalid size '2M '|$hgm|pool|2M "
