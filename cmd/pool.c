@@ -89,16 +89,22 @@ static size_t parse_nodes(const struct hgm_pools *pools, uint64_t size, const ch
 
 	nodes_list(pools, size, valid, sizeof(valid));
 	for (k = 0; lists[k]; k++) {
-		char *copy = strdup(lists[k]), *save = NULL, *item;
+		const char *p = lists[k];
+		char item[64];
+		int ret;
 
-		if (!copy)
-			err(EXIT_ERROR, "cannot allocate memory");
-		if (!*copy)
+		if (!*p)
 			usage_error("pool: empty --node list (expected N=COUNT[,N=COUNT...]; "
 				    "nodes: %s)", valid);
-		for (item = strtok_r(copy, ",", &save); item; item = strtok_r(NULL, ",", &save)) {
+		while ((ret = list_next(&p, item, sizeof(item))) != 0) {
 			char *eq = strchr(item, '=');
 			uint64_t node, count;
+
+			if (ret < 0)
+				usage_error("pool: invalid --node list '%s': %s (expected "
+					    "N=COUNT[,N=COUNT...]; nodes: %s)", lists[k],
+					    ret == -EINVAL ? "an empty entry" : "an entry too long",
+					    valid);
 
 			if (!eq || eq == item || !parse_count(eq + 1, &count)) {
 				usage_error("pool: invalid --node entry '%s': expected N=COUNT "
@@ -124,7 +130,6 @@ static size_t parse_nodes(const struct hgm_pools *pools, uint64_t size, const ch
 			ch[n].requested = count;
 			n++;
 		}
-		free(copy);
 	}
 	if (!n)
 		usage_error("pool: empty --node list (expected N=COUNT[,N=COUNT...]; nodes: %s)",

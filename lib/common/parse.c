@@ -221,34 +221,43 @@ static int cmp_pid(const void *a, const void *b)
 	return (x > y) - (x < y);
 }
 
+int list_next(const char **pp, char *buf, size_t size)
+{
+	const char *p = *pp, *comma;
+	size_t len;
+
+	if (!p)
+		return 0;
+	comma = strchr(p, ',');
+	len = comma ? (size_t)(comma - p) : strlen(p);
+	if (len == 0)
+		return -EINVAL;
+	if (len >= size)
+		return -ERANGE;
+	memcpy(buf, p, len);
+	buf[len] = '\0';
+	*pp = comma ? comma + 1 : NULL;
+	return 1;
+}
+
 int parse_pid_list(const char *str, pid_t **pids, size_t *n)
 {
-	size_t cap = 1, i, j, len;
-	const char *p, *comma;
+	size_t cap = 1, i = 0, j, len;
+	const char *p;
 	char item[24];
 	pid_t *v;
-	int ret = 0;
+	int ret;
 
-	if (!str || !*str)
+	if (!str)
 		return -EINVAL;
 	for (p = str; *p; p++)
 		cap += *p == ',';
 	v = malloc(cap * sizeof(*v));
 	if (!v)
 		return -ENOMEM;
-	for (p = str, i = 0; !ret; p = comma + 1) {
-		comma = strchr(p, ',');
-		len = comma ? (size_t)(comma - p) : strlen(p);
-		if (len == 0 || len >= sizeof(item)) {
-			ret = len ? -ERANGE : -EINVAL;
-			break;
-		}
-		memcpy(item, p, len);
-		item[len] = '\0';
-		ret = parse_pid(item, &v[i++]);
-		if (!comma)
-			break;
-	}
+	p = str;
+	while ((ret = list_next(&p, item, sizeof(item))) > 0 && !(ret = parse_pid(item, &v[i])))
+		i++;
 	if (ret) {
 		free(v);
 		return ret;

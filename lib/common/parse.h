@@ -39,6 +39,13 @@ int parse_range(const char *str, struct addr_range *r);
 int parse_pid(const char *str, pid_t *pid);
 
 /*
+ * The next item of the comma-separated list at *@pp (start with the whole
+ * list), copied to @buf: 1 with one, 0 past the last, -EINVAL for an empty
+ * item (",1", "1,,2", "1,", and "" itself), -ERANGE for one of @size or more.
+ */
+int list_next(const char **pp, char *buf, size_t size);
+
+/*
  * A comma-separated list of PIDs ("1,20,300"), no item empty.  *@pids
  * (malloc'd, the caller frees it) holds them sorted, each once.  -ENOMEM too.
  */

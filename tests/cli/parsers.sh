@@ -51,6 +51,10 @@ cases=(
 	"pids-trailing-comma|invalid --pids '1,'|rmap|--pids|1,|1"
 	"pids-leading-comma|invalid --pids ',1'|rmap|--pids|,1|1"
 	"pids-plus|invalid --pids '1,+2'|rmap|--pids|1,+2|1"
+	# --node lists of pool: no empty entry either
+	"node-empty-item|invalid --node list '0=1,,1=2'|$hgm|pool|2M|--node|0=1,,1=2|--dry-run"
+	"node-trailing-comma|invalid --node list '0=1,'|$hgm|pool|2M|--node|0=1,|--dry-run"
+	"node-count-blank|invalid --node entry '0= 1'|$hgm|pool|2M|--node|0= 1|--dry-run"
 	# top -d: seconds, a plain decimal number from 0.1 to 3600
 	"delay-nan|invalid delay 'nan'|$hgm|top|--once|-d|nan"
 	"delay-inf|invalid delay 'inf'|$hgm|top|--once|-d|inf"

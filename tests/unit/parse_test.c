@@ -174,6 +174,28 @@ TEST(pid_lists_are_sorted_once_each_and_never_empty)
 	}
 }
 
+TEST(list_items_come_one_by_one_and_none_is_empty)
+{
+	const char *p = "0=1,12=3";
+	char buf[8];
+
+	ASSERT_EQ(1, list_next(&p, buf, sizeof(buf)));
+	EXPECT_STREQ("0=1", buf);
+	ASSERT_EQ(1, list_next(&p, buf, sizeof(buf)));
+	EXPECT_STREQ("12=3", buf);
+	EXPECT_EQ(0, list_next(&p, buf, sizeof(buf)));
+	p = "";
+	EXPECT_EQ(-EINVAL, list_next(&p, buf, sizeof(buf)));
+	p = "1,,2";
+	ASSERT_EQ(1, list_next(&p, buf, sizeof(buf)));
+	EXPECT_EQ(-EINVAL, list_next(&p, buf, sizeof(buf)));
+	p = "1,";
+	ASSERT_EQ(1, list_next(&p, buf, sizeof(buf)));
+	EXPECT_EQ(-EINVAL, list_next(&p, buf, sizeof(buf)));
+	p = "12345678,1";
+	EXPECT_EQ(-ERANGE, list_next(&p, buf, sizeof(buf)));
+}
+
 TEST(pfns_are_decimal_or_0x_hexadecimal)
 {
 	static const char *const bad[] = {
