@@ -171,6 +171,34 @@ TEST(choice_files_without_a_selected_word_read_as_plain_values)
 	system(cmd);
 }
 
+/* rmap refuses PFNs at or past the end of the last zone, as /proc/zoneinfo spans them */
+TEST(pfn_end_is_the_end_of_the_highest_zone)
+{
+	char root[] = "/tmp/hgm-zoneinfo-XXXXXX", dir[256], cmd[300];
+	struct hgm_ctx *ctx;
+	uint64_t end = 0;
+
+	ASSERT_NE(NULL, mkdtemp(root));
+	snprintf(dir, sizeof(dir), "%s/proc", root);
+	ASSERT_EQ(0, mkdir(dir, 0755));
+	ASSERT_EQ(0, hgm_ctx_new(&ctx, root));
+	EXPECT_EQ(-ENOENT, hgm_pfn_end(ctx, &end));
+	put(dir, "zoneinfo", "Node 0, zone   Normal\n  pages free     100\n");
+	EXPECT_EQ(-EBADMSG, hgm_pfn_end(ctx, &end));
+	/* zones in any order; an empty one spans nothing */
+	put(dir, "zoneinfo",
+	    "Node 0, zone      DMA\n  pages free     3840\n        spanned  4095\n"
+	    "        present  3998\n  start_pfn:           1\n"
+	    "Node 0, zone   Normal\n        spanned  5505024\n  start_pfn:           1048576\n"
+	    "Node 0, zone    DMA32\n        spanned  1044480\n  start_pfn:           4096\n"
+	    "Node 0, zone  Movable\n        spanned  0\n  start_pfn:           0\n");
+	ASSERT_EQ(0, hgm_pfn_end(ctx, &end));
+	EXPECT_EQ(1048576 + 5505024, end);
+	hgm_ctx_free(ctx);
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", root);
+	system(cmd);
+}
+
 TEST(names_of_kinds_levels_and_features)
 {
 	EXPECT_STREQ("hugetlb", hgm_kind_name(HGM_KIND_HUGETLB));
