@@ -65,11 +65,12 @@ static void fill(int col, const void *row, struct cell *c, void *arg)
 int cmd_bench_collapse(struct hgmctl *g, const struct hgmctl_cmd *cmd, int argc, const char **argv)
 {
 	char *size_arg_s = NULL;
+	char *runs_s = NULL;
 	int runs = 3;
 	const struct poptOption options[] = {
 		{ "size", 's', POPT_ARG_STRING, &size_arg_s, 0,
 		  "memory of each kind (default 256M)", "SIZE" },
-		{ "runs", 'n', POPT_ARG_INT, &runs, 0, "runs of each; the best counts (3)", "N" },
+		{ "runs", 'n', POPT_ARG_STRING, &runs_s, 0, "runs of each; the best counts (3)", "N" },
 		POPT_TABLEEND
 	};
 	struct pool_grant pg = { .page_size = 2 * MIB };
@@ -87,8 +88,8 @@ int cmd_bench_collapse(struct hgmctl *g, const struct hgmctl_cmd *cmd, int argc,
 	size = size_arg_s ? size_arg("bench collapse", "--size", size_arg_s) : 256 * MIB;
 	if (!size || size % (2 * MIB))
 		usage_error("bench collapse: --size must be a non-zero multiple of 2M");
-	if (runs < 1)
-		usage_error("bench collapse: --runs must be at least 1");
+	if (runs_s)
+		runs = num_arg("bench collapse", "--runs", runs_s, 1, 1000000);
 	hgm_features_probe(g->ctx, &feat);
 	if (!hgm_has(&feat, HGM_FEAT_MADV_COLLAPSE))
 		errx(EXIT_ERROR, "bench collapse: this kernel has no MADV_COLLAPSE (Linux 6.1+)");
@@ -152,5 +153,6 @@ int cmd_bench_collapse(struct hgmctl *g, const struct hgmctl_cmd *cmd, int argc,
 	rows_end(&r);
 	doc_end(&doc);
 	free(size_arg_s);
+	free(runs_s);
 	return rc;
 }

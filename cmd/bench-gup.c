@@ -2,6 +2,7 @@
 /* bench-gup.c - `hgmctl bench gup`: the kernel's gup_test on THP, PMD-mapped and HGM-mapped hugetlb */
 #include <errno.h>
 #include <inttypes.h>
+#include <limits.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
@@ -84,13 +85,14 @@ static void fill(int col, const void *row, struct cell *c, void *arg)
 int cmd_bench_gup(struct hgmctl *g, const struct hgmctl_cmd *cmd, int argc, const char **argv)
 {
 	char *size_arg_s = NULL;
+	char *runs_s = NULL, *per_call_s = NULL;
 	int runs = 3, per_call = 512, read_only = 0;
 	const struct poptOption options[] = {
 		{ "size", 's', POPT_ARG_STRING, &size_arg_s, 0,
 		  "memory of each kind (default 512M)", "SIZE" },
-		{ "pages-per-call", 'p', POPT_ARG_INT, &per_call, 0,
+		{ "pages-per-call", 'p', POPT_ARG_STRING, &per_call_s, 0,
 		  "pages each get/pin call takes (default 512: 2 MiB)", "N" },
-		{ "runs", 'n', POPT_ARG_INT, &runs, 0, "runs of each; the best counts (3)", "N" },
+		{ "runs", 'n', POPT_ARG_STRING, &runs_s, 0, "runs of each; the best counts (3)", "N" },
 		{ "read-only", 0, POPT_ARG_NONE, &read_only, 0,
 		  "get/pin for reading (default: FOLL_WRITE)", NULL },
 		POPT_TABLEEND
@@ -110,8 +112,10 @@ int cmd_bench_gup(struct hgmctl *g, const struct hgmctl_cmd *cmd, int argc, cons
 	size = size_arg_s ? size_arg("bench gup", "--size", size_arg_s) : 512 * MIB;
 	if (!size || size % (2 * MIB))
 		usage_error("bench gup: --size must be a non-zero multiple of 2M");
-	if (runs < 1 || per_call < 1)
-		usage_error("bench gup: --runs and --pages-per-call must be at least 1");
+	if (runs_s)
+		runs = num_arg("bench gup", "--runs", runs_s, 1, 1000000);
+	if (per_call_s)
+		per_call = num_arg("bench gup", "--pages-per-call", per_call_s, 1, INT_MAX);
 	fd = hgm_gup_test_open(g->ctx);
 	if (fd == -ENODEV)
 		errx(EXIT_ERROR, "bench gup: no /sys/kernel/debug/gup_test: debugfs is not mounted "
@@ -206,6 +210,8 @@ int cmd_bench_gup(struct hgmctl *g, const struct hgmctl_cmd *cmd, int argc, cons
 		   "base pages,\n  PMD- vs PTE-mapped THP, hugetlb vs THP, HGM vs PMD-mapped hugetlb)\n");
 	doc_end(&doc);
 	free(size_arg_s);
+	free(runs_s);
+	free(per_call_s);
 	return rc;
 }
 

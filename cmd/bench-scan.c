@@ -150,9 +150,10 @@ static void best_of(struct contender *c, char *const argv[], int runs)
 int cmd_bench_scan(struct hgmctl *g, const struct hgmctl_cmd *cmd, int argc, const char **argv)
 {
 	char *page_types = NULL, *thpmaps = NULL, *hugetlb = NULL, *thp = NULL;
+	char *runs_s = NULL;
 	int runs = 5, rc = EXIT_OK;
 	const struct poptOption options[] = {
-		{ "runs", 'n', POPT_ARG_INT, &runs, 0, "runs of each contender; the best counts (5)",
+		{ "runs", 'n', POPT_ARG_STRING, &runs_s, 0, "runs of each contender; the best counts (5)",
 		  "N" },
 		{ "page-types", 0, POPT_ARG_STRING, &page_types, 0,
 		  "the kernel's tools/mm/page-types, to compare with", "PATH" },
@@ -187,13 +188,13 @@ int cmd_bench_scan(struct hgmctl *g, const struct hgmctl_cmd *cmd, int argc, con
 
 	pc = hgmctl_parse(g, cmd, argc, argv, options);
 	arg = poptGetArg(pc);
-	if (runs < 1)
-		usage_error("bench scan: --runs must be at least 1");
+	if (runs_s)
+		runs = num_arg("bench scan", "--runs", runs_s, 1, 1000000);
 	if (arg && (hugetlb || thp))
 		usage_error("bench scan: --hugetlb and --thp size the workload it starts; "
 			    "with a PID it measures that process");
 	if (arg)
-		pid = parse_pid(arg);
+		pid = pid_arg(arg);
 	ret = hgm_self_exe(self, sizeof(self));
 	if (ret)
 		errx(EXIT_ERROR, "cannot find the hgmctl binary: %s", strerror(-ret));
@@ -285,5 +286,6 @@ int cmd_bench_scan(struct hgmctl *g, const struct hgmctl_cmd *cmd, int argc, con
 	free(thpmaps);
 	free(hugetlb);
 	free(thp);
+	free(runs_s);
 	return rc;
 }

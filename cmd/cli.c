@@ -43,18 +43,15 @@ static void print_commands(FILE *f, const struct hgmctl_cmd *table, size_t n)
 	      "Run 'hgmctl COMMAND --help' for a command's options; see hgmctl(8).\n", f);
 }
 
-pid_t parse_pid(const char *arg)
+pid_t pid_arg(const char *arg)
 {
-	char *end;
-	long v;
+	pid_t pid;
 
 	if (strcmp(arg, "self") == 0)
 		return getpid();
-	errno = 0;
-	v = strtol(arg, &end, 10);
-	if (errno || end == arg || *end || v <= 0 || v > INT_MAX)
+	if (parse_pid(arg, &pid))
 		usage_error("invalid PID: '%s'", arg);
-	return (pid_t)v;
+	return pid;
 }
 
 const char *refusal(int ret)
@@ -272,18 +269,28 @@ uint64_t size_arg(const char *cmd, const char *opt, const char *s)
 {
 	uint64_t v;
 
-	if (hgm_parse_size(s, &v))
+	if (parse_size(s, &v))
 		usage_error("%s: invalid size for %s: '%s'", cmd, opt, s);
 	return v;
 }
 
+int num_arg(const char *cmd, const char *opt, const char *s, int min, int max)
+{
+	uint64_t v;
+
+	/* "010" was 8 to popt: a leading 0 is refused, not read one way or the other */
+	if (parse_u64(s, &v) || (s[0] == '0' && s[1]) || v < (uint64_t)min || v > (uint64_t)max)
+		usage_error("%s: invalid %s '%s' (%d to %d)", cmd, opt, s, min, max);
+	return (int)v;
+}
+
 void resolve_range(struct hgmctl *g, pid_t pid, const char *arg, uint64_t *start, uint64_t *end)
 {
-	struct hgm_range r;
+	struct addr_range r;
 	struct hgm_vma *v;
 	int ret;
 
-	if (hgm_parse_range(arg, &r))
+	if (parse_range(arg, &r))
 		usage_error("invalid range '%s' (ADDR-END, ADDR+LEN or vma:N)", arg);
 	if (r.vma < 0) {
 		*start = r.start;

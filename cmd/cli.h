@@ -11,6 +11,7 @@
 #include <sys/types.h>
 
 #include "hgm.h"
+#include "parse.h"
 #include "usage.h"
 
 enum {
@@ -88,11 +89,14 @@ poptContext hgmctl_parse(struct hgmctl *g, const struct hgmctl_cmd *cmd, int arg
 void hgmctl_global_opts(poptContext pc, const struct hgmctl_cmd *table, size_t n);
 
 
-/* Parses a PID argument ("self" allowed); usage error on garbage. */
-pid_t parse_pid(const char *arg);
+/* The PID of argument @arg (decimal, or "self"); usage error on anything else. */
+pid_t pid_arg(const char *arg);
 
 /* Parses a SIZE option value; usage error naming @cmd and @opt on garbage. */
 uint64_t size_arg(const char *cmd, const char *opt, const char *s);
+
+/* A decimal option value (no leading 0) from @min (>= 0) to @max; usage error else. */
+int num_arg(const char *cmd, const char *opt, const char *s, int min, int max);
 
 /* The address range of RANGE (ADDR-END, ADDR+LEN, vma:N) in @pid; exits on errors. */
 void resolve_range(struct hgmctl *g, pid_t pid, const char *arg, uint64_t *start, uint64_t *end);

@@ -467,7 +467,7 @@ int cmd_collapse(struct hgmctl *g, const struct hgmctl_cmd *cmd, int argc, const
 	arg = poptGetArg(pc);
 	if (!arg)
 		usage_error("collapse: no PID given");
-	c.pid = parse_pid(arg);
+	c.pid = pid_arg(arg);
 	ranges = poptGetArgs(pc);
 	while (ranges && ranges[nranges])
 		nranges++;
@@ -485,9 +485,9 @@ int cmd_collapse(struct hgmctl *g, const struct hgmctl_cmd *cmd, int argc, const
 		usage_error("collapse: no RANGE given (ADDR-END, ADDR+LEN, vma:N, or --all, --kind)");
 	/* every usage error before the process is looked at */
 	for (i = 0; i < nranges; i++) {
-		struct hgm_range r;
+		struct addr_range r;
 
-		if (hgm_parse_range(ranges[i], &r))
+		if (parse_range(ranges[i], &r))
 			usage_error("collapse: invalid range '%s' (ADDR-END, ADDR+LEN or vma:N)",
 				    ranges[i]);
 		if (r.vma < 0 && (r.start & ((uint64_t)sysconf(_SC_PAGESIZE) - 1)))

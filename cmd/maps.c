@@ -19,6 +19,6 @@ int cmd_maps(struct hgmctl *g, const struct hgmctl_cmd *cmd, int argc, const cha
 
 	if (!arg)
 		usage_error("maps: no PID given");
-	pid = parse_pid(arg);
+	pid = pid_arg(arg);
 	return show_maps(g, pid, granularity);
 }

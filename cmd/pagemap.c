@@ -162,7 +162,7 @@ int cmd_pagemap(struct hgmctl *g, const struct hgmctl_cmd *cmd, int argc, const 
 	arg = poptGetArg(pc);
 	if (!arg)
 		usage_error("pagemap: no PID given");
-	pid = parse_pid(arg);
+	pid = pid_arg(arg);
 	range = poptGetArg(pc);
 	if (kind)
 		st.kind = parse_kind(kind);

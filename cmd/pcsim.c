@@ -744,10 +744,10 @@ void pc_opts_from(const struct hgmctl *g, const char *cmd, const struct pc_args 
 				    cmd, fmt_size(g, o->page_size, y, sizeof(y)), a->gran);
 	}
 	o->bps = UINT64_C(10000000000);
-	if (a->bandwidth && (ret = hgm_parse_rate(a->bandwidth, &o->bps)))
+	if (a->bandwidth && (ret = parse_rate(a->bandwidth, &o->bps)))
 		usage_error("%s: invalid --bandwidth '%s' (bits: 10Gbit, 100Mbit, 1Gbps; "
 			    "bytes: 1GB/s, 512MiB/s)", cmd, a->bandwidth);
-	if (a->latency && hgm_parse_duration(a->latency, &o->latency_ns))
+	if (a->latency && parse_duration(a->latency, &o->latency_ns))
 		usage_error("%s: invalid --latency '%s' (0, 500ns, 20us, 1.5ms, 1s)", cmd,
 			    a->latency);
 	if (o->latency_ns > UINT64_C(10000000000))

@@ -72,14 +72,8 @@ static char *nodes_list(const struct hgm_pools *pools, uint64_t size, char *buf,
 /* A page count: decimal, nothing else. */
 static bool parse_count(const char *s, uint64_t *v)
 {
-	char *end;
-
-	if (*s < '0' || *s > '9')
-		return false;
-	errno = 0;
-	*v = strtoull(s, &end, 10);
 	/* the kernel takes an unsigned long; stay well inside what it parses */
-	return !errno && !*end && *v <= UINT32_MAX;
+	return parse_u64(s, v) == 0 && *v <= UINT32_MAX;
 }
 
 /*
@@ -95,16 +89,22 @@ static size_t parse_nodes(const struct hgm_pools *pools, uint64_t size, const ch
 
 	nodes_list(pools, size, valid, sizeof(valid));
 	for (k = 0; lists[k]; k++) {
-		char *copy = strdup(lists[k]), *save = NULL, *item;
+		const char *p = lists[k];
+		char item[64];
+		int ret;
 
-		if (!copy)
-			err(EXIT_ERROR, "cannot allocate memory");
-		if (!*copy)
+		if (!*p)
 			usage_error("pool: empty --node list (expected N=COUNT[,N=COUNT...]; "
 				    "nodes: %s)", valid);
-		for (item = strtok_r(copy, ",", &save); item; item = strtok_r(NULL, ",", &save)) {
+		while ((ret = list_next(&p, item, sizeof(item))) != 0) {
 			char *eq = strchr(item, '=');
 			uint64_t node, count;
+
+			if (ret < 0)
+				usage_error("pool: invalid --node list '%s': %s (expected "
+					    "N=COUNT[,N=COUNT...]; nodes: %s)", lists[k],
+					    ret == -EINVAL ? "an empty entry" : "an entry too long",
+					    valid);
 
 			if (!eq || eq == item || !parse_count(eq + 1, &count)) {
 				usage_error("pool: invalid --node entry '%s': expected N=COUNT "
@@ -130,7 +130,6 @@ static size_t parse_nodes(const struct hgm_pools *pools, uint64_t size, const ch
 			ch[n].requested = count;
 			n++;
 		}
-		free(copy);
 	}
 	if (!n)
 		usage_error("pool: empty --node list (expected N=COUNT[,N=COUNT...]; nodes: %s)",
@@ -539,7 +538,7 @@ int cmd_pool(struct hgmctl *g, const struct hgmctl_cmd *cmd, int argc, const cha
 		     failed_file(g, ret, file, sizeof(file)));
 	sizes_list(g, pools, sizes, sizeof(sizes));
 	if (size_arg_s) {
-		if (hgm_parse_size(size_arg_s, &ps.size) || ps.size == 0)
+		if (parse_size(size_arg_s, &ps.size) || ps.size == 0)
 			usage_error("pool: invalid size '%s' (sizes: %s)", size_arg_s,
 				    nr_sizes(pools) ? sizes : "none");
 		if (!find_pool(pools, ps.size, HGM_NODE_ALL))

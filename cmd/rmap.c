@@ -100,7 +100,7 @@ static int probe_row(const struct hgm_folio *f, void *arg)
 }
 
 /* The PFN mapped at @addr in @pid; exits with a message when there is none. */
-static int pfn_at(struct hgmctl *g, pid_t pid, uint64_t addr, uint64_t *pfn)
+static void pfn_at(struct hgmctl *g, pid_t pid, uint64_t addr, uint64_t *pfn)
 {
 	const struct hgm_scan_ops ops = { .folio = probe_row };
 	struct pfn_probe pp = { 0 };
@@ -114,53 +114,42 @@ static int pfn_at(struct hgmctl *g, pid_t pid, uint64_t addr, uint64_t *pfn)
 	if (!pp.known)
 		errx(EXIT_ERROR, "PFNs read as 0 without CAP_SYS_ADMIN: cannot tell the folio");
 	*pfn = pp.pfn;
-	return 0;
 }
 
-/* The PIDs to scan: --pids, or every process. */
-static int cmp_pid(const void *a, const void *b)
-{
-	pid_t x = *(const pid_t *)a, y = *(const pid_t *)b;
-
-	return (x > y) - (x < y);
-}
-
-/* --pids LIST (sorted, unique), or every process but this one; exits on errors. */
+/* --pids LIST (sorted, each once), or every process but this one; exits on errors. */
 static pid_t *list_pids(const struct hgmctl *g, const char *pids, size_t *n)
 {
-	size_t cap = 64, i, j;
+	pid_t *v;
 	int ret;
-	pid_t *v = malloc(cap * sizeof(*v));
 
-	*n = 0;
-	if (!v)
-		err(EXIT_ERROR, "cannot allocate memory");
 	if (pids) {
-		char *copy = strdup(pids), *tok, *save = NULL;
-
-		if (!copy)
-			err(EXIT_ERROR, "cannot allocate memory");
-		for (tok = strtok_r(copy, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
-			if (*n == cap && !(v = realloc(v, (cap *= 2) * sizeof(*v))))
-				err(EXIT_ERROR, "cannot allocate memory");
-			v[(*n)++] = parse_pid(tok);
-		}
-		free(copy);
-		/* each process once, however often it was named */
-		qsort(v, *n, sizeof(*v), cmp_pid);
-		for (i = j = 0; i < *n; i++)
-			if (j == 0 || v[j - 1] != v[i])
-				v[j++] = v[i];
-		*n = j;
-	} else {
-		free(v);
-		ret = hgm_proc_pids(g->ctx, &v, n);
+		ret = parse_pid_list(pids, &v, n);
 		if (ret == -ENOMEM)
 			err(EXIT_ERROR, "cannot allocate memory");
 		if (ret)
-			errx(EXIT_ERROR, "cannot list /proc: %s", strerror(-ret));
+			usage_error("rmap: invalid --pids '%s' (PIDs separated by commas)", pids);
+		return v;
 	}
+	ret = hgm_proc_pids(g->ctx, &v, n);
+	if (ret == -ENOMEM)
+		err(EXIT_ERROR, "cannot allocate memory");
+	if (ret)
+		errx(EXIT_ERROR, "cannot list /proc: %s", strerror(-ret));
 	return v;
+}
+
+/* The PFN argument @s, inside memory; usage errors else. */
+static uint64_t pfn_arg(const struct hgmctl *g, const char *s)
+{
+	uint64_t pfn, end;
+
+	if (parse_pfn(s, &pfn))
+		usage_error("rmap: invalid PFN '%s' (decimal, or hexadecimal with 0x)", s);
+	/* without zoneinfo, reading kpageflags finds the end (ENXIO) */
+	if (hgm_pfn_end(g->ctx, &end) == 0 && pfn >= end)
+		usage_error("rmap: PFN '%s' is beyond the end of memory (the last is 0x%" PRIx64 ")",
+			    s, end - 1);
+	return pfn;
 }
 
 /* A redrawn progress line, every 16 processes and at the end. */
@@ -208,24 +197,19 @@ int cmd_rmap(struct hgmctl *g, const struct hgmctl_cmd *cmd, int argc, const cha
 	if (!a1)
 		usage_error("rmap: give a PFN, or a PID and an address");
 
+	/* every argument checked before anything is read */
 	if (a2) {
 		/* PID ADDR: the folio mapped there */
-		struct hgm_range r;
-		char range[64];
+		pid_t pid = pid_arg(a1);
+		uint64_t addr;
 
-		snprintf(range, sizeof(range), "%s+1", a2);
-		if (hgm_parse_range(range, &r) || r.vma >= 0)
+		if (parse_addr(a2, &addr))
 			usage_error("rmap: invalid address '%s'", a2);
-		ret = pfn_at(g, parse_pid(a1), r.start, &pfn);
-		if (ret)
-			return ret;
+		list = list_pids(g, pids, &n);
+		pfn_at(g, pid, addr, &pfn);
 	} else {
-		char *end;
-
-		errno = 0;
-		pfn = strtoull(a1, &end, 0);
-		if (errno || end == a1 || *end)
-			usage_error("rmap: invalid PFN '%s' (decimal, or hex with 0x)", a1);
+		pfn = pfn_arg(g, a1);
+		list = list_pids(g, pids, &n);
 	}
 	ret = hgm_pfn_folio(g->ctx, pfn, &folio);
 	if (ret == -EACCES || ret == -EPERM)
@@ -236,7 +220,6 @@ int cmd_rmap(struct hgmctl *g, const struct hgmctl_cmd *cmd, int argc, const cha
 		errx(EXIT_ERROR, "cannot read /proc/kpageflags: %s", strerror(-ret));
 	hugetlb = folio.hugetlb;
 
-	list = list_pids(g, pids, &n);
 	if (g->json) {
 		jdoc_begin(&st.doc);
 		jw_hex(&st.doc.w, "pfn", pfn);

@@ -130,6 +130,16 @@ const char *top_sort_name(enum top_sort s)
 	return s < NR_SORTS ? names[s] : "?";
 }
 
+int top_parse_delay(const char *s, double *seconds)
+{
+	uint64_t ns;
+
+	if (parse_seconds(s, &ns) || ns < 100000000 || ns > UINT64_C(3600000000000))
+		return -EINVAL;
+	*seconds = (double)ns / 1e9;
+	return 0;
+}
+
 /* The processes in /proc but this one; exits when /proc cannot be listed. */
 static pid_t *all_pids(const struct hgmctl *g, size_t *n)
 {

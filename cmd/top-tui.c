@@ -499,23 +499,16 @@ static void input_key(struct tui *t, int ch)
 			snprintf(v->msg, sizeof(v->msg), t->line[0] ? "filter '%s'" : "no filter%s",
 				 t->line);
 		} else if (in == IN_DELAY) {
-			char *end;
-			double d = strtod(t->line, &end);
-
-			if (end == t->line || *end || d < 0.1 || d > 3600)
+			if (top_parse_delay(t->line, &v->interval))
 				snprintf(v->msg, sizeof(v->msg), "invalid delay '%s' (0.1 to 3600)",
 					 t->line);
-			else
-				v->interval = d;
 		} else if (in == IN_GOTO) {
-			struct hgm_range r;
-			char buf[80];
+			uint64_t addr;
 
-			snprintf(buf, sizeof(buf), "%s+1", t->line);
-			if (hgm_parse_range(buf, &r) || r.vma >= 0)
+			if (parse_addr(t->line, &addr))
 				snprintf(v->msg, sizeof(v->msg), "invalid address '%s'", t->line);
 			else
-				goto_addr(t, r.start);
+				goto_addr(t, addr);
 		}
 		return;
 	} else if (ch >= ' ' && ch < 127 && len + 1 < sizeof(t->line)) {

@@ -2,6 +2,7 @@
 /* top.c - `hgmctl top`: options, one frame as text (--once), and the MADV_COLLAPSE action */
 #include <errno.h>
 #include <inttypes.h>
+#include <limits.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -31,15 +32,13 @@ static enum top_sort parse_sort(const char *s)
 	usage_error("top: unknown sort key '%s' (hugetlb, thp, pte, pid)", s);
 }
 
-static uint64_t parse_addr(const char *s)
+static uint64_t addr_arg(const char *s)
 {
-	struct hgm_range r;
-	char buf[64];
+	uint64_t addr;
 
-	snprintf(buf, sizeof(buf), "%s+1", s);
-	if (hgm_parse_range(buf, &r) || r.vma >= 0)
+	if (parse_addr(s, &addr))
 		usage_error("top: invalid address '%s' (hexadecimal)", s);
-	return r.start;
+	return addr;
 }
 
 /* Gathers what screen v->screen needs, in order, and prints it as one frame. */
@@ -136,6 +135,7 @@ static int top_once(struct hgmctl *g, struct top_view *v, long vma_idx, uint64_t
 int cmd_top(struct hgmctl *g, const struct hgmctl_cmd *cmd, int argc, const char **argv)
 {
 	char *screen = NULL, *sort = NULL, *filter = NULL, *addr_s = NULL, *delay = NULL;
+	char *vma_s = NULL, *zoom_s = NULL, *width_s = NULL;
 	int once = 0, width = 80, zoom = 0;
 	long vma_idx = -1;
 	const struct poptOption options[] = {
@@ -150,13 +150,13 @@ int cmd_top(struct hgmctl *g, const struct hgmctl_cmd *cmd, int argc, const char
 		{ "filter", 'f', POPT_ARG_STRING, &filter, 0,
 		  "processes whose command contains TEXT (or PID TEXT); VMAs of kind TEXT "
 		  "or whose name contains it", "TEXT" },
-		{ "vma", 0, POPT_ARG_LONG, &vma_idx, 0,
+		{ "vma", 0, POPT_ARG_STRING, &vma_s, 0,
 		  "with --once: the VMA of the page map (vma:N of maps)", "N" },
 		{ "addr", 'a', POPT_ARG_STRING, &addr_s, 0,
 		  "with --once: the VMA, page-map cursor and folio at this address", "ADDR" },
-		{ "zoom", 'z', POPT_ARG_INT, &zoom, 0,
+		{ "zoom", 'z', POPT_ARG_STRING, &zoom_s, 0,
 		  "page map: 2^N hugepage blocks per cell", "N" },
-		{ "width", 'w', POPT_ARG_INT, &width, 0, "with --once: columns (default 80)", "N" },
+		{ "width", 'w', POPT_ARG_STRING, &width_s, 0, "with --once: columns (default 80)", "N" },
 		POPT_TABLEEND
 	};
 	struct top_view v = { .interval = 2.0 };
@@ -168,27 +168,24 @@ int cmd_top(struct hgmctl *g, const struct hgmctl_cmd *cmd, int argc, const char
 	pc = hgmctl_parse(g, cmd, argc, argv, options);
 	arg = poptGetArg(pc);
 	if (arg)
-		v.pid = parse_pid(arg);
+		v.pid = pid_arg(arg);
 	if (g->json)
 		usage_error("top: draws screens; for JSON use status, maps, pagemap or rmap");
-	if (delay) {
-		char *end;
-
-		errno = 0;
-		v.interval = strtod(delay, &end);
-		if (errno || end == delay || *end || v.interval < 0.1 || v.interval > 3600)
-			usage_error("top: invalid delay '%s' (seconds, 0.1 to 3600)", delay);
-	}
+	if (delay && top_parse_delay(delay, &v.interval))
+		usage_error("top: invalid delay '%s' (seconds, 0.1 to 3600)", delay);
 	if (sort)
 		v.sort = parse_sort(sort);
 	/* the filter is for the list of the first screen */
 	if (addr_s)
-		addr = parse_addr(addr_s);
-	if (zoom < 0 || zoom > 30)
-		usage_error("top: invalid zoom %d (0 to 30)", zoom);
+		addr = addr_arg(addr_s);
+	/* popt's own integers take blanks, signs and octal: these are strings */
+	if (vma_s)
+		vma_idx = num_arg("top", "--vma", vma_s, 0, INT_MAX);
+	if (zoom_s)
+		zoom = num_arg("top", "--zoom", zoom_s, 0, 30);
 	v.zoom = zoom;
-	if (width < 40 || width > 1000)
-		usage_error("top: invalid width %d (40 to 1000)", width);
+	if (width_s)
+		width = num_arg("top", "--width", width_s, 40, 1000);
 	v.screen = v.pid ? TOP_PROCESS : TOP_SYSTEM;
 	if (screen)
 		v.screen = parse_screen(screen);
@@ -222,5 +219,8 @@ int cmd_top(struct hgmctl *g, const struct hgmctl_cmd *cmd, int argc, const char
 	free(filter);
 	free(addr_s);
 	free(delay);
+	free(vma_s);
+	free(zoom_s);
+	free(width_s);
 	return rc;
 }

@@ -179,6 +179,8 @@ struct top_model {
 
 const char *top_screen_name(enum top_screen s);
 const char *top_sort_name(enum top_sort s);
+/* The refresh interval -d and 's' take: seconds, 0.1 to 3600 ("2", "0.5"); -EINVAL else. */
+int top_parse_delay(const char *s, double *seconds);
 /* The processes of @s as the system screen lists them (filtered, sorted); free() it. */
 size_t top_sys_rows(const struct top_sys *s, const struct top_view *v, struct top_proc **out);
 /* The VMAs of @p as the process screen lists them (filtered): indices into p->v. */

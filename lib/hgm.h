@@ -70,14 +70,6 @@ int hgm_ctx_read_u64(const struct hgm_ctx *ctx, const char *path, uint64_t *val)
  */
 const char *hgm_ctx_failed_path(const struct hgm_ctx *ctx);
 
-/* ---- sizes -------------------------------------------------------------- */
-
-/**
- * hgm_parse_size() - parse "2M", "1G", "2048kB", "4096", "1GiB" (binary units)
- * Returns 0 and sets *@bytes, or -EINVAL (garbage) / -ERANGE (overflow).
- */
-int hgm_parse_size(const char *str, uint64_t *bytes);
-
 /* ---- smaps --------------------------------------------------------------- */
 
 /** Fields of one smaps record; sizes in bytes. */
@@ -333,21 +325,16 @@ struct hgm_pfn_folio {
  */
 int hgm_pfn_folio(const struct hgm_ctx *ctx, uint64_t pfn, struct hgm_pfn_folio *out);
 
+/**
+ * hgm_pfn_end() - one past the highest page frame number of any memory zone
+ * From the spanned ranges of /proc/zoneinfo, read afresh (memory hotplug
+ * moves it).  Returns 0, -ENOENT without zoneinfo (a tree that did not
+ * record it), -EBADMSG when it lists no zone, or -errno.
+ */
+int hgm_pfn_end(const struct hgm_ctx *ctx, uint64_t *end);
+
 /** Returns the name of kpageflags bit @bit ("thp", "compound_head"), or NULL. */
 const char *hgm_kpf_name(unsigned int bit);
-
-/** A RANGE argument: an address range, or the index of a VMA. */
-struct hgm_range {
-	uint64_t start, end;	/* [start, end), when vma < 0 */
-	long vma;		/* "vma:N": N (0 = the first VMA), else -1 */
-};
-
-/**
- * hgm_parse_range() - parse "ADDR-END", "ADDR+LEN" (LEN with K/M/G) or "vma:N"
- * Addresses are hexadecimal, with or without 0x.
- * Returns 0, or -EINVAL (garbage, or an empty or reversed range).
- */
-int hgm_parse_range(const char *str, struct hgm_range *r);
 
 /**
  * hgm_vma_nth() - the @n-th VMA (from 0) of @pid, as `maps` lists them
@@ -589,12 +576,6 @@ void hgm_thp_free(struct hgm_thp *thp);
 
 /** Returns the PMD leaf size from sysfs, or the x86_64 value (2 MiB) without THP. */
 uint64_t hgm_thp_pmd_size(const struct hgm_ctx *ctx);
-
-/**
- * hgm_parse_selected() - the "[selected]" word of a sysfs choice list
- * Returns 0 and copies it to @out, or -EINVAL when no word is bracketed.
- */
-int hgm_parse_selected(const char *text, char *out, size_t size);
 
 /* ---- THP event counters ---------------------------------------------------- */
 
@@ -856,23 +837,6 @@ struct hgm_uffd_fault {
  * -EPIPE when the context is gone.  Events other than page faults are skipped.
  */
 int hgm_uffd_read_faults(int fd, struct hgm_uffd_fault *faults, size_t n, int timeout_ms);
-
-/* ---- link rates and durations ------------------------------------------------ */
-
-/**
- * hgm_parse_rate() - parse a link rate into bits per second
- * Bit units are decimal: "100Mbit", "10Gbit", "10Gbit/s", "10Gbps", "1Tbit".
- * Byte units: "1GB/s", "500MB/s" (decimal), "1GiB/s", "512MiB/s" (binary);
- * "/s" is optional.  A plain number is bits per second.
- * Returns 0, or -EINVAL (garbage, or 0) / -ERANGE (overflow).
- */
-int hgm_parse_rate(const char *str, uint64_t *bits_per_sec);
-
-/**
- * hgm_parse_duration() - parse "0", "500ns", "20us", "1.5ms", "2s" into nanoseconds
- * A plain number is microseconds.  Returns 0, -EINVAL or -ERANGE.
- */
-int hgm_parse_duration(const char *str, uint64_t *ns);
 
 #ifdef __cplusplus
 }

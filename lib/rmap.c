@@ -1,7 +1,9 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
 /* rmap.c - every mapping of one folio, found by scanning the page tables of processes */
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -73,5 +75,50 @@ HGM_EXPORT int hgm_rmap_walk(const struct hgm_ctx *ctx, const struct hgm_pfn_fol
 	}
 	if (ops->progress)
 		ops->progress(n, n, rw.found, arg);
+	return 0;
+}
+
+/*
+ * A zone of /proc/zoneinfo spans PFNs [start_pfn, start_pfn + spanned):
+ * "        spanned  1044480" comes before "  start_pfn:           4096".
+ */
+HGM_EXPORT int hgm_pfn_end(const struct hgm_ctx *ctx, uint64_t *end)
+{
+	uint64_t spanned = 0, start, best = 0;
+	bool have_spanned = false, any = false;
+	char *line = NULL;
+	size_t cap = 0;
+	FILE *f;
+	int fd;
+
+	fd = hgm_ctx_open(ctx, "/proc/zoneinfo", O_RDONLY);
+	if (fd < 0)
+		return fd;
+	f = fdopen(fd, "r");
+	if (!f) {
+		close(fd);
+		return -errno;
+	}
+	while (getline(&line, &cap, f) > 0) {
+		const char *p = line + strspn(line, " \t");
+
+		if (strncmp(p, "spanned", 7) == 0) {
+			p += 7 + strspn(p + 7, " \t");
+			have_spanned = hgm_strtou64(&p, &spanned) == 0;
+		} else if (strncmp(p, "start_pfn:", 10) == 0 && have_spanned) {
+			p += 10 + strspn(p + 10, " \t");
+			if (hgm_strtou64(&p, &start) == 0 && spanned <= UINT64_MAX - start) {
+				any = true;
+				if (start + spanned > best)
+					best = start + spanned;
+			}
+			have_spanned = false;
+		}
+	}
+	free(line);
+	fclose(f);
+	if (!any)
+		return -EBADMSG;
+	*end = best;
 	return 0;
 }

@@ -96,52 +96,6 @@ HGM_EXPORT const char *hgm_kpf_name(unsigned int bit)
 	return bit < ARRAY_SIZE(kpf_names) ? kpf_names[bit] : NULL;
 }
 
-HGM_EXPORT int hgm_parse_range(const char *str, struct hgm_range *r)
-{
-	const char *p = str;
-	char *end;
-	uint64_t a, b;
-
-	if (!str)
-		return -EINVAL;
-	if (strncmp(p, "vma:", 4) == 0) {
-		uint64_t n;
-
-		p += 4;
-		if (hgm_strtou64(&p, &n) || *p || n > (uint64_t)LONG_MAX)
-			return -EINVAL;
-		r->vma = (long)n;
-		r->start = r->end = 0;
-		return 0;
-	}
-	if (*p == '-' || *p == '+')
-		return -EINVAL;
-	errno = 0;
-	a = strtoull(p, &end, 16);
-	if (errno || end == p || (*end != '-' && *end != '+'))
-		return -EINVAL;
-	if (*end == '-') {
-		p = end + 1;
-		if (*p == '-' || *p == '+')
-			return -EINVAL;
-		b = strtoull(p, &end, 16);
-		if (errno || end == p || *end)
-			return -EINVAL;
-	} else {
-		uint64_t len;
-
-		if (hgm_parse_size(end + 1, &len) || len > UINT64_MAX - a)
-			return -EINVAL;
-		b = a + len;
-	}
-	if (b <= a)
-		return -EINVAL;
-	r->start = a;
-	r->end = b;
-	r->vma = -1;
-	return 0;
-}
-
 HGM_EXPORT int hgm_vma_nth(const struct hgm_ctx *ctx, pid_t pid, long n, struct hgm_vma *vma)
 {
 	struct hgm_smaps *sm;

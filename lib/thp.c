@@ -13,7 +13,8 @@
 
 #define THP_DIR "/sys/kernel/mm/transparent_hugepage"
 
-HGM_EXPORT int hgm_parse_selected(const char *text, char *out, size_t size)
+/* The "[selected]" word of a sysfs choice list into @out; -EINVAL without one. */
+static int parse_selected(const char *text, char *out, size_t size)
 {
 	const char *a = strchr(text, '['), *b;
 
@@ -37,7 +38,7 @@ static void read_choice(const struct hgm_ctx *ctx, const char *path, char *out, 
 	out[0] = '\0';
 	if (n == -EBADMSG)
 		*bad = -EBADMSG;
-	if (n >= 0 && hgm_parse_selected(buf, out, size) < 0)
+	if (n >= 0 && parse_selected(buf, out, size) < 0)
 		snprintf(out, size, "%s", hgm_chomp(buf));	/* a plain value */
 }
 

@@ -4,6 +4,7 @@
 #include <stdint.h>
 
 #include "hgm.h"
+#include "parse.h"
 #include "kselftest_harness.h"
 
 TEST(rate_bit_units_are_decimal)
@@ -20,8 +21,12 @@ TEST(rate_bit_units_are_decimal)
 
 	for (i = 0; i < sizeof(ok) / sizeof(ok[0]); i++) {
 		v = 0;
-		EXPECT_EQ(0, hgm_parse_rate(ok[i].s, &v)) TH_LOG("%s", ok[i].s);
-		EXPECT_EQ(ok[i].bps, v) TH_LOG("%s", ok[i].s);
+		EXPECT_EQ(0, parse_rate(ok[i].s, &v)) {
+			TH_LOG("%s", ok[i].s);
+		}
+		EXPECT_EQ(ok[i].bps, v) {
+			TH_LOG("%s", ok[i].s);
+		}
 	}
 }
 
@@ -29,31 +34,31 @@ TEST(rate_byte_units_need_a_capital_b)
 {
 	uint64_t v = 0;
 
-	ASSERT_EQ(0, hgm_parse_rate("1GB/s", &v));
+	ASSERT_EQ(0, parse_rate("1GB/s", &v));
 	EXPECT_EQ(8000000000ULL, v);
-	ASSERT_EQ(0, hgm_parse_rate("500MB", &v));
+	ASSERT_EQ(0, parse_rate("500MB", &v));
 	EXPECT_EQ(4000000000ULL, v);
-	ASSERT_EQ(0, hgm_parse_rate("1GiB/s", &v));
+	ASSERT_EQ(0, parse_rate("1GiB/s", &v));
 	EXPECT_EQ(8ULL << 30, v);
-	ASSERT_EQ(0, hgm_parse_rate("512MiB/s", &v));
+	ASSERT_EQ(0, parse_rate("512MiB/s", &v));
 	EXPECT_EQ(8ULL << 29, v);
 	/* "Gb" could be bits or bytes: refused rather than guessed */
-	EXPECT_EQ(-EINVAL, hgm_parse_rate("10Gb", &v));
-	EXPECT_EQ(-EINVAL, hgm_parse_rate("10Gb/s", &v));
+	EXPECT_EQ(-EINVAL, parse_rate("10Gb", &v));
+	EXPECT_EQ(-EINVAL, parse_rate("10Gb/s", &v));
 }
 
 TEST(rate_rejects_garbage_zero_and_overflow)
 {
 	uint64_t v = 42;
 
-	EXPECT_EQ(-EINVAL, hgm_parse_rate("", &v));
-	EXPECT_EQ(-EINVAL, hgm_parse_rate("fast", &v));
-	EXPECT_EQ(-EINVAL, hgm_parse_rate("10 Gbit", &v));
-	EXPECT_EQ(-EINVAL, hgm_parse_rate("10Gbit/h", &v));
-	EXPECT_EQ(-EINVAL, hgm_parse_rate("0Gbit", &v));
-	EXPECT_EQ(-EINVAL, hgm_parse_rate("1.Gbit", &v));
-	EXPECT_EQ(-EINVAL, hgm_parse_rate("-1Gbit", &v));
-	EXPECT_EQ(-ERANGE, hgm_parse_rate("99999999999TiB/s", &v));
+	EXPECT_EQ(-EINVAL, parse_rate("", &v));
+	EXPECT_EQ(-EINVAL, parse_rate("fast", &v));
+	EXPECT_EQ(-EINVAL, parse_rate("10 Gbit", &v));
+	EXPECT_EQ(-EINVAL, parse_rate("10Gbit/h", &v));
+	EXPECT_EQ(-EINVAL, parse_rate("0Gbit", &v));
+	EXPECT_EQ(-EINVAL, parse_rate("1.Gbit", &v));
+	EXPECT_EQ(-EINVAL, parse_rate("-1Gbit", &v));
+	EXPECT_EQ(-ERANGE, parse_rate("99999999999TiB/s", &v));
 	EXPECT_EQ(42, v);
 }
 
@@ -68,12 +73,16 @@ TEST(duration_units_and_default_microseconds)
 
 	for (i = 0; i < sizeof(ok) / sizeof(ok[0]); i++) {
 		v = 1;
-		EXPECT_EQ(0, hgm_parse_duration(ok[i].s, &v)) TH_LOG("%s", ok[i].s);
-		EXPECT_EQ(ok[i].ns, v) TH_LOG("%s", ok[i].s);
+		EXPECT_EQ(0, parse_duration(ok[i].s, &v)) {
+			TH_LOG("%s", ok[i].s);
+		}
+		EXPECT_EQ(ok[i].ns, v) {
+			TH_LOG("%s", ok[i].s);
+		}
 	}
-	EXPECT_EQ(-EINVAL, hgm_parse_duration("1min", &v));
-	EXPECT_EQ(-EINVAL, hgm_parse_duration("ms", &v));
-	EXPECT_EQ(-EINVAL, hgm_parse_duration("", &v));
+	EXPECT_EQ(-EINVAL, parse_duration("1min", &v));
+	EXPECT_EQ(-EINVAL, parse_duration("ms", &v));
+	EXPECT_EQ(-EINVAL, parse_duration("", &v));
 }
 
 TEST(uffd_names_cover_every_bit_the_tool_uses)

@@ -325,25 +325,4 @@ TEST(missing_process_is_esrch)
 	rmtree(dir);
 }
 
-TEST(ranges_parse_in_three_forms)
-{
-	struct hgm_range r;
-
-	ASSERT_EQ(0, hgm_parse_range("7f0000000000-7f0000200000", &r));
-	EXPECT_EQ(0x7f0000000000ULL, r.start);
-	EXPECT_EQ(0x7f0000200000ULL, r.end);
-	EXPECT_EQ(-1, r.vma);
-	ASSERT_EQ(0, hgm_parse_range("0x1000+2M", &r));
-	EXPECT_EQ(0x1000 + 2 * 1024 * 1024, r.end);
-	ASSERT_EQ(0, hgm_parse_range("vma:3", &r));
-	EXPECT_EQ(3, r.vma);
-	EXPECT_EQ(-EINVAL, hgm_parse_range("2000-1000", &r));
-	EXPECT_EQ(-EINVAL, hgm_parse_range("1000+0", &r));
-	EXPECT_EQ(-EINVAL, hgm_parse_range("vma:", &r));
-	EXPECT_EQ(-EINVAL, hgm_parse_range("vma:-1", &r));
-	EXPECT_EQ(-EINVAL, hgm_parse_range("zz-1000", &r));
-	EXPECT_EQ(-EINVAL, hgm_parse_range("1000", &r));
-	EXPECT_EQ(-EINVAL, hgm_parse_range("1000-2000x", &r));
-}
-
 TEST_HARNESS_MAIN

@@ -1,7 +1,11 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /* sysfs_test.c - pools, THP settings, features and sizes on a recorded tree */
 #include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "hgm.h"
 #include "kselftest_harness.h"
@@ -128,40 +132,71 @@ TEST(live_context_is_live)
 	EXPECT_EQ(-ENOENT, hgm_ctx_new(&ctx, "/nonexistent/root"));
 }
 
-TEST(sizes_take_binary_suffixes)
+static void put(const char *dir, const char *name, const char *text)
 {
-	static const struct { const char *s; uint64_t v; } ok[] = {
-		{ "0", 0 }, { "4096", 4096 }, { "2M", 2 * M }, { "2m", 2 * M }, { "1G", G },
-		{ "2048kB", 2 * M }, { "2048K", 2 * M }, { "1GiB", G }, { "3MiB", 3 * M },
-		{ "1T", 1024 * G }, { "16777215T", 16777215ULL << 40 },
-	};
-	static const char *const bad[] = { "", "M", "-1", "1.5G", "2 M", "2X", "1GG", "0x10" };
-	size_t i;
-	uint64_t v;
+	char path[512];
+	FILE *f;
 
-	for (i = 0; i < sizeof(ok) / sizeof(ok[0]); i++) {
-		EXPECT_EQ(0, hgm_parse_size(ok[i].s, &v)) {
-			TH_LOG("%s", ok[i].s);
-		}
-		EXPECT_EQ(ok[i].v, v);
+	snprintf(path, sizeof(path), "%s/%s", dir, name);
+	f = fopen(path, "w");
+	if (f) {
+		fputs(text, f);
+		fclose(f);
 	}
-	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
-		EXPECT_EQ(-EINVAL, hgm_parse_size(bad[i], &v)) {
-			TH_LOG("accepted bad size %zu", i);
-		}
-	EXPECT_EQ(-ERANGE, hgm_parse_size("16777216T", &v));
-	EXPECT_EQ(-ERANGE, hgm_parse_size("99999999999999999999", &v));
 }
 
-TEST(selected_word_of_a_choice_list)
+/* The "[selected]" word of a choice file, or the whole text of one without. */
+TEST(choice_files_without_a_selected_word_read_as_plain_values)
 {
-	char out[16];
+	char root[] = "/tmp/hgm-choice-XXXXXX", dir[256], cmd[300];
+	struct hgm_ctx *ctx;
+	struct hgm_thp *t;
 
-	EXPECT_EQ(0, hgm_parse_selected("always [madvise] never\n", out, sizeof(out)));
-	EXPECT_STREQ("madvise", out);
-	EXPECT_EQ(-EINVAL, hgm_parse_selected("always madvise never", out, sizeof(out)));
-	EXPECT_EQ(-EINVAL, hgm_parse_selected("[] never", out, sizeof(out)));
-	EXPECT_EQ(-EINVAL, hgm_parse_selected("[a-word-longer-than-16]", out, sizeof(out)));
+	ASSERT_NE(NULL, mkdtemp(root));
+	snprintf(dir, sizeof(dir), "%s/sys/kernel/mm/transparent_hugepage", root);
+	snprintf(cmd, sizeof(cmd), "mkdir -p '%s'", dir);
+	ASSERT_EQ(0, system(cmd));
+	put(dir, "enabled", "always [madvise] never\n");
+	put(dir, "defrag", "[] never\n");
+	put(dir, "shmem_enabled", "[a-word-longer-than-the-setting-buffer-holds] never\n");
+	ASSERT_EQ(0, hgm_ctx_new(&ctx, root));
+	ASSERT_EQ(0, hgm_thp_read(ctx, &t));
+	EXPECT_STREQ("madvise", t->enabled);
+	/* an empty or oversized bracket is no selected word: the text as it is */
+	EXPECT_STREQ("[] never", t->defrag);
+	EXPECT_EQ(0, strncmp(t->shmem_enabled, "[a-word-longer", 14));
+	hgm_thp_free(t);
+	hgm_ctx_free(ctx);
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", root);
+	system(cmd);
+}
+
+/* rmap refuses PFNs at or past the end of the last zone, as /proc/zoneinfo spans them */
+TEST(pfn_end_is_the_end_of_the_highest_zone)
+{
+	char root[] = "/tmp/hgm-zoneinfo-XXXXXX", dir[256], cmd[300];
+	struct hgm_ctx *ctx;
+	uint64_t end = 0;
+
+	ASSERT_NE(NULL, mkdtemp(root));
+	snprintf(dir, sizeof(dir), "%s/proc", root);
+	ASSERT_EQ(0, mkdir(dir, 0755));
+	ASSERT_EQ(0, hgm_ctx_new(&ctx, root));
+	EXPECT_EQ(-ENOENT, hgm_pfn_end(ctx, &end));
+	put(dir, "zoneinfo", "Node 0, zone   Normal\n  pages free     100\n");
+	EXPECT_EQ(-EBADMSG, hgm_pfn_end(ctx, &end));
+	/* zones in any order; an empty one spans nothing */
+	put(dir, "zoneinfo",
+	    "Node 0, zone      DMA\n  pages free     3840\n        spanned  4095\n"
+	    "        present  3998\n  start_pfn:           1\n"
+	    "Node 0, zone   Normal\n        spanned  5505024\n  start_pfn:           1048576\n"
+	    "Node 0, zone    DMA32\n        spanned  1044480\n  start_pfn:           4096\n"
+	    "Node 0, zone  Movable\n        spanned  0\n  start_pfn:           0\n");
+	ASSERT_EQ(0, hgm_pfn_end(ctx, &end));
+	EXPECT_EQ(1048576 + 5505024, end);
+	hgm_ctx_free(ctx);
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", root);
+	system(cmd);
 }
 
 TEST(names_of_kinds_levels_and_features)
