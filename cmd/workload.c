@@ -85,6 +85,13 @@ fail:
 static struct hgm_guard *guard;
 static int guard_lock = -1;
 
+/* On exit(), from any path: the pools are back before hgmctl is gone. */
+static void end_guard(void)
+{
+	hgm_guard_end(guard);
+	guard = NULL;
+}
+
 /* Takes the pool lock, saying so when it waits; signals that end a run may end the wait. */
 static int take_pool_lock(void)
 {
@@ -142,6 +149,7 @@ int pool_grow(const struct hgmctl *g, uint64_t page_size, uint64_t need, uint64_
 				 strerror(-ret));
 			return -1;
 		}
+		atexit(end_guard);
 	}
 	ret = hgm_guard_grow(guard, page_size, HGM_NODE_ALL, need, extra, &res);
 	if (ret == -ENOMEM) {

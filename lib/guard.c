@@ -44,8 +44,26 @@
 
 /* ---- the lock ---------------------------------------------------------------- */
 
-/* A descriptor of @st's file that this process already has, or -1. */
-static int inherited_fd(const struct stat *st)
+/* Whether descriptor @fd holds an exclusive flock: its fdinfo lists the locks its file holds. */
+static bool holds_flock(int fd)
+{
+	char path[64], line[256];
+	bool held = false;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/self/fdinfo/%d", fd);
+	f = fopen(path, "re");
+	if (!f)
+		return false;
+	while (!held && fgets(line, sizeof(line), f))
+		held = strncmp(line, "lock:", 5) == 0 && strstr(line, "FLOCK") &&
+		       strstr(line, "WRITE");
+	fclose(f);
+	return held;
+}
+
+/* A descriptor of @st's file, inherited, that holds the lock already; or -1. */
+static int inherited_fd(const struct stat *st, int self)
 {
 	struct dirent *de;
 	int found = -1;
@@ -58,10 +76,10 @@ static int inherited_fd(const struct stat *st)
 		char *end;
 		long fd = strtol(de->d_name, &end, 10);
 
-		if (*end || end == de->d_name || fd == dirfd(d))
+		if (*end || end == de->d_name || fd == dirfd(d) || fd == self)
 			continue;
 		if (fstat((int)fd, &fst) == 0 && fst.st_dev == st->st_dev &&
-		    fst.st_ino == st->st_ino) {
+		    fst.st_ino == st->st_ino && holds_flock((int)fd)) {
 			found = (int)fd;
 			break;
 		}
@@ -83,9 +101,8 @@ HGM_EXPORT int hgm_pool_lock(bool wait)
 	}
 	if (fd < 0)
 		return -errno;
-	/* an inherited descriptor shares the open file that holds the caller's lock */
-	if (fstat(fd, &st) == 0 && (old = inherited_fd(&st)) >= 0 && old != fd &&
-	    flock(old, LOCK_EX | LOCK_NB) == 0) {
+	/* an inherited descriptor that holds the lock: the caller's lock is ours */
+	if (fstat(fd, &st) == 0 && (old = inherited_fd(&st, fd)) >= 0) {
 		close(fd);
 		fd = fcntl(old, F_DUPFD_CLOEXEC, 3);
 		return fd < 0 ? -errno : fd;
@@ -301,27 +318,29 @@ static int guard_restore(struct ledger *l, uint64_t *left)
 	end_watched(l);
 	*left = 0;
 	for (i = 0; i < l->nrec; i++) {
+		uint64_t size = l->rec[i].page_size, added = l->rec[i].added, want, now;
+		int node = l->rec[i].node, r;
 		struct hgm_pool pool;
-		uint64_t want, now;
-		int r = hgm_pool_get(l->ctx, l->rec[i].page_size, l->rec[i].node, &pool);
 
-		if (r == 0) {
-			now = persistent_of(&pool);
-			want = now > l->rec[i].added ? now - l->rec[i].added : 0;
-			r = hgm_pool_set(l->ctx, l->rec[i].page_size, l->rec[i].node, want);
-			if (hgm_pool_get(l->ctx, l->rec[i].page_size, l->rec[i].node, &pool) == 0) {
-				now = persistent_of(&pool);
-				if (now > want)
-					*left += now - want;
-				else
-					r = 0;	/* it landed, whatever the write said */
-			}
-		}
+		r = hgm_pool_get(l->ctx, size, node, &pool);
 		if (r) {
-			if (!ret)
-				ret = r;
-			if (!*left)
-				*left = l->rec[i].added;
+			*left += added;
+			ret = ret ? ret : r;
+			continue;
+		}
+		now = persistent_of(&pool);
+		want = now > added ? now - added : 0;
+		r = hgm_pool_set(l->ctx, size, node, want);
+		/* a refused write may still have changed something: always read back */
+		if (hgm_pool_get(l->ctx, size, node, &pool)) {
+			*left += added;
+			ret = ret ? ret : (r ? r : -EIO);
+			continue;
+		}
+		now = persistent_of(&pool);
+		if (now > want) {
+			*left += now - want;
+			ret = ret ? ret : r;
 		}
 	}
 	l->nrec = 0;
@@ -438,8 +457,8 @@ static void __attribute__((noreturn)) guard_main(const struct hgm_ctx *ctx, int 
 
 HGM_EXPORT int hgm_guard_start(const struct hgm_ctx *ctx, int lock_fd, struct hgm_guard **out)
 {
-	struct hgm_guard *gd;
-	int sv[2], parent;
+	int sv[2] = { -1, -1 }, parent = -1, ret = 0;
+	struct hgm_guard *gd = NULL;
 	pid_t pid;
 
 	if (!hgm_ctx_is_live(ctx))
@@ -448,35 +467,33 @@ HGM_EXPORT int hgm_guard_start(const struct hgm_ctx *ctx, int lock_fd, struct hg
 	if (!gd)
 		return -ENOMEM;
 	parent = (int)syscall(SYS_pidfd_open, getpid(), 0);
-	if (parent < 0) {
-		free(gd);
-		return -errno;
-	}
-	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv)) {
-		int ret = -errno;
-
-		close(parent);
-		free(gd);
-		return ret;
+	if (parent < 0 || socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv)) {
+		ret = -errno;
+		goto out;
 	}
 	pid = fork();
 	if (pid == 0) {
 		close(sv[0]);
 		guard_main(ctx, sv[1], parent, lock_fd);
 	}
-	close(sv[1]);
-	close(parent);
 	if (pid < 0) {
-		int ret = -errno;
-
-		close(sv[0]);
-		free(gd);
-		return ret;
+		ret = -errno;
+		goto out;
 	}
 	gd->sock = sv[0];
 	gd->pid = pid;
+	sv[0] = -1;
 	*out = gd;
-	return 0;
+	gd = NULL;
+out:
+	if (sv[0] >= 0)
+		close(sv[0]);
+	if (sv[1] >= 0)
+		close(sv[1]);
+	if (parent >= 0)
+		close(parent);
+	free(gd);
+	return ret;
 }
 
 /* One request and its reply; -EPIPE when the guard is gone. */
