@@ -10,7 +10,6 @@
 #include <sys/mman.h>
 #include <sys/prctl.h>
 #include <sys/signalfd.h>
-#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -227,7 +226,7 @@ int signal_pending(const sigset_t *sigs)
 
 int wait_child(pid_t pid, const sigset_t *sigs, int *status)
 {
-	int pfd = (int)syscall(SYS_pidfd_open, pid, 0);
+	int pfd = hgm_pidfd_open(pid);
 	int sfd = signalfd(-1, sigs, SFD_CLOEXEC);
 	int sig = 0;
 

@@ -30,13 +30,6 @@
 
 #include "hgm-private.h"
 
-#ifndef SYS_pidfd_open
-#define SYS_pidfd_open 434
-#endif
-#ifndef SYS_pidfd_send_signal
-#define SYS_pidfd_send_signal 424
-#endif
-
 #define MAX_NODES	1024	/* node numbers probed for per-node pools */
 #define MAX_RECORDS	64	/* (size, node) pairs a guard can hold */
 #define MAX_WATCHED	16
@@ -377,12 +370,10 @@ static void guard_serve(struct ledger *l, int sock, int parent)
 				rp.err = -ENOSPC;
 				break;
 			}
-			rp.err = (int)syscall(SYS_pidfd_open, (pid_t)rq.pid, 0);
+			rp.err = hgm_pidfd_open((pid_t)rq.pid);
 			if (rp.err >= 0) {
 				l->watched[l->nwatched++] = rp.err;
 				rp.err = 0;
-			} else {
-				rp.err = -errno;
 			}
 			break;
 		case OP_RESTORE:
@@ -466,8 +457,12 @@ HGM_EXPORT int hgm_guard_start(const struct hgm_ctx *ctx, int lock_fd, struct hg
 	gd = calloc(1, sizeof(*gd));
 	if (!gd)
 		return -ENOMEM;
-	parent = (int)syscall(SYS_pidfd_open, getpid(), 0);
-	if (parent < 0 || socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv)) {
+	parent = hgm_pidfd_open(getpid());
+	if (parent < 0) {
+		ret = parent;
+		goto out;
+	}
+	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv)) {
 		ret = -errno;
 		goto out;
 	}
