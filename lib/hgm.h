@@ -628,7 +628,7 @@ int hgm_guard_start(const struct hgm_ctx *ctx, int lock_fd, struct hgm_guard **g
 int hgm_guard_grow(struct hgm_guard *guard, uint64_t page_size, int node, uint64_t need,
 		   uint64_t extra, struct hgm_guard_grant *res);
 
-/** Has the guard kill @pid (a child of the caller) before it puts pools back. Returns 0 or -errno. */
+/** Has the guard kill @pid (a child of the caller) before it puts pools back; 0 or -errno. */
 int hgm_guard_watch(struct hgm_guard *guard, pid_t pid);
 
 /**
