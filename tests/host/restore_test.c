@@ -392,6 +392,54 @@ TEST_F_TIMEOUT(live, bench_postcopy_sigkill_restores_the_pool, 180)
 		       BY_SIGNAL, SIGKILL, "present");
 }
 
+/* ---- the pool lock ------------------------------------------------------------ */
+
+/*
+ * The test holds HGM_POOL_LOCK; a demo that does not inherit it must wait
+ * before it grows the pool, say so, and let Ctrl-C end the wait.
+ */
+TEST_F_TIMEOUT(live, demo_waits_for_the_pool_lock_and_says_so, 180)
+{
+	struct pools before, after;
+	char msg[1024] = "";
+	int errp[2], st;
+	double took;
+	pid_t pid;
+
+	NEED_ROOT("let demo grow the hugetlb pool");
+	if (self->lock < 0)
+		SKIP(return, "the fixture could not take %s", HOST_TEST_LOCK);
+	ASSERT_EQ(0, pool_no_free());
+	pools_read(&before);
+	pools_print("before", &before);
+	ASSERT_EQ(0, pipe(errp));
+	fflush(NULL);
+	pid = fork();
+	if (pid == 0) {
+		close(self->lock);	/* another run's, then: not ours */
+		dup2(errp[1], 2);
+		execl(hgmctl(), "hgmctl", "demo", "--hugetlb", "8M", "--thp", "0", (char *)NULL);
+		_exit(127);
+	}
+	close(errp[1]);
+	self->child = pid;
+	EXPECT_EQ(0, wait_for_into(errp[0], "waiting for", 10, msg, sizeof(msg)));
+	msg[strcspn(msg, "\n")] = '\0';
+	printf("# %s\n", msg);
+	pools_read(&after);
+	EXPECT_EQ(0, pools_cmp(&before, &after));	/* nothing changed while it waits */
+	kill(pid, SIGINT);
+	st = wait_pid(pid, 30, &took);
+	self->child = 0;
+	close(errp[0]);
+	printf("# SIGINT answered in %.3f s (%s)\n", took, sig_name(st));
+	EXPECT_LT(took, 2.0);
+	EXPECT_EQ(0, reap_all(30));
+	pools_read(&after);
+	pools_print("after", &after);
+	EXPECT_EQ(0, pools_cmp(&before, &after));
+}
+
 /* ---- sizes that cannot fit: refused before anything changes --------------------- */
 
 /* Runs @argv on an emptied pool; expects exit @want, a message with @needle, and no change. */
