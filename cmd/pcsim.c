@@ -785,10 +785,10 @@ void pc_opts_from(const struct hgmctl *g, const char *cmd, const struct pc_args 
 			    "bytes: 1GB/s, 512MiB/s)", cmd, a->bandwidth);
 	min_bps = (o->gran * 8 + MAX_UNIT_SECS - 1) / MAX_UNIT_SECS;
 	if (o->bps < min_bps)
-		usage_error("%s: --bandwidth %s moves one %s unit in %.1f s; at least %s, one unit "
-			    "in %d s", cmd, fmt_rate(o->bps, x, sizeof(x)),
+		usage_error("%s: --bandwidth '%s' moves one %s unit in %.1f s; at least %" PRIu64
+			    "bit (%s), one unit in %d s", cmd, a->bandwidth,
 			    fmt_size(g, o->gran, y, sizeof(y)), (double)o->gran * 8 / (double)o->bps,
-			    fmt_rate(min_bps, z, sizeof(z)), MAX_UNIT_SECS);
+			    min_bps, fmt_rate(min_bps, z, sizeof(z)), MAX_UNIT_SECS);
 	if (a->latency && hgm_parse_duration(a->latency, &o->latency_ns))
 		usage_error("%s: invalid --latency '%s' (0, 500ns, 20us, 1.5ms, 1s)", cmd,
 			    a->latency);
