@@ -16,58 +16,16 @@
 #include <unistd.h>
 
 #include "bench-mem.h"
+#include "workload.h"
 #include "uapi-compat.h"
 
 /* ---- memory under test -------------------------------------------------------- */
 
-/* Grows the pool of @pg->page_size until @need pages are free (root only). */
-static int pool_reserve(const struct hgmctl *g, struct pool_grant *pg, uint64_t need,
-			const char **why)
-{
-	struct hgm_pool pool;
-	uint64_t before;
-
-	if (hgm_pool_get(g->ctx, pg->page_size, HGM_NODE_ALL, &pool)) {
-		*why = "no 2 MiB hugetlb pool";
-		return -1;
-	}
-	if (pool.free - pool.reserved >= need)
-		return 0;
-	if (geteuid() != 0) {
-		*why = "not enough free 2 MiB hugepages (as root, the pool is grown)";
-		return -1;
-	}
-	before = pool.total;
-	hgm_pool_set(g->ctx, pg->page_size, HGM_NODE_ALL,
-		     pool.total + need - (pool.free - pool.reserved));
-	if (hgm_pool_get(g->ctx, pg->page_size, HGM_NODE_ALL, &pool) == 0 && pool.total > before)
-		pg->added += pool.total - before;
-	if (pool.free - pool.reserved < need) {
-		*why = "the kernel could not give enough 2 MiB hugepages";
-		return -1;
-	}
-	return 0;
-}
-
-/* Takes back what pool_reserve() added; returns 0 or -1 (said why). */
+/* Takes back what mem_setup() added to the pool; returns 0 or -1 (said why). */
 int pool_restore(const struct hgmctl *g, struct pool_grant *pg)
 {
-	struct hgm_pool pool;
-	uint64_t want;
-
-	if (!pg->added)
-		return 0;
-	if (hgm_pool_get(g->ctx, pg->page_size, HGM_NODE_ALL, &pool) == 0) {
-		want = pool.total > pg->added ? pool.total - pg->added : 0;
-		if (hgm_pool_set(g->ctx, pg->page_size, HGM_NODE_ALL, want) == 0 &&
-		    hgm_pool_get(g->ctx, pg->page_size, HGM_NODE_ALL, &pool) == 0 &&
-		    pool.total == want) {
-			pg->added = 0;
-			return 0;
-		}
-	}
-	warnx("could not shrink the 2 MiB hugetlb pool by the %" PRIu64 " pages added", pg->added);
-	return -1;
+	(void)pg;
+	return pool_give_back(g);
 }
 
 void mem_free(struct mem *m)
@@ -167,8 +125,11 @@ int mem_setup(const struct hgmctl *g, struct mem *m, struct pool_grant *pg, bool
 		return -1;
 	}
 	if (m->kind == MEM_HUGETLB || m->kind == MEM_HGM) {
-		if (pool_reserve(g, pg, m->size / pg->page_size, &m->why))
+		if (pool_grow(g, pg->page_size, m->size / pg->page_size, 0, pg->why,
+			      sizeof(pg->why))) {
+			m->why = pg->why;
 			return -1;
+		}
 		ret = mem_hugetlb(m, pg->page_size);
 	} else {
 		ret = mem_anon(m, hgm_thp_pmd_size(g->ctx));

@@ -33,7 +33,8 @@ struct mem {
 };
 
 struct pool_grant {
-	uint64_t page_size, added;
+	uint64_t page_size;
+	char why[320];		/* why the pool could not grow */
 };
 
 /* Takes back what pool_reserve() added; returns 0 or -1 (said why). */

@@ -9,6 +9,7 @@
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -46,9 +47,10 @@ static void failure(char *why, size_t size, int status, FILE *err)
 
 /*
  * Runs @argv with stdout to /dev/null; returns its wall time in ms, or -1
- * if it failed, and then says why in @why.
+ * if it failed, and then says why in @why; or -2 when one of @sigs came
+ * first (*@sig: which; the run is killed).
  */
-static double run_ms(char *const argv[], char *why, size_t size)
+static double run_ms(char *const argv[], const sigset_t *sigs, int *sig, char *why, size_t size)
 {
 	FILE *err = tmpfile();
 	double t0 = now_ms();
@@ -66,17 +68,20 @@ static double run_ms(char *const argv[], char *why, size_t size)
 	if (pid == 0) {
 		int null = open("/dev/null", O_WRONLY);
 
+		prctl(PR_SET_PDEATHSIG, SIGKILL);
+		sigprocmask(SIG_UNBLOCK, sigs, NULL);
 		dup2(null, STDOUT_FILENO);
 		dup2(err ? fileno(err) : null, STDERR_FILENO);
 		execvp(argv[0], argv);
 		fprintf(stderr, "cannot run %s: %s\n", argv[0], strerror(errno));
 		_exit(127);
 	}
-	if (waitpid(pid, &status, 0) != pid)
+	*sig = wait_child(pid, sigs, &status);
+	if (*sig < 0)
 		status = -ECHILD;
-	t0 = now_ms() - t0;
-	if (status < 0 || !WIFEXITED(status) ||
-	    (WEXITSTATUS(status) != EXIT_OK && WEXITSTATUS(status) != EXIT_PARTIAL)) {
+	t0 = *sig > 0 ? -2 : now_ms() - t0;
+	if (t0 >= 0 && (status < 0 || !WIFEXITED(status) ||
+			(WEXITSTATUS(status) != EXIT_OK && WEXITSTATUS(status) != EXIT_PARTIAL))) {
 		failure(why, size, status, err);
 		t0 = -1;
 	}
@@ -129,22 +134,38 @@ static void fill(int col, const void *row, struct cell *c, void *arg)
 	}
 }
 
-static void best_of(struct contender *c, char *const argv[], int runs)
+/* Progress on stderr: a line rewritten on a terminal; with -v elsewhere, a line per contender. */
+static void progress(const struct hgmctl *g, const struct contender *c, int run, int runs)
 {
-	int i;
+	if (isatty(STDERR_FILENO))
+		fprintf(stderr, "\rbench scan: %s, run %d of %d\033[K", c->name, run + 1, runs);
+	else if (g->verbose && run == 0)
+		fprintf(stderr, "bench scan: %s, %d runs\n", c->name, runs);
+}
+
+/* Returns 0, or the signal of @sigs that interrupted it. */
+static int best_of(const struct hgmctl *g, struct contender *c, char *const argv[], int runs,
+		   const sigset_t *sigs)
+{
+	int i, sig = 0;
 
 	c->best = -1;
 	for (i = 0; i < runs; i++) {
-		double t = run_ms(argv, c->buf, sizeof(c->buf));
+		double t;
 
+		progress(g, c, i, runs);
+		t = run_ms(argv, sigs, &sig, c->buf, sizeof(c->buf));
+		if (t == -2)
+			return sig;
 		if (t < 0) {
 			c->best = -1;
 			c->why = c->buf;
-			return;
+			return 0;
 		}
 		if (c->best < 0 || t < c->best)
 			c->best = t;
 	}
+	return 0;
 }
 
 int cmd_bench_scan(struct hgmctl *g, const struct hgmctl_cmd *cmd, int argc, const char **argv)
@@ -184,7 +205,7 @@ int cmd_bench_scan(struct hgmctl *g, const struct hgmctl_cmd *cmd, int argc, con
 	sigset_t sigs;
 	poptContext pc;
 	pid_t pid;
-	int i, ret;
+	int i, ret, sig = 0;
 
 	pc = hgmctl_parse(g, cmd, argc, argv, options);
 	arg = poptGetArg(pc);
@@ -216,9 +237,12 @@ int cmd_bench_scan(struct hgmctl *g, const struct hgmctl_cmd *cmd, int argc, con
 		double best = -1;
 		long regions = 0;
 
-		for (i = 0; i < runs; i++) {
-			double t0 = now_ms();
+		for (i = 0; i < runs && !sig; i++) {
+			double t0;
 
+			progress(g, &c[C_FLOOR], i, runs);
+			sig = signal_pending(&sigs);
+			t0 = now_ms();
 			regions = hgm_pagemap_walk(g->ctx, pid);
 			if (regions < 0)
 				break;
@@ -242,15 +266,21 @@ int cmd_bench_scan(struct hgmctl *g, const struct hgmctl_cmd *cmd, int argc, con
 		char *pm[] = { self, "pagemap", "-o", "ADDR,SIZE,LEVEL,KIND,ORDER,PFN,MAPCNT,FLAGS",
 			       pidbuf, NULL };
 
-		best_of(&c[C_START], v, runs);
-		best_of(&c[C_MAPS], m, runs);
-		best_of(&c[C_MAPS_G], mg, runs);
-		best_of(&c[C_PAGEMAP], pm, runs);
+		if (!sig)
+			sig = best_of(g, &c[C_START], v, runs, &sigs);
+		if (!sig)
+			sig = best_of(g, &c[C_MAPS], m, runs, &sigs);
+		if (!sig)
+			sig = best_of(g, &c[C_MAPS_G], mg, runs, &sigs);
+		if (!sig)
+			sig = best_of(g, &c[C_PAGEMAP], pm, runs, &sigs);
 	}
-	if (page_types && access(page_types, X_OK) == 0) {
+	if (sig) {
+		/* the workload goes, and its pages back to the pool */
+	} else if (page_types && access(page_types, X_OK) == 0) {
 		char *pt[] = { page_types, "-p", pidbuf, NULL };
 
-		best_of(&c[C_PAGE_TYPES], pt, runs);
+		sig = best_of(g, &c[C_PAGE_TYPES], pt, runs, &sigs);
 	} else {
 		c[C_PAGE_TYPES].best = -1;
 		c[C_PAGE_TYPES].why = page_types ? "not executable" : "not given (--page-types)";
@@ -260,10 +290,20 @@ int cmd_bench_scan(struct hgmctl *g, const struct hgmctl_cmd *cmd, int argc, con
 		char *py = access("/usr/bin/python3", X_OK) == 0 ? "/usr/bin/python3" : "python3";
 		char *tm[] = { py, thpmaps, "--pid", pidbuf, "--rollup", NULL };
 
-		best_of(&c[C_THPMAPS], tm, runs);
+		if (!sig)
+			sig = best_of(g, &c[C_THPMAPS], tm, runs, &sigs);
 	} else {
 		c[C_THPMAPS].best = -1;
 		c[C_THPMAPS].why = thpmaps ? "not readable" : "not given (--thpmaps)";
+	}
+	if (isatty(STDERR_FILENO))
+		fputs("\r\033[K", stderr);	/* the progress line goes */
+	if (sig) {
+		warnx("interrupted by signal %d", sig);
+		if (!arg)
+			workload_stop(g, &w);
+		rc = EXIT_ERROR;
+		goto out;
 	}
 
 	doc_begin(&doc, g, 0);
@@ -282,6 +322,7 @@ int cmd_bench_scan(struct hgmctl *g, const struct hgmctl_cmd *cmd, int argc, con
 	doc_end(&doc);
 	if (!arg && workload_stop(g, &w))
 		rc = EXIT_ERROR;
+out:
 	free(page_types);
 	free(thpmaps);
 	free(hugetlb);

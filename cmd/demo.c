@@ -36,9 +36,11 @@ int cmd_demo(struct hgmctl *g, const struct hgmctl_cmd *cmd, int argc, const cha
 	w.thp = thp ? size_arg("demo", "--thp", thp) : UINT64_C(256) << 20;
 	workload_check(g, "demo", &w);
 
-	/* signals wait until the pool is restored: no exit path leaves it grown */
-	workload_block_signals(&sigs);
-
+	/*
+	 * No signal needs to wait for the pool: the pool guard puts it back
+	 * and the process dies with hgmctl, whatever ends it (hgmctl(8),
+	 * RESTORING THE POOLS).
+	 */
 	if (workload_start(g, &w))
 		return EXIT_ERROR;
 	fprintf(stderr, "demo: process %d maps %s hugetlb (%s pages, shared memfd) and %s "
@@ -50,6 +52,7 @@ int cmd_demo(struct hgmctl *g, const struct hgmctl_cmd *cmd, int argc, const cha
 	if (hold) {
 		int sig;
 
+		workload_block_signals(&sigs);
 		fprintf(stderr, "demo: holding process %d; press Ctrl-C to end it\n", (int)w.pid);
 		fflush(NULL);
 		sigwait(&sigs, &sig);

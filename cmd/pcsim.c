@@ -56,6 +56,8 @@
 #define TOUCH_BYTES	64		/* a vCPU reads and checks one cache line per touch */
 #define THINK_NS	50000		/* a vCPU's pause after a touch that did not fault */
 #define SPIN_NS		100000		/* the last stretch of a wait is spun, not slept */
+#define WAIT_SLICE_NS	UINT64_C(50000000)	/* a wait checks the stop flag this often */
+#define MAX_UNIT_SECS	4		/* --bandwidth moves one unit in at most this */
 #define MAX_VCPUS	64
 
 enum { ABSENT, INFLIGHT, PRESENT };
@@ -104,34 +106,32 @@ struct sim {
 
 /*
  * Sleeps to an absolute deadline; with @spin, spins the last SPIN_NS so that
- * timer slack and wakeup delay do not add to what is measured.
+ * timer slack and wakeup delay do not add to what is measured.  Sleeps in
+ * slices of WAIT_SLICE_NS and gives up when the run stops: a slow link's
+ * transfer may take seconds.  Returns false then.
  */
-static void wait_until(uint64_t deadline, bool spin)
+static bool wait_until(const struct sim *s, uint64_t deadline, bool spin)
 {
-	uint64_t now = now_ns();
+	uint64_t sleep_to = spin ? (deadline > SPIN_NS ? deadline - SPIN_NS : 0) : deadline;
+	uint64_t now;
 
-	if (!spin) {
+	while ((now = now_ns()) < sleep_to && (!spin || sleep_to > now + SPIN_NS)) {
+		uint64_t t = sleep_to - now > WAIT_SLICE_NS ? now + WAIT_SLICE_NS : sleep_to;
 		struct timespec ts = {
-			.tv_sec = (time_t)(deadline / UINT64_C(1000000000)),
-			.tv_nsec = (long)(deadline % UINT64_C(1000000000)),
+			.tv_sec = (time_t)(t / UINT64_C(1000000000)),
+			.tv_nsec = (long)(t % UINT64_C(1000000000)),
 		};
 
-		if (deadline > now)
-			while (clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &ts, NULL) == EINTR)
-				;
-		return;
+		if (atomic_load(&s->stop))
+			return false;
+		clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &ts, NULL);	/* EINTR: again */
 	}
-	if (deadline > now + 2 * SPIN_NS) {
-		struct timespec ts = {
-			.tv_sec = (time_t)((deadline - SPIN_NS) / UINT64_C(1000000000)),
-			.tv_nsec = (long)((deadline - SPIN_NS) % UINT64_C(1000000000)),
-		};
-
-		while (clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &ts, NULL) == EINTR)
-			;
-	}
-	while (now_ns() < deadline)
-		__builtin_ia32_pause();
+	if (atomic_load(&s->stop))
+		return false;
+	if (spin)
+		while (now_ns() < deadline)
+			__builtin_ia32_pause();
+	return true;
 }
 
 static uint64_t tx_ns(const struct sim *s, uint64_t bytes)
@@ -283,7 +283,9 @@ static void *handler_main(void *arg)
 				continue;
 			}
 			arrive = link_urgent(s, s->o->gran);
-			wait_until(arrive, true);
+			/* stopped: the unit stays in flight; closing the uffd wakes its vCPU */
+			if (!wait_until(s, arrive, true))
+				continue;
 			fill(s, u * s->o->gran, s->o->gran);
 			resolve(s, u, 1);
 			atomic_fetch_add(&s->handled, 1);
@@ -336,7 +338,8 @@ static void *streamer_main(void *arg)
 
 				if (now_ns() >= t)
 					break;
-				wait_until(t, false);
+				if (!wait_until(s, t, false))
+					return NULL;	/* stopped: what is on the wire stays there */
 			}
 			fill(s, prev.u * s->o->gran, prev.n * s->o->gran);
 			resolve(s, prev.u, prev.n);
@@ -557,10 +560,22 @@ int postcopy_run(const struct hgmctl *g, const struct pc_opts *o, struct pc_resu
 	if (!s->state)
 		err(EXIT_ERROR, "cannot allocate");
 
-	if (o->shmem)
+	if (o->shmem) {
+		struct hgm_mem_room room;
+		char a[32], b[32], c[32];
+
 		w.hugetlb = 0;
-	else
+		if (hgm_mem_room(g->ctx, HGM_NODE_ALL, &room) == 0 && !hgm_mem_fits(&room, o->size)) {
+			warnx("not enough free memory: the shmem guest memory takes %s, MemAvailable "
+			      "is %s, and %s stays free (1/16 of MemTotal)",
+			      fmt_size(g, o->size, a, sizeof(a)),
+			      fmt_size(g, room.available, b, sizeof(b)),
+			      fmt_size(g, room.margin, c, sizeof(c)));
+			goto out;
+		}
+	} else {
 		workload_reserve(g, &w);
+	}
 	mfd = memfd_create("hgmctl-postcopy", MFD_CLOEXEC |
 			   (o->shmem ? 0 : MFD_HUGETLB | (shift << MFD_HUGE_SHIFT)));
 	if (mfd < 0) {
@@ -626,8 +641,22 @@ int postcopy_run(const struct hgmctl *g, const struct pc_opts *o, struct pc_resu
 	if (show && last_progress)
 		progress(s, true);	/* ends the line that progress() keeps rewriting */
 stop:
-	/* vCPUs first: a vCPU waiting on a fault needs the handler to finish its touch */
 	atomic_store(&s->stop, 1);
+	if (atomic_load(&s->failed) && s->uffd >= 0) {
+		/*
+		 * Interrupted (or failed): the handler and the streamer leave what
+		 * is in flight.  Closing the userfaultfd, once the handler is done
+		 * with it, wakes every vCPU waiting on a fault, which the kernel
+		 * then resolves as on a mapping never registered.
+		 */
+		atomic_store(&s->handler_stop, 1);
+		if (have_handler)
+			pthread_join(handler, NULL);
+		have_handler = false;
+		close(s->uffd);
+		s->uffd = -1;
+	}
+	/* vCPUs first: a vCPU waiting on a fault needs the handler to finish its touch */
 	for (i = 0; i < nv; i++)
 		pthread_join(s->vcpu[i].thread, NULL);
 	if (have_streamer)
@@ -724,7 +753,9 @@ out:
 void pc_opts_from(const struct hgmctl *g, const char *cmd, const struct pc_args *a,
 			 struct pc_opts *o)
 {
-	char x[32], y[32];
+	struct hgm_mem_room room;
+	char x[32], y[32], z[32];
+	uint64_t min_bps;
 	int ret;
 
 	memset(o, 0, sizeof(*o));
@@ -736,6 +767,11 @@ void pc_opts_from(const struct hgmctl *g, const char *cmd, const struct pc_args 
 		usage_error("%s: --size %s is not a positive multiple of the %s page size", cmd,
 			    fmt_size(g, o->size, x, sizeof(x)),
 			    fmt_size(g, o->page_size, y, sizeof(y)));
+	/* what can never fit is the command line's fault; what does not fit now is not */
+	if (hgm_mem_room(g->ctx, HGM_NODE_ALL, &room) == 0 && o->size > room.total)
+		usage_error("%s: --size %s is more than the memory of this machine (MemTotal %s)",
+			    cmd, fmt_size(g, o->size, x, sizeof(x)),
+			    fmt_size(g, room.total, y, sizeof(y)));
 	o->gran = o->page_size;
 	if (a->gran) {
 		o->gran = size_arg(cmd, "--granularity", a->gran);
@@ -747,6 +783,12 @@ void pc_opts_from(const struct hgmctl *g, const char *cmd, const struct pc_args 
 	if (a->bandwidth && (ret = parse_rate(a->bandwidth, &o->bps)))
 		usage_error("%s: invalid --bandwidth '%s' (bits: 10Gbit, 100Mbit, 1Gbps; "
 			    "bytes: 1GB/s, 512MiB/s)", cmd, a->bandwidth);
+	min_bps = (o->gran * 8 + MAX_UNIT_SECS - 1) / MAX_UNIT_SECS;
+	if (o->bps < min_bps)
+		usage_error("%s: --bandwidth '%s' moves one %s unit in %.1f s; at least %" PRIu64
+			    "bit (%s), one unit in %d s", cmd, a->bandwidth,
+			    fmt_size(g, o->gran, y, sizeof(y)), (double)o->gran * 8 / (double)o->bps,
+			    min_bps, fmt_rate(min_bps, z, sizeof(z)), MAX_UNIT_SECS);
 	if (a->latency && parse_duration(a->latency, &o->latency_ns))
 		usage_error("%s: invalid --latency '%s' (0, 500ns, 20us, 1.5ms, 1s)", cmd,
 			    a->latency);

@@ -11,7 +11,6 @@
 struct workload {
 	uint64_t hugetlb, page_size;	/* hugetlb bytes, in pages of page_size */
 	uint64_t thp, pmd_size;		/* THP bytes: half PMD-mapped, half split */
-	uint64_t pool_added;		/* hugepages added to the pool, to take back */
 	pid_t pid;
 };
 
@@ -28,5 +27,28 @@ void workload_block_signals(sigset_t *sigs);
 void workload_reserve(const struct hgmctl *g, struct workload *w);
 /* Gives back the pages workload_reserve() added; returns 0 or -1 (said why). */
 int workload_restore(const struct hgmctl *g, const struct workload *w);
+
+/*
+ * The pool guard of this run (hgmctl(8), RESTORING THE POOLS): the first
+ * growth takes the pool lock and starts it; it puts back what was added when
+ * pool_give_back() asks, or when hgmctl ends for any reason.
+ *
+ * pool_grow() makes sure the pool of @page_size has @need free pages, growing
+ * it as root if @need pages and @extra bytes more fit the free memory; returns
+ * 0, or -1 with the reason in @why (nothing is left grown then).
+ */
+int pool_grow(const struct hgmctl *g, uint64_t page_size, uint64_t need, uint64_t extra,
+	      char *why, size_t size);
+/* Takes back what pool_grow() added; returns 0 or -1 (said why). */
+int pool_give_back(const struct hgmctl *g);
+/* Has the guard (if any) kill @pid, a child, before it puts pages back. */
+void pool_watch(pid_t pid);
+/* The signal of @sigs pending now (taken), or 0: for the loops that check between steps. */
+int signal_pending(const sigset_t *sigs);
+/*
+ * Waits for child @pid, or for one of @sigs (blocked); on a signal kills and
+ * reaps the child.  Returns 0 with *@status set, the signal number, or -1 (errno).
+ */
+int wait_child(pid_t pid, const sigset_t *sigs, int *status);
 
 #endif /* HGMCTL_WORKLOAD_H */

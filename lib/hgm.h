@@ -543,6 +543,92 @@ int hgm_make_room_check(const struct hgm_ctx *ctx);
  */
 int hgm_make_room(const struct hgm_ctx *ctx);
 
+/* ---- growing a pool for a run, and putting it back: the pool guard -------- */
+
+/**
+ * The lock of runs that change hugetlb pools for their own use (flock,
+ * exclusive; hgmctl(8), FILES).  The fallback is used where /run/lock is missing.
+ */
+#define HGM_POOL_LOCK		"/run/lock/hgmctl-host-tests.lock"
+#define HGM_POOL_LOCK_FALLBACK	"/tmp/hgmctl-host-tests.lock"
+
+/**
+ * hgm_pool_lock() - take HGM_POOL_LOCK
+ * A descriptor of the lock file that the caller inherited (`flock FILE CMD`,
+ * a test that holds it) is used as it is: its lock is the caller's already.
+ * With @wait false, returns -EWOULDBLOCK when another process holds it.
+ * Returns a close-on-exec descriptor that holds the lock, or -errno.
+ */
+int hgm_pool_lock(bool wait);
+
+/** Memory that a new allocation may take, in bytes. */
+struct hgm_mem_room {
+	uint64_t total;		/* MemTotal of the system (or node) */
+	uint64_t available;	/* MemAvailable (a node: its MemFree) */
+	uint64_t margin;	/* to keep free: 1/16 of total, at least 64 MiB */
+};
+
+/**
+ * hgm_mem_room() - MemTotal, MemAvailable and the margin to keep free, of the
+ * system (@node HGM_NODE_ALL, /proc/meminfo) or one node (its meminfo).
+ * Returns 0 or -errno.
+ */
+int hgm_mem_room(const struct hgm_ctx *ctx, int node, struct hgm_mem_room *room);
+
+/** Whether @bytes can be taken from @room and leave its margin free. */
+static inline bool hgm_mem_fits(const struct hgm_mem_room *room, uint64_t bytes)
+{
+	return room->available >= room->margin && bytes <= room->available - room->margin;
+}
+
+/**
+ * A pool guard: a process, forked by hgm_guard_start(), that makes the pool
+ * changes of its parent and records them (per page size and node), and puts
+ * them back when the parent asks, or when the parent goes away for any reason
+ * (exit, a usage error, SIGPIPE, SIGKILL): it watches a pidfd of the parent.
+ * Processes given to hgm_guard_watch() are killed, and waited for, first.
+ * It ignores the terminal's signals (its own process group), keeps standard
+ * error open until it is done (a caller reading it to the end knows), never
+ * writes anything, and holds the lock it is given.
+ */
+struct hgm_guard;
+
+/** What hgm_guard_grow() did, or why not. */
+struct hgm_guard_grant {
+	uint64_t added;		/* pages added to the pool by this call */
+	uint64_t free;		/* free (unreserved) pages of the pool after */
+	uint64_t want;		/* bytes the growth (and @extra) would take */
+	struct hgm_mem_room room;	/* the memory it was checked against */
+};
+
+/** Forks a guard on the live system; @lock_fd (or -1) stays open in it. Returns 0 or -errno. */
+int hgm_guard_start(const struct hgm_ctx *ctx, int lock_fd, struct hgm_guard **guard);
+
+/**
+ * hgm_guard_grow() - grow the pool of @page_size on @node (HGM_NODE_ALL: the
+ * system's) until @need pages are free, through the guard.  Nothing changes
+ * unless the pages to add, and @extra bytes the caller will allocate besides,
+ * fit hgm_mem_room() of @node (-ENOMEM then, with @res->want and @res->room).
+ * The kernel may grant fewer: compare @res->free with @need.
+ * Returns 0 or -errno (-EPIPE: the guard is gone).
+ */
+int hgm_guard_grow(struct hgm_guard *guard, uint64_t page_size, int node, uint64_t need,
+		   uint64_t extra, struct hgm_guard_grant *res);
+
+/** Has the guard kill @pid (a child of the caller) before it puts pools back; 0 or -errno. */
+int hgm_guard_watch(struct hgm_guard *guard, pid_t pid);
+
+/**
+ * hgm_guard_restore() - kill the watched processes, then take back every page
+ * the guard added.  *@left: pages it could not give back (the kernel keeps
+ * pages in use as surplus and frees them when they are released).
+ * Returns 0 or -errno.
+ */
+int hgm_guard_restore(struct hgm_guard *guard, uint64_t *left);
+
+/** Restores what is left, ends the guard and waits for it; frees @guard. Returns 0 or -errno. */
+int hgm_guard_end(struct hgm_guard *guard);
+
 /* ---- THP / mTHP settings -------------------------------------------------- */
 
 #define HGM_SETTING_MAX 32

@@ -5,7 +5,9 @@
  * `live` fixture (root caller, hugetlb pools restored whatever happens).
  *
  * The fixture holds an exclusive lock on HOST_TEST_LOCK for each test, so two
- * test programs (or two checkouts) never resize the same pools at once.
+ * test programs (or two checkouts) never resize the same pools at once.  The
+ * descriptor is inherited by the hgmctl it runs, which uses it as its own
+ * (hgm_pool_lock()) instead of waiting for the test.
  */
 #ifndef HOST_LIVE_H
 #define HOST_LIVE_H
@@ -26,10 +28,12 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "hgm.h"
 #include "jsonq.h"
 #include "kselftest_harness.h"
 
-#define HOST_TEST_LOCK "/run/lock/hgmctl-host-tests.lock"
+/* the lock hgmctl takes itself when it grows a pool for its own workload */
+#define HOST_TEST_LOCK HGM_POOL_LOCK
 
 #ifndef MAP_HUGE_SHIFT
 #define MAP_HUGE_SHIFT 26
@@ -465,11 +469,10 @@ FIXTURE_SETUP(live)
 	self->sharer = 0;
 	self->json = NULL;
 	/* before the pools are saved: another program may be mid-test */
-	self->lock = open(HOST_TEST_LOCK, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
-	if (self->lock < 0)
-		self->lock = open("/tmp/hgmctl-host-tests.lock", O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+	self->lock = hgm_pool_lock(true);
+	/* inherited by hgmctl: it holds the lock for the test, not against it */
 	if (self->lock >= 0)
-		flock(self->lock, LOCK_EX);
+		fcntl(self->lock, F_SETFD, 0);
 	/* grandchildren come back to us when their parent dies: we can reap them */
 	prctl(PR_SET_CHILD_SUBREAPER, 1);
 	for (i = 0; i < 2; i++) {

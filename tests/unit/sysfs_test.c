@@ -212,4 +212,65 @@ TEST(names_of_kinds_levels_and_features)
 	EXPECT_EQ(HGM_LEVEL_PTE, hgm_level_of_size(64 * 1024, 2 * M));
 }
 
+/* Writes @text to @path under @root: 0 or -1. */
+static int put_at(const char *root, const char *path, const char *text)
+{
+	char full[512];
+	FILE *f;
+
+	snprintf(full, sizeof(full), "%s%s", root, path);
+	f = fopen(full, "w");
+	if (!f)
+		return -1;
+	fputs(text, f);
+	return fclose(f);
+}
+
+/*
+ * The memory a pool may grow into: MemAvailable of the system, MemFree of a
+ * node ("Node 0 MemFree:" lines), and a margin of 1/16 of MemTotal, at least
+ * 64 MiB.
+ */
+TEST(mem_room_reads_meminfo_and_keeps_a_sixteenth)
+{
+	char root[] = "/tmp/hgm-meminfo-XXXXXX", dir[600];
+	struct hgm_mem_room r;
+	struct hgm_ctx *ctx;
+
+	ASSERT_NE(NULL, mkdtemp(root));
+	snprintf(dir, sizeof(dir), "%s/proc", root);
+	ASSERT_EQ(0, mkdir(dir, 0700));
+	snprintf(dir, sizeof(dir), "mkdir -p '%s/sys/devices/system/node/node1'", root);
+	ASSERT_EQ(0, system(dir));
+	ASSERT_EQ(0, put_at(root, "/proc/meminfo", "MemTotal:       16777216 kB\n"
+			 "MemFree:         1048576 kB\nMemAvailable:    8388608 kB\n"));
+	ASSERT_EQ(0, put_at(root, "/sys/devices/system/node/node1/meminfo",
+			 "Node 1 MemTotal:        524288 kB\nNode 1 MemFree:         262144 kB\n"
+			 "Node 1 MemUsed:         262144 kB\n"));
+	ASSERT_EQ(0, hgm_ctx_new(&ctx, root));
+
+	ASSERT_EQ(0, hgm_mem_room(ctx, HGM_NODE_ALL, &r));
+	EXPECT_EQ(16 * G, r.total);
+	EXPECT_EQ(8 * G, r.available);
+	EXPECT_EQ(1 * G, r.margin);
+	EXPECT_TRUE(hgm_mem_fits(&r, 7 * G));
+	EXPECT_FALSE(hgm_mem_fits(&r, 7 * G + 1));
+
+	ASSERT_EQ(0, hgm_mem_room(ctx, 1, &r));
+	EXPECT_EQ(512 * M, r.total);
+	EXPECT_EQ(256 * M, r.available);
+	EXPECT_EQ(64 * M, r.margin);		/* 1/16 would be 32 MiB */
+	EXPECT_TRUE(hgm_mem_fits(&r, 192 * M));
+	EXPECT_FALSE(hgm_mem_fits(&r, 192 * M + 1));
+
+	EXPECT_EQ(-ENOENT, hgm_mem_room(ctx, 0, &r));
+	hgm_ctx_free(ctx);
+	{
+		char cmd[600];
+
+		snprintf(cmd, sizeof(cmd), "rm -rf '%s'", root);
+		EXPECT_EQ(0, system(cmd));
+	}
+}
+
 TEST_HARNESS_MAIN
