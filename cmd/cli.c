@@ -297,15 +297,14 @@ void resolve_range(struct hgmctl *g, pid_t pid, const char *arg, uint64_t *start
 		*end = r.end;
 		return;
 	}
-	v = malloc(sizeof(*v));
-	if (!v)
+	if (hgm_vma_new(&v))
 		err(EXIT_ERROR, "cannot allocate memory");
 	ret = hgm_vma_nth(g->ctx, pid, r.vma, v);
 	if (ret == -ENOENT)
 		errx(EXIT_ERROR, "process %d has no VMA %ld", (int)pid, r.vma);
 	if (ret)
 		proc_error(ret, pid, "smaps");
-	*start = v->start;
-	*end = v->end;
-	free(v);
+	*start = hgm_vma_start(v);
+	*end = hgm_vma_end(v);
+	hgm_vma_free(v);
 }

@@ -109,17 +109,18 @@ static void __attribute__((noreturn)) vmas_error(const struct collapse *c, int r
 
 static void read_vmas(struct collapse *c)
 {
-	struct hgm_vma *v = malloc(sizeof(*v));
+	struct hgm_vma *v;
 	struct hgm_smaps *sm;
 	size_t cap = 0;
 	int ret;
 
-	if (!v)
+	if (hgm_vma_new(&v))
 		err(EXIT_ERROR, "cannot allocate memory");
 	ret = hgm_smaps_open(c->g->ctx, c->pid, &sm);
 	if (ret)
 		vmas_error(c, ret);
 	while ((ret = hgm_smaps_next(sm, v)) > 0) {
+		const char *name;
 		struct cvma *cv;
 
 		if (c->nvmas == cap) {
@@ -129,23 +130,23 @@ static void read_vmas(struct collapse *c)
 				err(EXIT_ERROR, "cannot allocate memory");
 		}
 		cv = &c->vmas[c->nvmas++];
-		cv->start = v->start;
-		cv->end = v->end;
-		cv->page_size = v->field[HGM_SM_KERNEL_PAGE_SIZE];
+		cv->start = hgm_vma_start(v);
+		cv->end = hgm_vma_end(v);
+		cv->page_size = hgm_vma_field(v, HGM_SM_KERNEL_PAGE_SIZE);
 		cv->kind = hgm_vma_kind(v);
 		cv->hugetlb = hgm_vma_flag(v, HGM_VF_HT);
 		cv->shared = hgm_vma_flag(v, HGM_VF_SH);
 		cv->hgm = hgm_vma_flag(v, HGM_VF_HM);
-		cv->thp_eligible = hgm_vma_has(v, HGM_SM_THP_ELIGIBLE) &&
-				   v->field[HGM_SM_THP_ELIGIBLE];
-		cv->special = v->name[0] == '[' && strcmp(v->name, "[heap]") &&
-			      strcmp(v->name, "[stack]") && strncmp(v->name, "[anon", 5);
+		cv->thp_eligible = hgm_vma_field(v, HGM_SM_THP_ELIGIBLE) == 1;
+		name = hgm_vma_name(v);
+		cv->special = name[0] == '[' && strcmp(name, "[heap]") &&
+			      strcmp(name, "[stack]") && strncmp(name, "[anon", 5);
 	}
 	if (ret == -EBADMSG)
 		errx(EXIT_ERROR, "cannot parse smaps of process %d: malformed line %lu",
 		     (int)c->pid, hgm_smaps_lineno(sm));
 	hgm_smaps_free(sm);
-	free(v);
+	hgm_vma_free(v);
 	if (ret < 0)
 		vmas_error(c, ret);
 }
@@ -299,7 +300,8 @@ static void fill(int col, const void *row, struct cell *cell, void *arg)
 		cell->u = lv->mapped[col <= COL_PUD_A ? HGM_LEVEL_PUD : HGM_LEVEL_PMD];
 		return;
 	case COL_PTE_B: case COL_PTE_A: case COL_BASE_B: case COL_BASE_A:
-		cell->known = (after ? p->have_after : p->have_before) && lv->pte_known;
+		cell->known = (after ? p->have_after : p->have_before) &&
+			      HGM_KNOWN(lv->mapped[HGM_LEVEL_PTE]);
 		cell->u = col <= COL_PTE_A ? lv->mapped[HGM_LEVEL_PTE] : lv->base;
 		return;
 	}
@@ -421,7 +423,8 @@ static void run(struct collapse *c, bool dry_run)
 		if (!sticky)
 			p->have_before = measure(c, p, &p->before);
 		/* as maps: THP mapped by PTEs is still THP, though smaps cannot see it */
-		if (p->have_before && p->before.pte_known && p->before.mapped[HGM_LEVEL_PTE] &&
+		if (p->have_before && HGM_KNOWN(p->before.mapped[HGM_LEVEL_PTE]) &&
+		    p->before.mapped[HGM_LEVEL_PTE] &&
 		    p->vma >= 0 && c->vmas[p->vma].kind == HGM_KIND_ANON)
 			p->kind = hgm_kind_name(HGM_KIND_THP);
 		if (dry_run || p->refused)

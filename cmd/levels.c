@@ -40,12 +40,14 @@ void level_totals_add(struct level_totals *t, const struct hgm_vma_usage *u)
 	int l;
 
 	for (l = 0; l < HGM_NR_LEVELS; l++) {
+		if (!HGM_KNOWN(u->mapped[l]))
+			continue;
 		if (u->kind == HGM_KIND_HUGETLB)
 			t->hugetlb[l] += u->mapped[l];
 		else
 			t->thp[l] += u->mapped[l];
 	}
-	if (u->kind != HGM_KIND_HUGETLB && !u->pte_known)
+	if (u->kind != HGM_KIND_HUGETLB && !HGM_KNOWN(u->mapped[HGM_LEVEL_PTE]))
 		t->thp_pte_known = false;
 }
 
@@ -95,7 +97,7 @@ void levels_json(struct jw *w, const char *key, const void *p)
 {
 	const struct hgm_levels *lv = p;
 
-	levels_obj(w, key, lv->mapped, &lv->base, lv->pte_known ? 0 : LV_PTE_NULL);
+	levels_obj(w, key, lv->mapped, &lv->base, HGM_KNOWN(lv->mapped[HGM_LEVEL_PTE]) ? 0 : LV_PTE_NULL);
 }
 
 const char *levels_text(const struct hgmctl *g, const struct hgm_levels *lv, unsigned int flags,
@@ -108,13 +110,13 @@ const char *levels_text(const struct hgmctl *g, const struct hgm_levels *lv, uns
 
 	buf[0] = '\0';
 	for (l = HGM_LEVEL_PUD; l >= HGM_LEVEL_PTE && n < size; l--) {
-		if (l == HGM_LEVEL_PTE && !lv->pte_known)
+		if (l == HGM_LEVEL_PTE && !HGM_KNOWN(lv->mapped[HGM_LEVEL_PTE]))
 			n += snprintf(buf + n, size - n, "%spte ?", n ? sep : "");
 		else if (lv->mapped[l])
 			n += snprintf(buf + n, size - n, "%s%s %s", n ? sep : "", hgm_level_name(l),
 				      fmt_size(g, lv->mapped[l], s, sizeof(s)));
 	}
-	if (lv->pte_known && lv->base && n < size)
+	if (HGM_KNOWN(lv->mapped[HGM_LEVEL_PTE]) && lv->base && n < size)
 		n += snprintf(buf + n, size - n, "%sbase %s", n ? sep : "",
 			      fmt_size(g, lv->base, s, sizeof(s)));
 	if (!n)

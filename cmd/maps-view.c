@@ -84,16 +84,19 @@ static void fill(int col, const void *row, struct cell *c, void *arg)
 	const struct maps_row *r = row;
 
 	switch (col) {
-	case COL_START: c->u = r->v->start; break;
-	case COL_END: c->u = r->v->end; break;
+	case COL_START: c->u = hgm_vma_start(r->v); break;
+	case COL_END: c->u = hgm_vma_end(r->v); break;
 	case COL_KIND: c->s = hgm_kind_name(r->u->kind); break;
 	case COL_PSIZE: c->u = r->u->page_size; break;
 	case COL_PUD: c->u = r->u->mapped[HGM_LEVEL_PUD]; break;
 	case COL_PMD: c->u = r->u->mapped[HGM_LEVEL_PMD]; break;
-	case COL_PTE: c->known = r->u->pte_known; c->u = r->u->mapped[HGM_LEVEL_PTE]; break;
-	case COL_RSS: c->u = r->v->field[HGM_SM_RSS]; break;
-	case COL_FLAGS: c->s = r->v->vmflags_str; break;
-	case COL_NAME: c->s = r->v->name; break;
+	case COL_PTE:
+		c->known = HGM_KNOWN(r->u->mapped[HGM_LEVEL_PTE]);
+		c->u = r->u->mapped[HGM_LEVEL_PTE];
+		break;
+	case COL_RSS: c->u = hgm_vma_field(r->v, HGM_SM_RSS); break;
+	case COL_FLAGS: c->s = hgm_vma_flags(r->v); break;
+	case COL_NAME: c->s = hgm_vma_name(r->v); break;
 	case COL_LEVELS:
 		c->known = r->gr != NULL;
 		if (r->gr)
@@ -130,16 +133,17 @@ struct maps_state {
 /* Block size for @v: a PMD (or its page size) at least, GRAN_WIDTH blocks at most. */
 static void gran_init(struct maps_state *st, const struct hgm_vma *v)
 {
-	uint64_t size = v->end - v->start, block = st->pmd_size;
+	uint64_t size = hgm_vma_end(v) - hgm_vma_start(v), block = st->pmd_size;
+	uint64_t ps = hgm_vma_field(v, HGM_SM_KERNEL_PAGE_SIZE);
 
-	if (v->field[HGM_SM_KERNEL_PAGE_SIZE] > block)
-		block = v->field[HGM_SM_KERNEL_PAGE_SIZE];
+	if (HGM_KNOWN(ps) && ps > block)
+		block = ps;
 	while (block * GRAN_WIDTH < size)
 		block *= 2;
 	st->gr.block = block;
 	st->gr.n = (unsigned int)((size + block - 1) / block);
 	memset(st->gr.bits, 0, sizeof(st->gr.bits));
-	st->gr_vma = v->start;
+	st->gr_vma = hgm_vma_start(v);
 	st->have_gr = true;
 }
 
@@ -147,9 +151,10 @@ static void gran_init(struct maps_state *st, const struct hgm_vma *v)
 static int on_row(const struct hgm_folio *f, void *arg)
 {
 	struct maps_state *st = arg;
+	uint64_t vstart = hgm_vma_start(f->vma);
 	unsigned int bit, i, first, last;
 
-	if (!st->have_gr || st->gr_vma != f->vma->start)
+	if (!st->have_gr || st->gr_vma != vstart)
 		gran_init(st, f->vma);
 	if (f->level == HGM_LEVEL_PUD)
 		bit = LB_PUD;
@@ -161,8 +166,8 @@ static int on_row(const struct hgm_folio *f, void *arg)
 		bit = LB_BASE | LB_PTE;	/* cannot tell: shows as mixed */
 	else
 		bit = LB_PTE;
-	first = (unsigned int)((f->start - f->vma->start) / st->gr.block);
-	last = (unsigned int)((f->end - 1 - f->vma->start) / st->gr.block);
+	first = (unsigned int)((f->start - vstart) / st->gr.block);
+	last = (unsigned int)((f->end - 1 - vstart) / st->gr.block);
 	for (i = first; i <= last && i < st->gr.n; i++)
 		st->gr.bits[i] |= bit;
 	return 0;
@@ -180,7 +185,7 @@ static int on_vma(const struct hgm_vma *v, const struct hgm_vma_usage *u, void *
 		st->said_light = true;
 	}
 	if (st->granularity) {
-		if (!st->have_gr || st->gr_vma != v->start)
+		if (!st->have_gr || st->gr_vma != hgm_vma_start(v))
 			gran_init(st, v);	/* nothing mapped in it */
 		st->have_gr = false;
 		gr = &st->gr;

@@ -76,13 +76,13 @@ static void fill(int col, const void *row, struct cell *c, void *arg)
 	case COL_SIZE: c->u = f->end - f->start; break;
 	case COL_LEVEL: c->s = hgm_level_name(f->level); break;
 	case COL_KIND: c->s = hgm_folio_kind_name(f->kind); break;
-	case COL_ORDER: c->known = f->order_known; c->u = f->order; break;
-	case COL_PFN: c->known = f->pfn_known; c->u = f->pfn; break;
-	case COL_HEAD: c->known = f->head_known; c->u = f->head_pfn; break;
-	case COL_MAPCOUNT: c->known = f->mapcount_known; c->u = f->mapcount; break;
-	case COL_NODE: c->known = f->node >= 0; c->u = (uint64_t)f->node; break;
+	case COL_ORDER: c->known = HGM_KNOWN(f->order); c->u = f->order; break;
+	case COL_PFN: c->known = HGM_KNOWN(f->pfn); c->u = f->pfn; break;
+	case COL_HEAD: c->known = HGM_KNOWN(f->head_pfn); c->u = f->head_pfn; break;
+	case COL_MAPCOUNT: c->known = HGM_KNOWN(f->mapcount); c->u = f->mapcount; break;
+	case COL_NODE: c->known = HGM_KNOWN(f->node); c->u = (uint64_t)f->node; break;
 	case COL_EXCL: c->known = f->present; c->b = f->exclusive; break;
-	case COL_FLAGS: c->known = f->flags_known; c->u = f->kflags; break;
+	case COL_FLAGS: c->known = HGM_KNOWN(f->kflags); c->u = f->kflags; break;
 	case COL_PRESENT: c->b = f->present; break;
 	case COL_SWAPPED: c->b = f->swapped; break;
 	case COL_EXCLUSIVE: c->b = f->exclusive; break;
@@ -98,9 +98,9 @@ static int on_folio(const struct hgm_folio *f, void *arg)
 		return 0;
 	if (st->level >= 0 && (int)f->level != st->level)
 		return 0;
-	if (f->present && !f->pfn_known)
+	if (f->present && !HGM_KNOWN(f->pfn))
 		st->pfns_hidden = true;
-	if (f->present && !f->flags_known)
+	if (f->present && !HGM_KNOWN(f->kflags))
 		st->flags_hidden = true;
 	st->rows++;
 	if (st->g->json)

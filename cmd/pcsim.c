@@ -448,13 +448,14 @@ static bool guest_levels(const struct hgmctl *g, const struct sim *s, uint64_t m
 	struct hgm_vma *vma;
 	bool found = false;
 
-	vma = malloc(sizeof(*vma));
-	if (!vma || hgm_smaps_open(g->ctx, 0, &sm)) {
-		free(vma);
+	if (hgm_vma_new(&vma))
+		return false;
+	if (hgm_smaps_open(g->ctx, 0, &sm)) {
+		hgm_vma_free(vma);
 		return false;
 	}
 	while (hgm_smaps_next(sm, vma) == 1) {
-		if (vma->start != (uintptr_t)s->guest)
+		if (hgm_vma_start(vma) != (uintptr_t)s->guest)
 			continue;
 		hgm_vma_usage(vma, hgm_thp_pmd_size(g->ctx), &use);
 		memcpy(mapped, use.mapped, sizeof(use.mapped));
@@ -462,7 +463,7 @@ static bool guest_levels(const struct hgmctl *g, const struct sim *s, uint64_t m
 		break;
 	}
 	hgm_smaps_free(sm);
-	free(vma);
+	hgm_vma_free(vma);
 	return found;
 }
 
@@ -856,7 +857,7 @@ void pc_print_setup(struct detail *d, const char *head, const struct pc_opts *o,
 static void print_mapped(struct detail *d, const char *key, const char *label, bool known,
 			 const uint64_t *m, const char *why)
 {
-	struct hgm_levels lv = { .pte_known = true };
+	struct hgm_levels lv = { .base = 0 };
 	char buf[128];
 
 	if (d->w) {

@@ -61,12 +61,12 @@ static void fill(int col, const void *row, struct cell *c, void *arg)
 	case COL_SIZE: c->u = h->end - h->start; break;
 	case COL_LEVEL: c->s = hgm_level_name(h->f->level); break;
 	case COL_VMA:
-		snprintf(c->buf, sizeof(c->buf), "%" PRIx64 "-%" PRIx64, v->start, v->end);
+		snprintf(c->buf, sizeof(c->buf), "%" PRIx64 "-%" PRIx64, hgm_vma_start(v), hgm_vma_end(v));
 		c->s = c->buf;
 		break;
-	case COL_NAME: c->s = v->name; break;
-	case COL_VMA_START: c->u = v->start; break;
-	case COL_VMA_END: c->u = v->end; break;
+	case COL_NAME: c->s = hgm_vma_name(v); break;
+	case COL_VMA_START: c->u = hgm_vma_start(v); break;
+	case COL_VMA_END: c->u = hgm_vma_end(v); break;
 	}
 }
 
@@ -94,7 +94,7 @@ static int probe_row(const struct hgm_folio *f, void *arg)
 	if (!f->present)
 		return 0;
 	pp->found = true;
-	pp->known = f->pfn_known;
+	pp->known = HGM_KNOWN(f->pfn);
 	pp->pfn = f->pfn;
 	return 1;	/* the first page is all we need */
 }

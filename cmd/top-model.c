@@ -164,8 +164,8 @@ static int proc_usage(struct hgmctl *g, pid_t pid, struct top_proc *p)
 	p->pid = pid;
 	p->hugetlb = pu.hugetlb;
 	p->thp = pu.thp;
-	p->pte_known = pu.pte_known;
-	p->pte = pu.pte;
+	p->pte_known = HGM_KNOWN(pu.pte);
+	p->pte = p->pte_known ? pu.pte : 0;
 	hgm_proc_comm(g->ctx, pid, p->comm, sizeof(p->comm));
 	return 0;
 }
@@ -285,16 +285,18 @@ static int on_maps_vma(const struct hgm_vma *v, const struct hgm_vma_usage *u, v
 	}
 	t = &p->v[p->n++];
 	memset(t, 0, sizeof(*t));
-	t->start = v->start;
-	t->end = v->end;
+	t->start = hgm_vma_start(v);
+	t->end = hgm_vma_end(v);
 	t->kind = u->kind;
 	t->page_size = u->page_size;
-	t->rss = v->field[HGM_SM_RSS];
+	t->rss = hgm_vma_field(v, HGM_SM_RSS);
 	memcpy(t->mapped, u->mapped, sizeof(t->mapped));
-	t->pte_known = u->pte_known;
+	t->pte_known = HGM_KNOWN(u->mapped[HGM_LEVEL_PTE]);
+	if (!t->pte_known)
+		t->mapped[HGM_LEVEL_PTE] = 0;
 	t->hgm = hgm_vma_flag(v, HGM_VF_HM);
-	memcpy(t->perms, v->perms, sizeof(t->perms));
-	snprintf(t->name, sizeof(t->name), "%.47s", v->name);
+	snprintf(t->perms, sizeof(t->perms), "%s", hgm_vma_perms(v));
+	snprintf(t->name, sizeof(t->name), "%.47s", hgm_vma_name(v));
 	level_totals_add(&p->tot, u);
 	return 0;
 }
@@ -515,9 +517,9 @@ static int first_row(const struct hgm_folio *f, void *arg)
 	ff->fo->found = true;
 	ff->fo->f = *f;
 	ff->fo->f.vma = NULL;
-	ff->fo->vma_start = f->vma->start;
-	ff->fo->vma_end = f->vma->end;
-	snprintf(ff->fo->vma_name, sizeof(ff->fo->vma_name), "%.47s", f->vma->name);
+	ff->fo->vma_start = hgm_vma_start(f->vma);
+	ff->fo->vma_end = hgm_vma_end(f->vma);
+	snprintf(ff->fo->vma_name, sizeof(ff->fo->vma_name), "%.47s", hgm_vma_name(f->vma));
 	return 1;
 }
 
@@ -547,8 +549,8 @@ static int on_hit(const struct hgm_rmap_hit *h, void *arg)
 	m->start = h->start;
 	m->end = h->end;
 	m->level = h->f->level;
-	m->vma_start = h->f->vma->start;
-	m->vma_end = h->f->vma->end;
+	m->vma_start = hgm_vma_start(h->f->vma);
+	m->vma_end = hgm_vma_end(h->f->vma);
 	return 0;
 }
 
@@ -586,7 +588,7 @@ void top_gather_folio(struct hgmctl *g, pid_t pid, uint64_t addr, uint64_t end,
 	}
 	if (publish)
 		publish(fo, arg);
-	if (!fo->f.present || !fo->f.pfn_known) {
+	if (!fo->f.present || !HGM_KNOWN(fo->f.pfn)) {
 		if (fo->f.present)
 			snprintf(fo->err, sizeof(fo->err),
 				 "PFNs read as 0 without CAP_SYS_ADMIN: no rmap");

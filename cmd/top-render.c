@@ -458,22 +458,24 @@ static void render_folio(struct hgmctl *g, struct frame *f, const struct top_mod
 	frame_printf(f, y++, 0, TS_NORMAL, "VMA       %" PRIx64 "-%" PRIx64 " %s", fo->vma_start,
 		     fo->vma_end, str_escape(fo->vma_name, esc, sizeof(esc)));
 	frame_printf(f, y++, 0, TS_NORMAL, "Kind      %s", hgm_folio_kind_name(h->kind));
-	if (h->pfn_known)
+	if (HGM_KNOWN(h->pfn) && HGM_KNOWN(h->head_pfn))
 		frame_printf(f, y++, 0, TS_NORMAL, "PFN       0x%" PRIx64 "   head 0x%" PRIx64,
 			     h->pfn, h->head_pfn);
+	else if (HGM_KNOWN(h->pfn))
+		frame_printf(f, y++, 0, TS_NORMAL, "PFN       0x%" PRIx64 "   head -", h->pfn);
 	else
 		frame_put(f, y++, 0, TS_NORMAL, "PFN       - (needs CAP_SYS_ADMIN)");
-	if (h->order_known)
+	if (HGM_KNOWN(h->order))
 		frame_printf(f, y++, 0, TS_NORMAL, "Order     %u (%s)", h->order,
 			     sz(g, (uint64_t)sysconf(_SC_PAGESIZE) << h->order, b));
 	else
 		frame_put(f, y++, 0, TS_NORMAL, "Order     -");
 	frame_printf(f, y++, 0, TS_NORMAL, "Mapcount  %s   node %s   exclusive %s",
-		     h->mapcount_known ? cnt(a, (int64_t)h->mapcount) : "-",
-		     h->node >= 0 ? cnt(b, h->node) : "-", h->exclusive ? "yes" : "no");
-	if (h->flags_known)
+		     HGM_KNOWN(h->mapcount) ? cnt(a, (int64_t)h->mapcount) : "-",
+		     HGM_KNOWN(h->node) ? cnt(b, h->node) : "-", h->exclusive ? "yes" : "no");
+	if (HGM_KNOWN(h->kflags))
 		kpf_list(h->kflags, flags, sizeof(flags), ",");
-	frame_printf(f, y++, 0, TS_NORMAL, "Flags     %s", h->flags_known ? flags : "-");
+	frame_printf(f, y++, 0, TS_NORMAL, "Flags     %s", HGM_KNOWN(h->kflags) ? flags : "-");
 	frame_printf(f, y++, 0, TS_NORMAL, "State     %s%s%s%s", h->present ? "present" :
 		     "not present", h->swapped ? " swapped" : "", h->uffd_wp ? " uffd-wp" : "",
 		     h->soft_dirty ? " soft-dirty" : "");

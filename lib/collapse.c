@@ -85,9 +85,16 @@ HGM_EXPORT int hgm_collapse(int pidfd, uint64_t start, uint64_t len)
 	return 0;
 }
 
+/* hgm_range_levels() summing: PTE-mapped rows of unknown folios make PTE and base unknown. */
+struct levels_sum {
+	struct hgm_levels *lv;
+	bool unknown;
+};
+
 static int levels_row(const struct hgm_folio *f, void *arg)
 {
-	struct hgm_levels *lv = arg;
+	struct levels_sum *sum = arg;
+	struct hgm_levels *lv = sum->lv;
 	uint64_t len = f->end - f->start;
 
 	if (!f->present)
@@ -103,7 +110,7 @@ static int levels_row(const struct hgm_folio *f, void *arg)
 		lv->mapped[HGM_LEVEL_PTE] += len;
 		break;
 	case HGM_FOLIO_UNKNOWN:
-		lv->pte_known = false;
+		sum->unknown = true;
 		break;
 	default:
 		lv->base += len;
@@ -116,11 +123,15 @@ HGM_EXPORT int hgm_range_levels(const struct hgm_ctx *ctx, pid_t pid, uint64_t s
 				uint64_t end, struct hgm_levels *lv)
 {
 	const struct hgm_scan_ops ops = { .folio = levels_row };
+	struct levels_sum sum = { .lv = lv };
+	int ret;
 
 	memset(lv, 0, sizeof(*lv));
-	lv->pte_known = true;
 	if (end <= start)
 		return -EINVAL;
 	/* rows need no smaps counter (and the scanner reads smaps where "hm" matters) */
-	return hgm_scan(ctx, pid, start, end, HGM_SCAN_NO_COUNT | HGM_SCAN_LIGHT_VMAS, &ops, lv);
+	ret = hgm_scan(ctx, pid, start, end, HGM_SCAN_NO_COUNT | HGM_SCAN_LIGHT_VMAS, &ops, &sum);
+	if (sum.unknown)
+		lv->mapped[HGM_LEVEL_PTE] = lv->base = HGM_UNKNOWN;
+	return ret;
 }

@@ -9,6 +9,32 @@
 #define HGM_EXPORT	__attribute__((visibility("default")))
 #define ARRAY_SIZE(a)	(sizeof(a) / sizeof((a)[0]))
 
+#define HGM_VMA_NAME_MAX	4096
+#define HGM_VMFLAGS_MAX		256
+
+/* struct hgm_vma behind its accessors (smaps.c); fields absent from the record are 0. */
+struct hgm_vma {
+	uint64_t start, end;		/* [start, end) */
+	char perms[5];			/* "rw-p" */
+	uint64_t offset;		/* file offset in bytes */
+	unsigned int dev_major, dev_minor;
+	uint64_t inode;
+	char name[HGM_VMA_NAME_MAX];	/* path, [heap], ... or "" */
+	uint64_t field[HGM_SM_NR_FIELDS];
+	uint64_t present;		/* bit i set: field i was in the record */
+	uint64_t vmflags;		/* bit hgm_vmflag set when listed */
+	char vmflags_str[HGM_VMFLAGS_MAX]; /* VmFlags as printed, "" if absent */
+	unsigned int unknown_fields;	/* labels this library does not know */
+};
+
+static inline bool hgm_vma_has(const struct hgm_vma *v, enum hgm_smaps_field f)
+{
+	return v->present & (UINT64_C(1) << f);
+}
+
+/* Empties @v: no field present, no VmFlags (what hgm_vma_new() hands out). */
+void hgm_vma_clear(struct hgm_vma *v);
+
 /* Parses an unsigned decimal at *p, advancing it; returns -EINVAL/-ERANGE. */
 int hgm_strtou64(const char **p, uint64_t *val);
 

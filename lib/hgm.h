@@ -16,7 +16,31 @@ extern "C" {
  * Conventions: functions return 0 (or a count) on success and -errno on
  * failure; the library never prints and never exits.  Objects are created by
  * hgm_<obj>_new() and released by hgm_<obj>_free(), which accept NULL.
+ *
+ * Unknown values: a number the library could not learn (no privilege to read
+ * it, a kernel without the file, a recorded tree without it) holds
+ * HGM_UNKNOWN, all bits set in its own type: UINT64_MAX in a uint64_t,
+ * UINT_MAX in an unsigned int, -1 in an int or int64_t.  It is never 0 and
+ * there are no separate "*_known" flags: test a value with HGM_KNOWN().
+ * A bool the library cannot establish reads false; each such bool says which
+ * value it depends on.
+ *
+ * Structs that grow: what mirrors an open-ended kernel list (the fields and
+ * VmFlags of smaps) is an opaque handle with accessors (struct hgm_vma).  A
+ * struct the caller allocates and a newer library may extend starts with a
+ * size member: set it to sizeof(the struct) before the call, and the library
+ * fills only what fits (HGM_SIZED).  Structs the library allocates, and the
+ * rows it passes to callbacks, only ever grow at their end.
  */
+
+/** The value of a number the library could not learn: all bits set. */
+#define HGM_UNKNOWN	(-1)
+
+/** Whether @x (any integer member of this API) holds a value, not HGM_UNKNOWN. */
+#define HGM_KNOWN(x)	((x) != (__typeof__(x))HGM_UNKNOWN)
+
+/** Sets @s->size for a size-versioned struct: struct hgm_features f = HGM_SIZED(f); */
+#define HGM_SIZED(s)	{ .size = sizeof(s) }
 
 /* ---- path context ----------------------------------------------------- */
 
@@ -119,33 +143,50 @@ enum hgm_vmflag {
 	HGM_VF_NR_FLAGS
 };
 
-#define HGM_VMA_NAME_MAX	4096
-#define HGM_VMFLAGS_MAX		256
+/**
+ * One VMA as smaps (or PROCMAP_QUERY) describes it: an opaque handle, read
+ * through the accessors below, so that a field the kernel adds to smaps is a
+ * new enum value and never a change of layout.  A caller that needs storage
+ * for one (hgm_smaps_next(), hgm_vma_nth()) gets it from hgm_vma_new(); the
+ * VMAs the walks pass to callbacks belong to the library and live until the
+ * callback returns (or, for hgm_folio.vma, until the next VMA's callback).
+ */
+struct hgm_vma;
 
-/** One VMA as smaps describes it. Strings are owned by the struct. */
-struct hgm_vma {
-	uint64_t start, end;		/* [start, end) */
-	char perms[5];			/* "rw-p" */
-	uint64_t offset;		/* file offset in bytes */
-	unsigned int dev_major, dev_minor;
-	uint64_t inode;
-	char name[HGM_VMA_NAME_MAX];	/* path, [heap], ... or "" */
-	uint64_t field[HGM_SM_NR_FIELDS];
-	uint64_t present;		/* bit i set: field i was in the record */
-	uint64_t vmflags;		/* bit hgm_vmflag set when listed */
-	char vmflags_str[HGM_VMFLAGS_MAX]; /* VmFlags as printed, "" if absent */
-	unsigned int unknown_fields;	/* labels this library does not know */
-};
+/** Allocates an empty VMA (every field HGM_UNKNOWN). Returns 0 or -ENOMEM. */
+int hgm_vma_new(struct hgm_vma **vma);
+void hgm_vma_free(struct hgm_vma *vma);
 
-static inline bool hgm_vma_has(const struct hgm_vma *v, enum hgm_smaps_field f)
-{
-	return v->present & (UINT64_C(1) << f);
-}
+/** Returns the first address of @vma. */
+uint64_t hgm_vma_start(const struct hgm_vma *vma);
+/** Returns the address after the last byte of @vma: the VMA is [start, end). */
+uint64_t hgm_vma_end(const struct hgm_vma *vma);
+/** Returns the permissions as smaps prints them ("rw-p"). */
+const char *hgm_vma_perms(const struct hgm_vma *vma);
+/** Returns the file offset in bytes (0 for anonymous memory). */
+uint64_t hgm_vma_offset(const struct hgm_vma *vma);
+/** Sets the device of the mapped file (0:0 for anonymous memory). */
+void hgm_vma_dev(const struct hgm_vma *vma, unsigned int *major, unsigned int *minor);
+/** Returns the inode of the mapped file (0 for anonymous memory). */
+uint64_t hgm_vma_inode(const struct hgm_vma *vma);
+/** Returns the path, "[heap]", "[stack]" ... or "" (may be cut to 4095 bytes). */
+const char *hgm_vma_name(const struct hgm_vma *vma);
 
-static inline bool hgm_vma_flag(const struct hgm_vma *v, enum hgm_vmflag f)
-{
-	return v->vmflags & (UINT64_C(1) << f);
-}
+/**
+ * hgm_vma_field() - one smaps field of @vma (bytes for sizes)
+ * Returns its value, or HGM_UNKNOWN when the record has no such line (an
+ * older kernel, a field from a newer header, or a VMA from PROCMAP_QUERY).
+ */
+uint64_t hgm_vma_field(const struct hgm_vma *vma, enum hgm_smaps_field f);
+
+/** Returns whether VmFlags lists @f (false when the record has no VmFlags). */
+bool hgm_vma_flag(const struct hgm_vma *vma, enum hgm_vmflag f);
+
+/** Returns VmFlags as smaps printed them ("rd wr mr mw me ac"), "" when absent. */
+const char *hgm_vma_flags(const struct hgm_vma *vma);
+
+/** Returns how many lines of the record had a label this library does not know. */
+unsigned int hgm_vma_unknown_fields(const struct hgm_vma *vma);
 
 /** A streaming smaps reader: one buffer, no allocation per line or per VMA. */
 struct hgm_smaps;
@@ -205,7 +246,6 @@ struct hgm_vma_usage {
 	enum hgm_kind kind;
 	uint64_t page_size;			/* KernelPageSize */
 	uint64_t mapped[HGM_NR_LEVELS];		/* bytes mapped by leaves per level */
-	bool pte_known;				/* mapped[PTE] is a measurement */
 	bool from_hgm_fields;			/* hugetlb figures from Hugetlb*Mapped */
 	bool from_scan_only;			/* hgm_maps_walk(): smaps not read, all scanned */
 };
@@ -217,7 +257,7 @@ struct hgm_vma_usage {
  * hugetlb: the HGM fields when present, else Shared_Hugetlb + Private_Hugetlb
  * at the level of the page size.  THP: AnonHugePages + ShmemPmdMapped +
  * FilePmdMapped at PMD level; THP mapped by PTEs cannot be told from smaps,
- * so pte_known is false for non-hugetlb VMAs.
+ * so mapped[PTE] is HGM_UNKNOWN for non-hugetlb VMAs.
  */
 void hgm_vma_usage(const struct hgm_vma *vma, uint64_t pmd_size, struct hgm_vma_usage *u);
 
@@ -242,26 +282,25 @@ const char *hgm_folio_kind_name(enum hgm_folio_kind k);
 
 /**
  * One row of a scan: pages of one folio mapped contiguously by leaves of one
- * level (or, per page, one page).  Values a caller may not see are flagged
- * unknown, never reported as zeros.
+ * level (or, per page, one page).  Values a caller may not see are
+ * HGM_UNKNOWN, never zeros.
  */
 struct hgm_folio {
 	uint64_t start, end;		/* virtual range */
 	enum hgm_level level;		/* level of the leaf entries mapping it */
 	enum hgm_folio_kind kind;
 	bool present, swapped, file, exclusive, uffd_wp, soft_dirty;
-	bool pfn_known;			/* false without CAP_SYS_ADMIN: PFNs read as 0 */
-	uint64_t pfn;			/* PFN of the page at start */
-	bool flags_known;		/* kpageflags/kpagecount could be read */
-	uint64_t head_pfn;		/* first PFN of the folio */
-	unsigned int order;		/* folio order (log2 pages) */
+	uint64_t pfn;			/* PFN of the page at start; unknown when not
+					   present or without CAP_SYS_ADMIN (read as 0) */
+	uint64_t head_pfn;		/* first PFN of the folio: from kpageflags or
+					   the hugetlb page */
+	unsigned int order;		/* folio order (log2 pages): from kpageflags,
+					   a huge leaf or a hugetlb VMA */
 	uint64_t kflags;		/* kpageflags of the folio's head (KPF_* bits) */
-	bool order_known;		/* order: from kpageflags, a huge leaf or a hugetlb VMA */
-	bool head_known;		/* head_pfn: from kpageflags or the hugetlb page */
-	bool hwpoison;			/* kpageflags marks it poisoned (flags_known) */
-	bool mapcount_known;		/* kpagecount read (not with HGM_SCAN_NO_COUNT) */
-	uint64_t mapcount;		/* kpagecount of the page at start */
-	int node;			/* NUMA node, -1 unknown or not asked */
+	bool hwpoison;			/* kflags marks it poisoned (false: unknown kflags) */
+	uint64_t mapcount;		/* kpagecount of the page at start (unknown
+					   with HGM_SCAN_NO_COUNT) */
+	int node;			/* NUMA node (unknown without HGM_SCAN_NODES) */
 	const struct hgm_vma *vma;	/* the VMA it lies in */
 };
 
@@ -363,7 +402,7 @@ struct hgm_maps_ops {
 /**
  * hgm_maps_walk() - every VMA of @pid with the bytes mapped at each level
  * smaps gives the VMAs and the hugetlb figures; on a live process the page
- * scan measures THP by level (pte_known where page flags are readable) and
+ * scan measures THP by level (mapped[PTE] where page flags are readable) and
  * tells THP and shmem from anonymous and file memory.  A recorded tree is
  * read from smaps alone.  Returns 0, what a callback returned, or -errno;
  * on -EBADMSG sets *@bad_line (may be NULL) to the malformed smaps line.
@@ -393,8 +432,8 @@ int hgm_proc_kthread(const struct hgm_ctx *ctx, pid_t pid);
 struct hgm_proc_usage {
 	uint64_t hugetlb;		/* Shared_Hugetlb + Private_Hugetlb */
 	uint64_t thp;			/* AnonHugePages + ShmemPmdMapped + FilePmdMapped */
-	uint64_t pte;			/* hugetlb mapped by PTEs (HGM kernels) */
-	bool pte_known;			/* the kernel has HugetlbPteMapped */
+	uint64_t pte;			/* hugetlb mapped by PTEs (unknown without
+					   HugetlbPteMapped: not an HGM kernel) */
 };
 
 /**
@@ -794,14 +833,13 @@ int hgm_collapse(int pidfd, uint64_t start, uint64_t len);
 struct hgm_levels {
 	uint64_t mapped[HGM_NR_LEVELS];	/* huge folios (hugetlb, THP, mTHP) by leaf level */
 	uint64_t base;			/* base pages (order 0, zero, KSM) */
-	bool pte_known;			/* false: PTE-mapped folios not told from base pages */
 };
 
 /**
  * hgm_range_levels() - bytes of [@start, @end) of @pid mapped at each level
  * The scanner's rows, summed: PUD and PMD leaves, huge folios mapped by PTEs
  * (as `maps` counts them), and base pages.  Without kpageflags, PTE-mapped
- * pages cannot be told apart: pte_known is false.
+ * pages cannot be told apart: mapped[PTE] and base are HGM_UNKNOWN.
  * Returns 0, or -errno as hgm_scan() does.
  */
 int hgm_range_levels(const struct hgm_ctx *ctx, pid_t pid, uint64_t start, uint64_t end,

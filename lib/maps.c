@@ -33,6 +33,7 @@ static void finish_vma(struct maps_walk *mw)
 		return;
 	if (mw->light) {
 		mw->cur->field[HGM_SM_RSS] = mw->scan_rss;
+		mw->cur->present |= UINT64_C(1) << HGM_SM_RSS;
 		if (u->kind == HGM_KIND_HUGETLB)
 			memcpy(u->mapped, mw->scan_level, sizeof(u->mapped));
 		/* PMD-mapped anonymous THP is what smaps counts as AnonHugePages */
@@ -45,7 +46,6 @@ static void finish_vma(struct maps_walk *mw)
 	if (mw->scanning && u->kind != HGM_KIND_HUGETLB) {
 		u->mapped[HGM_LEVEL_PMD] = mw->scan_pmd;
 		if (!mw->flags_unknown) {
-			u->pte_known = true;
 			u->mapped[HGM_LEVEL_PTE] = mw->scan_pte;
 			/* THP mapped by PTEs is still THP */
 			if (u->kind == HGM_KIND_ANON && mw->scan_pte)
@@ -98,13 +98,13 @@ static int on_folio(const struct hgm_folio *f, void *arg)
 			mw->scan_level[f->level] += len;
 		else if (f->kind != HGM_FOLIO_ZERO)
 			mw->scan_rss += len;
-		if (f->level == HGM_LEVEL_PMD && f->flags_known &&
+		if (f->level == HGM_LEVEL_PMD && HGM_KNOWN(f->kflags) &&
 		    (f->kflags & (UINT64_C(1) << KPF_SWAPBACKED)))
 			mw->shmem_pmd = true;
 	}
 	if (f->level == HGM_LEVEL_PMD)
 		mw->scan_pmd += len;
-	else if (!f->flags_known)
+	else if (!HGM_KNOWN(f->kflags))
 		mw->flags_unknown = true;
 	else if (f->kind == HGM_FOLIO_THP || f->kind == HGM_FOLIO_MTHP)
 		mw->scan_pte += len;

@@ -128,8 +128,8 @@ HGM_EXPORT int hgm_proc_usage(const struct hgm_ctx *ctx, pid_t pid, struct hgm_p
 	pu->thp = hgm_add_sat(hgm_add_sat(sum[HGM_SM_ANON_HUGE_PAGES],
 					  sum[HGM_SM_SHMEM_PMD_MAPPED]),
 			      sum[HGM_SM_FILE_PMD_MAPPED]);
-	pu->pte_known = present & (UINT64_C(1) << HGM_SM_HUGETLB_PTE_MAPPED);
-	pu->pte = sum[HGM_SM_HUGETLB_PTE_MAPPED];
+	pu->pte = present & (UINT64_C(1) << HGM_SM_HUGETLB_PTE_MAPPED) ?
+		  sum[HGM_SM_HUGETLB_PTE_MAPPED] : UINT64_MAX;
 	return 0;
 }
 

@@ -34,7 +34,7 @@ static int on_folio(const struct hgm_folio *f, void *arg)
 	uint64_t lo = rw->folio.head, hi = rw->folio.head + (UINT64_C(1) << rw->folio.order);
 	uint64_t a, b;
 
-	if (!f->pfn_known || f->pfn >= hi || f->pfn + npages <= lo)
+	if (!HGM_KNOWN(f->pfn) || f->pfn >= hi || f->pfn + npages <= lo)
 		return 0;
 	/* the part of this row whose PFNs fall inside the folio */
 	a = f->pfn > lo ? f->pfn : lo;

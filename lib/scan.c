@@ -260,7 +260,7 @@ static int flush_rows(struct scan *s)
 			status[i] = -1;
 	s->npending = 0;
 	for (i = 0; i < n && !ret; i++) {
-		s->pending[i].node = status[i] >= 0 ? status[i] : -1;
+		s->pending[i].node = status[i] >= 0 ? status[i] : HGM_UNKNOWN;
 		ret = s->ops->folio(&s->pending[i], s->arg);
 	}
 	return ret;
@@ -269,10 +269,14 @@ static int flush_rows(struct scan *s)
 /* What a row's other fields imply, said once for every caller. */
 static void derive(struct hgm_folio *f)
 {
-	f->order_known = f->flags_known || f->kind == HGM_FOLIO_HUGETLB ||
-			 f->level != HGM_LEVEL_PTE;
-	f->head_known = f->flags_known || f->kind == HGM_FOLIO_HUGETLB;
-	f->hwpoison = f->flags_known && (f->kflags & (UINT64_C(1) << KPF_HWPOISON));
+	bool flags = HGM_KNOWN(f->kflags);
+
+	/* a base page seen without its flags may be the tail of any folio */
+	if (!flags && f->kind != HGM_FOLIO_HUGETLB && f->level == HGM_LEVEL_PTE)
+		f->order = HGM_UNKNOWN;
+	if (!flags && f->kind != HGM_FOLIO_HUGETLB)
+		f->head_pfn = HGM_UNKNOWN;
+	f->hwpoison = flags && (f->kflags & (UINT64_C(1) << KPF_HWPOISON));
 }
 
 static int emit(struct scan *s, const struct hgm_folio *f)
@@ -377,8 +381,7 @@ static void from_pme(struct hgm_folio *f, uint64_t pme)
 	f->exclusive = pme & PM_EXCLUSIVE;
 	f->uffd_wp = pme & PM_UFFD_WP;
 	f->soft_dirty = pme & PM_SOFT_DIRTY;
-	f->pfn = f->present ? (pme & PM_PFN_MASK) : 0;
-	f->pfn_known = f->present && f->pfn != 0;
+	f->pfn = f->present && (pme & PM_PFN_MASK) ? (pme & PM_PFN_MASK) : UINT64_MAX;
 }
 
 static void new_row(struct scan *s, struct hgm_folio *f, uint64_t start, uint64_t end,
@@ -388,7 +391,9 @@ static void new_row(struct scan *s, struct hgm_folio *f, uint64_t start, uint64_
 	f->start = start;
 	f->end = end;
 	f->level = level;
-	f->node = -1;
+	f->pfn = f->head_pfn = f->kflags = f->mapcount = HGM_UNKNOWN;
+	f->order = HGM_UNKNOWN;
+	f->node = HGM_UNKNOWN;
 	f->vma = s->vma;
 }
 
@@ -434,16 +439,15 @@ static int scan_huge(struct scan *s, uint64_t a, uint64_t e)
 		f.order = (unsigned int)__builtin_ctzll((hugetlb ? s->vma->field[HGM_SM_KERNEL_PAGE_SIZE]
 							     : leaf) / s->page);
 		mask = (UINT64_C(1) << f.order) - 1;
-		if (f.pfn_known && s->kflags_fd >= 0 && !(s->flags & HGM_SCAN_NO_FOLIOS) &&
+		if (HGM_KNOWN(f.pfn) && s->kflags_fd >= 0 && !(s->flags & HGM_SCAN_NO_FOLIOS) &&
 		    read_entries(s->kflags_fd, f.pfn & ~mask, &kf, 1) == 1 &&
 		    (!s->kcount_fd_wanted || read_entries(s->kcount_fd, f.pfn, &kc, 1) == 1)) {
 			kf &= ~s->kpf_drop;
-			f.flags_known = true;
 			f.kflags = kf;
-			f.mapcount = kc;
-			f.mapcount_known = s->kcount_fd_wanted;
+			if (s->kcount_fd_wanted)
+				f.mapcount = kc;
 		}
-		if (f.pfn_known)
+		if (HGM_KNOWN(f.pfn))
 			f.head_pfn = f.pfn & ~mask;
 		f.kind = kind_of(kf, f.order, hugetlb, s->pmd_size / s->page);
 		if (s->flags & HGM_SCAN_PAGES) {
@@ -452,7 +456,7 @@ static int scan_huge(struct scan *s, uint64_t a, uint64_t e)
 
 				p.start = a + i * s->page;
 				p.end = p.start + s->page;
-				if (f.pfn_known)
+				if (HGM_KNOWN(f.pfn))
 					p.pfn = f.pfn + i;
 				ret = emit(s, &p);
 				if (ret)
@@ -638,7 +642,6 @@ static int scan_ptes(struct scan *s, uint64_t a, const uint64_t *pme, size_t n)
 			take = per_page ? 1 : (npages < run - k ? npages : run - k);
 			f.end = f.start + take * s->page;
 			if (known) {
-				f.flags_known = true;
 				f.head_pfn = head;
 				f.order = order;
 				f.kflags = hkf;
@@ -647,7 +650,8 @@ static int scan_ptes(struct scan *s, uint64_t a, const uint64_t *pme, size_t n)
 
 					if (r < 0)
 						return (int)r;
-					f.mapcount_known = r == 1;
+					if (r != 1)
+						f.mapcount = HGM_UNKNOWN;
 				}
 				f.kind = kind_of(hkf | kf, order, hugetlb, s->pmd_size / s->page);
 				/* where KPF_KSM lies and smaps counts KSM pages, base or KSM is unknown */

@@ -520,11 +520,7 @@ HGM_EXPORT int hgm_smaps_next(struct hgm_smaps *sm, struct hgm_vma *v)
 			break;
 		smaps_consume(sm, end);
 	}
-	memset(v->field, 0, sizeof(v->field));
-	v->present = 0;
-	v->vmflags = 0;
-	v->vmflags_str[0] = '\0';
-	v->unknown_fields = 0;
+	hgm_vma_clear(v);
 	smaps_consume(sm, end);
 	sm->header_line = sm->lineno;
 	if (!parse_header(line, end, v))
@@ -554,6 +550,90 @@ HGM_EXPORT int hgm_smaps_next(struct hgm_smaps *sm, struct hgm_vma *v)
 		if (f >= 0 && (ret = check_field(sm, v, f, v->field[f])))
 			return ret;
 	}
+}
+
+/* ---- the VMA behind its accessors ------------------------------------------ */
+
+void hgm_vma_clear(struct hgm_vma *v)
+{
+	memset(v->field, 0, sizeof(v->field));
+	v->present = 0;
+	v->vmflags = 0;
+	v->vmflags_str[0] = '\0';
+	v->unknown_fields = 0;
+}
+
+HGM_EXPORT int hgm_vma_new(struct hgm_vma **vma)
+{
+	struct hgm_vma *v = calloc(1, sizeof(*v));
+
+	if (!v)
+		return -ENOMEM;
+	*vma = v;
+	return 0;
+}
+
+HGM_EXPORT void hgm_vma_free(struct hgm_vma *vma)
+{
+	free(vma);
+}
+
+HGM_EXPORT uint64_t hgm_vma_start(const struct hgm_vma *vma)
+{
+	return vma->start;
+}
+
+HGM_EXPORT uint64_t hgm_vma_end(const struct hgm_vma *vma)
+{
+	return vma->end;
+}
+
+HGM_EXPORT const char *hgm_vma_perms(const struct hgm_vma *vma)
+{
+	return vma->perms;
+}
+
+HGM_EXPORT uint64_t hgm_vma_offset(const struct hgm_vma *vma)
+{
+	return vma->offset;
+}
+
+HGM_EXPORT void hgm_vma_dev(const struct hgm_vma *vma, unsigned int *major, unsigned int *minor)
+{
+	*major = vma->dev_major;
+	*minor = vma->dev_minor;
+}
+
+HGM_EXPORT uint64_t hgm_vma_inode(const struct hgm_vma *vma)
+{
+	return vma->inode;
+}
+
+HGM_EXPORT const char *hgm_vma_name(const struct hgm_vma *vma)
+{
+	return vma->name;
+}
+
+HGM_EXPORT uint64_t hgm_vma_field(const struct hgm_vma *vma, enum hgm_smaps_field f)
+{
+	if ((unsigned int)f >= HGM_SM_NR_FIELDS || !hgm_vma_has(vma, f))
+		return HGM_UNKNOWN;
+	return vma->field[f];
+}
+
+HGM_EXPORT bool hgm_vma_flag(const struct hgm_vma *vma, enum hgm_vmflag f)
+{
+	return (unsigned int)f < HGM_VF_NR_FLAGS && (vma->vmflags & (UINT64_C(1) << f));
+}
+
+HGM_EXPORT const char *hgm_vma_flags(const struct hgm_vma *vma)
+{
+	return vma->vmflags_str;
+}
+
+HGM_EXPORT unsigned int hgm_vma_unknown_fields(const struct hgm_vma *vma)
+{
+	return vma->unknown_fields;
 }
 
 /* ---- classification ------------------------------------------------------ */
@@ -623,8 +703,9 @@ HGM_EXPORT void hgm_vma_usage(const struct hgm_vma *v, uint64_t pmd_size, struct
 	u->kind = hgm_vma_kind(v);
 	u->page_size = v->field[HGM_SM_KERNEL_PAGE_SIZE];
 
+	u->mapped[HGM_LEVEL_PTE] = HGM_UNKNOWN;
 	if (u->kind == HGM_KIND_HUGETLB) {
-		u->pte_known = true;
+		u->mapped[HGM_LEVEL_PTE] = 0;
 		if (hgm_vma_has(v, HGM_SM_HUGETLB_PUD_MAPPED) ||
 		    hgm_vma_has(v, HGM_SM_HUGETLB_PMD_MAPPED) ||
 		    hgm_vma_has(v, HGM_SM_HUGETLB_PTE_MAPPED)) {

@@ -15,11 +15,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	struct hgm_smaps *sm;
-	struct hgm_vma *v = malloc(sizeof(*v));
+	struct hgm_vma *v;
 	int fd = memfd_create("smaps", MFD_CLOEXEC), ret;
 	unsigned long records = 0;
 
-	if (fd < 0 || !v)
+	if (fd < 0 || hgm_vma_new(&v))
 		abort();
 	if (size && write(fd, data, size) != (ssize_t)size)
 		abort();
@@ -34,6 +34,6 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	FUZZ_CHECK(records <= size / 2 + 1);
 	FUZZ_CHECK(ret == 0 || ret == -EBADMSG || ret == -ENOMEM);
 	hgm_smaps_free(sm);
-	free(v);
+	hgm_vma_free(v);
 	return 0;
 }

@@ -266,8 +266,8 @@ TEST(hidden_pfns_give_unknown_rows_not_zeros)
 	ASSERT_EQ(0, scan(dir, 0, &r));
 	ASSERT_EQ(1, r.n);
 	EXPECT_EQ(8 * PG, r.f[0].end - r.f[0].start);
-	EXPECT_FALSE(r.f[0].pfn_known);
-	EXPECT_FALSE(r.f[0].flags_known);
+	EXPECT_FALSE(HGM_KNOWN(r.f[0].pfn));
+	EXPECT_FALSE(HGM_KNOWN(r.f[0].kflags));
 	EXPECT_EQ(HGM_FOLIO_UNKNOWN, r.f[0].kind);
 	rmtree(dir);
 }
@@ -283,8 +283,8 @@ TEST(truncated_kpageflags_leaves_flags_unknown)
 	map_pages(dir, 0, 4, 0x5000);
 	ASSERT_EQ(0, scan(dir, 0, &r));
 	ASSERT_EQ(1, r.n);
-	EXPECT_TRUE(r.f[0].pfn_known);
-	EXPECT_FALSE(r.f[0].flags_known);
+	EXPECT_TRUE(HGM_KNOWN(r.f[0].pfn));
+	EXPECT_FALSE(HGM_KNOWN(r.f[0].kflags));
 	EXPECT_EQ(HGM_FOLIO_UNKNOWN, r.f[0].kind);
 	rmtree(dir);
 }

@@ -76,15 +76,14 @@ FIXTURE(vma) {
 
 FIXTURE_SETUP(vma)
 {
-	self->v = malloc(sizeof(*self->v));
-	ASSERT_NE(NULL, self->v);
+	ASSERT_EQ(0, hgm_vma_new(&self->v));
 	self->sm = NULL;
 }
 
 FIXTURE_TEARDOWN(vma)
 {
 	hgm_smaps_free(self->sm);
-	free(self->v);
+	hgm_vma_free(self->v);
 }
 
 TEST_F(vma, reads_every_record_and_field_of_a_recorded_6_18_smaps)
@@ -108,22 +107,22 @@ TEST_F(vma, reads_every_record_and_field_of_a_recorded_6_18_smaps)
 
 		n++;
 		for (i = 0; i < sizeof(always) / sizeof(always[0]); i++)
-			EXPECT_TRUE(hgm_vma_has(v, always[i])) {
+			EXPECT_TRUE(HGM_KNOWN(hgm_vma_field(v, always[i]))) {
 				TH_LOG("VMA %d lacks %s", n, hgm_smaps_field_name(always[i]));
 			}
-		EXPECT_EQ(0, v->unknown_fields);
-		EXPECT_EQ(v->end - v->start, v->field[HGM_SM_SIZE]);
-		EXPECT_NE(0, v->vmflags_str[0]);
-		EXPECT_EQ(v->perms[0] == 'r', hgm_vma_flag(v, HGM_VF_RD));
+		EXPECT_EQ(0, hgm_vma_unknown_fields(v));
+		EXPECT_EQ(hgm_vma_end(v) - hgm_vma_start(v), hgm_vma_field(v, HGM_SM_SIZE));
+		EXPECT_NE(0, hgm_vma_flags(v)[0]);
+		EXPECT_EQ(hgm_vma_perms(v)[0] == 'r', hgm_vma_flag(v, HGM_VF_RD));
 		if (hgm_vma_kind(v) == HGM_KIND_HUGETLB) {
 			hugetlb++;
-			EXPECT_EQ(2 * M, v->field[HGM_SM_KERNEL_PAGE_SIZE]);
-			EXPECT_EQ(16 * M, v->field[HGM_SM_PRIVATE_HUGETLB]);
-			EXPECT_STREQ("/memfd:hgmctl-demo (deleted)", v->name);
+			EXPECT_EQ(2 * M, hgm_vma_field(v, HGM_SM_KERNEL_PAGE_SIZE));
+			EXPECT_EQ(16 * M, hgm_vma_field(v, HGM_SM_PRIVATE_HUGETLB));
+			EXPECT_STREQ("/memfd:hgmctl-demo (deleted)", hgm_vma_name(v));
 		}
 		if (hgm_vma_kind(v) == HGM_KIND_THP) {
 			thp++;
-			EXPECT_EQ(16 * M, v->field[HGM_SM_ANON_HUGE_PAGES]);
+			EXPECT_EQ(16 * M, hgm_vma_field(v, HGM_SM_ANON_HUGE_PAGES));
 		}
 	}
 	EXPECT_EQ(0, ret);
@@ -135,19 +134,21 @@ TEST_F(vma, reads_every_record_and_field_of_a_recorded_6_18_smaps)
 TEST_F(vma, header_fields_are_decoded)
 {
 	struct hgm_vma *v = self->v;
+	unsigned int major, minor;
 
 	self->sm = open_fixture("smaps/unknown-fields.smaps");
 	ASSERT_NE(NULL, self->sm);
 	ASSERT_EQ(1, hgm_smaps_next(self->sm, v));
-	EXPECT_EQ(0x10000, v->start);
-	EXPECT_EQ(0x20000, v->end);
-	EXPECT_STREQ("r-xp", v->perms);
-	EXPECT_EQ(0x1000, v->offset);
-	EXPECT_EQ(8, v->dev_major);
-	EXPECT_EQ(1, v->dev_minor);
-	EXPECT_EQ(99, v->inode);
+	EXPECT_EQ(0x10000, hgm_vma_start(v));
+	EXPECT_EQ(0x20000, hgm_vma_end(v));
+	EXPECT_STREQ("r-xp", hgm_vma_perms(v));
+	EXPECT_EQ(0x1000, hgm_vma_offset(v));
+	hgm_vma_dev(v, &major, &minor);
+	EXPECT_EQ(8, major);
+	EXPECT_EQ(1, minor);
+	EXPECT_EQ(99, hgm_vma_inode(v));
 	/* names keep their spaces */
-	EXPECT_STREQ("/opt/my app/lib (deleted)", v->name);
+	EXPECT_STREQ("/opt/my app/lib (deleted)", hgm_vma_name(v));
 	EXPECT_EQ(0, hgm_smaps_next(self->sm, v));
 }
 
@@ -158,12 +159,28 @@ TEST_F(vma, unknown_labels_and_flags_are_tolerated)
 	self->sm = open_fixture("smaps/unknown-fields.smaps");
 	ASSERT_NE(NULL, self->sm);
 	ASSERT_EQ(1, hgm_smaps_next(self->sm, v));
-	EXPECT_EQ(1, v->unknown_fields);		/* FutureField */
-	EXPECT_EQ(64 * K, v->field[HGM_SM_RSS]);
-	EXPECT_TRUE(hgm_vma_has(v, HGM_SM_LOCKED));	/* the field after it */
-	EXPECT_STREQ("rd ex mr mw me zz", v->vmflags_str);
+	EXPECT_EQ(1, hgm_vma_unknown_fields(v));		/* FutureField */
+	EXPECT_EQ(64 * K, hgm_vma_field(v, HGM_SM_RSS));
+	EXPECT_TRUE(HGM_KNOWN(hgm_vma_field(v, HGM_SM_LOCKED)));	/* the field after it */
+	EXPECT_STREQ("rd ex mr mw me zz", hgm_vma_flags(v));
 	EXPECT_TRUE(hgm_vma_flag(v, HGM_VF_EX));
 	EXPECT_FALSE(hgm_vma_flag(v, HGM_VF_WR));
+}
+
+TEST_F(vma, absent_fields_read_unknown_not_zero)
+{
+	struct hgm_vma *v = self->v;
+
+	/* a record without the HGM lines (a stock kernel) and without ProtectionKey */
+	self->sm = open_fixture("smaps/unknown-fields.smaps");
+	ASSERT_NE(NULL, self->sm);
+	ASSERT_EQ(1, hgm_smaps_next(self->sm, v));
+	EXPECT_EQ(UINT64_MAX, hgm_vma_field(v, HGM_SM_HUGETLB_PTE_MAPPED));
+	EXPECT_EQ(UINT64_MAX, hgm_vma_field(v, HGM_SM_PROTECTION_KEY));
+	EXPECT_EQ(0, hgm_vma_field(v, HGM_SM_SWAP));		/* present, and 0 */
+	/* a field that a newer header knows and this library does not */
+	EXPECT_EQ(UINT64_MAX, hgm_vma_field(v, (enum hgm_smaps_field)(HGM_SM_NR_FIELDS + 3)));
+	EXPECT_FALSE(hgm_vma_flag(v, (enum hgm_vmflag)(HGM_VF_NR_FLAGS + 3)));
 }
 
 TEST_F(vma, hgm_fields_give_bytes_per_level)
@@ -176,14 +193,14 @@ TEST_F(vma, hgm_fields_give_bytes_per_level)
 	ASSERT_EQ(1, hgm_smaps_next(self->sm, v));
 	ASSERT_EQ(1, hgm_smaps_next(self->sm, v));
 	ASSERT_EQ(1, hgm_smaps_next(self->sm, v));	/* guest-ram */
-	EXPECT_STREQ("/dev/hugepages/guest-ram", v->name);
+	EXPECT_STREQ("/dev/hugepages/guest-ram", hgm_vma_name(v));
 	EXPECT_TRUE(hgm_vma_flag(v, HGM_VF_HT));
 	EXPECT_TRUE(hgm_vma_flag(v, HGM_VF_HM));
-	EXPECT_TRUE(hgm_vma_has(v, HGM_SM_HUGETLB_PTE_MAPPED));
+	EXPECT_TRUE(HGM_KNOWN(hgm_vma_field(v, HGM_SM_HUGETLB_PTE_MAPPED)));
 	hgm_vma_usage(v, 2 * M, &u);
 	EXPECT_EQ(HGM_KIND_HUGETLB, u.kind);
 	EXPECT_TRUE(u.from_hgm_fields);
-	EXPECT_TRUE(u.pte_known);
+	EXPECT_TRUE(HGM_KNOWN(u.mapped[HGM_LEVEL_PTE]));
 	EXPECT_EQ(2 * M, u.page_size);
 	EXPECT_EQ(0, u.mapped[HGM_LEVEL_PUD]);
 	EXPECT_EQ(510 * 2 * M, u.mapped[HGM_LEVEL_PMD]);
@@ -240,7 +257,7 @@ TEST_F(vma, thp_pmd_bytes_sum_anon_shmem_and_file_and_pte_is_unknown)
 	hgm_vma_usage(v, 2 * M, &u);
 	EXPECT_EQ(HGM_KIND_THP, u.kind);
 	EXPECT_EQ(6 * M, u.mapped[HGM_LEVEL_PMD]);
-	EXPECT_FALSE(u.pte_known);
+	EXPECT_FALSE(HGM_KNOWN(u.mapped[HGM_LEVEL_PTE]));
 }
 
 TEST_F(vma, widened_label_padding_and_tabs_parse_the_same)
@@ -250,12 +267,12 @@ TEST_F(vma, widened_label_padding_and_tabs_parse_the_same)
 	self->sm = open_fixture("smaps/wide-padding.smaps");
 	ASSERT_NE(NULL, self->sm);
 	ASSERT_EQ(1, hgm_smaps_next(self->sm, v));
-	EXPECT_STREQ("[heap]", v->name);
-	EXPECT_EQ(8 * K, v->field[HGM_SM_SIZE]);
-	EXPECT_EQ(8 * K, v->field[HGM_SM_RSS]);
-	EXPECT_EQ(0, v->unknown_fields);
+	EXPECT_STREQ("[heap]", hgm_vma_name(v));
+	EXPECT_EQ(8 * K, hgm_vma_field(v, HGM_SM_SIZE));
+	EXPECT_EQ(8 * K, hgm_vma_field(v, HGM_SM_RSS));
+	EXPECT_EQ(0, hgm_vma_unknown_fields(v));
 	ASSERT_EQ(1, hgm_smaps_next(self->sm, v));
-	EXPECT_EQ(2 * M, v->field[HGM_SM_SHARED_HUGETLB]);
+	EXPECT_EQ(2 * M, hgm_vma_field(v, HGM_SM_SHARED_HUGETLB));
 	EXPECT_EQ(HGM_KIND_HUGETLB, hgm_vma_kind(v));
 	EXPECT_EQ(0, hgm_smaps_next(self->sm, v));
 }
@@ -370,7 +387,7 @@ TEST_F(vma, long_names_are_cut_and_overlong_lines_rejected)
 	self->sm = open_text(text);
 	ASSERT_NE(NULL, self->sm);
 	ASSERT_EQ(1, hgm_smaps_next(self->sm, self->v));
-	EXPECT_EQ(HGM_VMA_NAME_MAX - 1, strlen(self->v->name));
+	EXPECT_EQ(4095, strlen(hgm_vma_name(self->v)));	/* as hgm.h says */
 	hgm_smaps_free(self->sm);
 
 	/* a "line" of 2 MiB is not smaps: an error, not unbounded memory */
