@@ -78,7 +78,7 @@ int cmd_bench_collapse(struct hgmctl *g, const struct hgmctl_cmd *cmd, int argc,
 	struct doc doc;
 	struct detail *d = &doc.d;
 	struct rows r;
-	struct hgm_features feat;
+	struct hgm_features feat = HGM_SIZED(feat);
 	uint64_t size, pmd;
 	bool hgm_kernel;
 	size_t i;

@@ -102,7 +102,7 @@ int cmd_bench_gup(struct hgmctl *g, const struct hgmctl_cmd *cmd, int argc, cons
 	struct doc doc;
 	struct detail *d = &doc.d;
 	struct rows rw;
-	struct hgm_features feat;
+	struct hgm_features feat = HGM_SIZED(feat);
 	uint64_t size, calls;
 	bool hgm_kernel;
 	size_t i, j;

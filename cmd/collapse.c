@@ -397,14 +397,6 @@ static void print_dry_run(struct collapse *c)
 	}
 }
 
-/* Levels of @p into @lv, trusted only if the pidfd's process is still there. */
-static bool measure(struct collapse *c, const struct piece *p, struct hgm_levels *lv)
-{
-	if (hgm_range_levels(c->g->ctx, c->pid, p->start, p->end, lv))
-		return false;
-	return c->pidfd < 0 || hgm_pidfd_alive(c->pidfd) == 0;
-}
-
 static void run(struct collapse *c, bool dry_run)
 {
 	bool lines = c->g->verbose, tty = !lines && !dry_run && isatty(STDERR_FILENO);
@@ -412,7 +404,9 @@ static void run(struct collapse *c, bool dry_run)
 	size_t i;
 
 	for (i = 0; i < c->npieces; i++) {
+		struct hgm_collapse_result r = HGM_SIZED(r);
 		struct piece *p = &c->pieces[i];
+		int ret;
 
 		if (lines)
 			fprintf(stderr, "%s: %s %zu/%zu: 0x%" PRIx64 "-0x%" PRIx64 " (%s)\n",
@@ -420,28 +414,32 @@ static void run(struct collapse *c, bool dry_run)
 				i + 1, c->npieces, p->start, p->end, p->kind);
 		else if (tty)
 			fprintf(stderr, "\rcollapsing %zu/%zu", i + 1, c->npieces);
-		if (!sticky)
-			p->have_before = measure(c, p, &p->before);
+		if (sticky) {
+			if (!p->refused) {
+				p->err = sticky;
+				p->reason = why(c, p, sticky);
+			}
+			continue;
+		}
+		ret = hgm_collapse_pid(c->g->ctx, c->pid, c->pidfd, p->start, p->end,
+				       dry_run || p->refused ? HGM_COLLAPSE_MEASURE_ONLY : 0, &r);
+		p->before = r.before;
+		p->have_before = HGM_KNOWN(r.before.mapped[HGM_LEVEL_PMD]);
 		/* as maps: THP mapped by PTEs is still THP, though smaps cannot see it */
 		if (p->have_before && HGM_KNOWN(p->before.mapped[HGM_LEVEL_PTE]) &&
 		    p->before.mapped[HGM_LEVEL_PTE] &&
 		    p->vma >= 0 && c->vmas[p->vma].kind == HGM_KIND_ANON)
 			p->kind = hgm_kind_name(HGM_KIND_THP);
-		if (dry_run || p->refused)
+		if (!r.called)
 			continue;
-		if (sticky) {
-			p->err = sticky;
-			p->reason = why(c, p, sticky);
-			continue;
-		}
-		p->err = hgm_collapse(c->pidfd, p->start, p->end - p->start);
+		p->err = ret;
 		p->called = true;
 		if (p->err)
 			p->reason = why(c, p, p->err);
 		if (p->err == -EPERM || p->err == -EACCES || p->err == -ESRCH)
 			sticky = p->err;
-		else
-			p->have_after = measure(c, p, &p->after);
+		p->after = r.after;
+		p->have_after = HGM_KNOWN(r.after.mapped[HGM_LEVEL_PMD]);
 	}
 	if (tty)
 		fputs("\r\033[K", stderr);
@@ -461,7 +459,7 @@ int cmd_collapse(struct hgmctl *g, const struct hgmctl_cmd *cmd, int argc, const
 		POPT_TABLEEND
 	};
 	struct collapse c = { .g = g, .pidfd = -1 };
-	struct hgm_features feat;
+	struct hgm_features feat = HGM_SIZED(feat);
 	const char *arg, **ranges;
 	size_t nranges = 0, i, ok = 0, failed = 0;
 	poptContext pc;

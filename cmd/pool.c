@@ -163,14 +163,14 @@ static const char *change_name(const struct pool_set *ps, const struct hgm_pool_
 
 static bool landed(const struct hgm_pool_change *c)
 {
-	return !c->error && c->read_back && c->obtained == c->requested;
+	return !c->error && HGM_KNOWN(c->obtained) && c->obtained == c->requested;
 }
 
 static const char *result_name(const struct hgm_pool_change *c)
 {
 	if (c->error)
 		return errno_name(c->error);
-	if (!c->read_back)
+	if (!HGM_KNOWN(c->obtained))
 		return "unknown";
 	if (c->obtained < c->requested)
 		return "short";
@@ -235,7 +235,7 @@ static void set_json(const struct hgmctl *g, const struct pool_set *ps)
 	jw_arr_open(&d.w, "nodes");
 	for (i = 0; i < ps->n; i++) {
 		const struct hgm_pool_change *c = &ps->ch[i];
-		bool known = !ps->dry_run && c->read_back;
+		bool known = !ps->dry_run && HGM_KNOWN(c->obtained);
 
 		jw_obj_open(&d.w, NULL);
 		jw_u64_opt(&d.w, "node", c->node != HGM_NODE_ALL, (uint64_t)c->node);
@@ -296,7 +296,7 @@ static void set_text(const struct pool_set *ps)
 		const struct hgm_pool_change *c = &ps->ch[i];
 
 		change_name(ps, c, name, sizeof(name));
-		if (!c->read_back) {
+		if (!HGM_KNOWN(c->obtained)) {
 			printf("%s: %" PRIu64 " pages before; cannot write %" PRIu64 ": %s\n", name,
 			       c->previous, c->requested, strerror(-c->error));
 			continue;
@@ -330,7 +330,7 @@ static int set_verdict(const struct pool_set *ps)
 			continue;
 		bad++;
 		change_name(ps, c, name, sizeof(name));
-		if (!c->read_back) {
+		if (!HGM_KNOWN(c->obtained)) {
 			failed++;
 			warnx("pool: %s: cannot set: %s", name, strerror(-c->error));
 		} else if (c->obtained < c->requested) {
@@ -461,7 +461,7 @@ static int pool_set(const struct hgmctl *g, struct pool_set *ps)
 		for (i = nshort = 0; i < ps->n; i++) {
 			if (landed(&ps->ch[i]))
 				continue;
-			if (ps->ch[i].read_back)
+			if (HGM_KNOWN(ps->ch[i].obtained))
 				warnx("pool: %s: %" PRIu64 " of %" PRIu64 " pages", change_name(ps,
 				      &ps->ch[i], name, sizeof(name)), ps->ch[i].obtained,
 				      ps->ch[i].requested);

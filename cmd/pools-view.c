@@ -43,9 +43,9 @@ static void fill(int col, const void *row, struct cell *c, void *arg)
 	case COL_NODE: c->known = p->node != HGM_NODE_ALL; c->u = (uint64_t)p->node; break;
 	case COL_TOTAL: c->u = p->total; break;
 	case COL_FREE: c->u = p->free; break;
-	case COL_RESERVED: c->known = p->has_reserved; c->u = p->reserved; break;
+	case COL_RESERVED: c->known = HGM_KNOWN(p->reserved); c->u = p->reserved; break;
 	case COL_SURPLUS: c->u = p->surplus; break;
-	case COL_OVERCOMMIT: c->known = p->has_overcommit; c->u = p->overcommit; break;
+	case COL_OVERCOMMIT: c->known = HGM_KNOWN(p->overcommit); c->u = p->overcommit; break;
 	}
 }
 

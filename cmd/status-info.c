@@ -11,6 +11,7 @@ int status_gather(const struct hgmctl *g, struct status_info *st, const char **w
 
 	memset(st, 0, sizeof(*st));
 	*what = "cannot probe kernel features";
+	st->feat.size = sizeof(st->feat);
 	ret = hgm_features_probe(g->ctx, &st->feat);
 	if (ret)
 		return ret;

@@ -113,10 +113,10 @@ static void print_kernel(struct detail *d, const struct hgm_features *f)
 	print_obj_open(d, "kernel", NULL);
 	print_str_opt(d, "release", "Kernel:", f->release);
 	/* HGM is known only where userfaultfd could be asked */
-	print_bool_opt(d, "hgm", "HGM:", f->uffd_probed, hgm_has(f, HGM_FEAT_HGM));
+	print_bool_opt(d, "hgm", "HGM:", HGM_KNOWN(f->uffd_features), hgm_has(f, HGM_FEAT_HGM));
 	print_text(d, " (%s)", !f->probed ? "recorded tree: features not probed" :
 		   hgm_has(f, HGM_FEAT_HGM) ? "userfaultfd minor_hugetlbfs_hgm" :
-		   f->uffd_probed ? "userfaultfd lacks minor_hugetlbfs_hgm" :
+		   HGM_KNOWN(f->uffd_features) ? "userfaultfd lacks minor_hugetlbfs_hgm" :
 		   "userfaultfd unavailable to this caller");
 	/* in text, the HGM line says that a recorded tree was not probed */
 	print_bool(d, "probed", NULL, f->probed);
@@ -126,12 +126,12 @@ static void print_kernel(struct detail *d, const struct hgm_features *f)
 			print_item(d, NULL, hgm_feature_name(i));
 	print_list_close(d);
 	/* not probed: an empty list (JSON) and no line (text) */
-	print_list_open(d, "uffd_features", f->uffd_probed ? "Userfaultfd:" : NULL);
-	for (i = 0; f->uffd_probed && i < 64; i++)
+	print_list_open(d, "uffd_features", HGM_KNOWN(f->uffd_features) ? "Userfaultfd:" : NULL);
+	for (i = 0; HGM_KNOWN(f->uffd_features) && i < 64; i++)
 		if (f->uffd_features & (UINT64_C(1) << i))
 			print_item(d, NULL, hgm_uffd_feature_name(i) ?: "unknown");
 	print_list_close(d);
-	if (f->probed && !f->uffd_probed) {
+	if (f->probed && !HGM_KNOWN(f->uffd_features)) {
 		char words[160];
 
 		snprintf(words, sizeof(words), "unavailable: %s", strerror(f->uffd_errno));
@@ -153,13 +153,13 @@ static void print_caps(struct detail *d, const struct status_info *st)
 		snprintf(key, sizeof(key), "%s", hgm_cap_name(i) + 4);
 		for (char *k = key; *k; k++)
 			*k = (char)tolower((unsigned char)*k);
-		print_flag(d, key, hgm_cap_name(i), st->caps_known, st->caps.have[i]);
+		print_flag(d, key, hgm_cap_name(i), st->caps_known, hgm_cap_has(&st->caps, i));
 	}
 	print_list_open(d, "hidden", NULL);
 	for (i = 0; st->caps_known && i < HGM_NR_CAPS; i++) {
 		char label[64];
 
-		if (st->caps.have[i])
+		if (hgm_cap_has(&st->caps, i))
 			continue;
 		snprintf(label, sizeof(label), "\n  without %s: %%s", hgm_cap_name(i));
 		print_item(d, label, hgm_cap_hides(i));

@@ -186,8 +186,11 @@ void top_gather_sys(struct hgmctl *g, struct top_sys *s, top_cancel *cancel)
 			 failed_file(g, ret, file, sizeof(file)));
 	else
 		s->have_st = true;
-	if (hgm_thp_counters_read(g->ctx, &s->tc))
-		memset(&s->tc, 0xff, sizeof(s->tc));	/* all -1: unknown */
+	s->tc.size = sizeof(s->tc);
+	if (hgm_thp_counters_read(g->ctx, &s->tc)) {
+		memset(&s->tc, 0xff, sizeof(s->tc));	/* all HGM_UNKNOWN */
+		s->tc.size = sizeof(s->tc);
+	}
 	pids = all_pids(g, &n);
 	s->procs = xcalloc(cap, sizeof(*s->procs));
 	for (i = 0; i < n && !cancelled(cancel); i++) {

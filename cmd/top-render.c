@@ -152,7 +152,7 @@ static void render_system(struct hgmctl *g, struct frame *f, const struct top_mo
 		frame_printf(f, y++, 0, TS_NORMAL, "Kernel %s  HGM %s  MADV_COLLAPSE %s  "
 			     "PAGEMAP_SCAN %s", ft->release[0] ? ft->release : "?",
 			     !ft->probed ? "unknown" : hgm_has(ft, HGM_FEAT_HGM) ? "yes" :
-			     ft->uffd_probed ? "no" : "unknown",
+			     HGM_KNOWN(ft->uffd_features) ? "no" : "unknown",
 			     !ft->probed ? "?" : hgm_has(ft, HGM_FEAT_MADV_COLLAPSE) ? "yes" : "no",
 			     !ft->probed ? "?" : hgm_has(ft, HGM_FEAT_PAGEMAP_SCAN) ? "yes" : "no");
 		frame_put(f, y, 0, TS_HEAD, "Hugetlb pools        used of total");
@@ -175,8 +175,8 @@ static void render_system(struct hgmctl *g, struct frame *f, const struct top_mo
 			x = bar(f, y, x, f->w - 48 > 10 ? f->w - 48 : 10, pl->total, seg, "#", st, 1);
 			frame_printf(f, y++, x, TS_NORMAL, " %5" PRIu64 "/%-5" PRIu64 " free %"
 				     PRIu64 "%s%s", used, pl->total, pl->free,
-				     pl->has_reserved ? " resv " : "",
-				     pl->has_reserved ? cnt(b, (int64_t)pl->reserved) : "");
+				     HGM_KNOWN(pl->reserved) ? " resv " : "",
+				     HGM_KNOWN(pl->reserved) ? cnt(b, (int64_t)pl->reserved) : "");
 		}
 		if (p < s->st.pools->nr)
 			frame_printf(f, y++, 0, TS_NORMAL, " (%zu more: hgmctl status)",

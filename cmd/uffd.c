@@ -56,7 +56,7 @@ static void fill(int col, const void *row, struct cell *c, void *arg)
 static bool bit_listed(const struct hgm_uffd_info *u, unsigned int bit)
 {
 	return hgm_uffd_feature_name(bit) ||
-	       (u->api_ok && (u->features & (UINT64_C(1) << bit)));
+	       (HGM_KNOWN(u->features) && (u->features & (UINT64_C(1) << bit)));
 }
 
 /* Why @way failed with @e, for this caller: one sentence. */
@@ -211,7 +211,7 @@ static void print_probe(struct detail *d, const struct hgmctl *g, const struct h
 	print_list_close(d);
 	print_obj_close(d);
 
-	if (!u->api_ok) {
+	if (!HGM_KNOWN(u->features)) {
 		snprintf(why, sizeof(why), "failed: %s", strerror(u->api_errno));
 		/* no userfaultfd at all says why already */
 		print_null(d, "api", usable ? "UFFDIO_API:" : NULL, why);
@@ -234,7 +234,7 @@ static void print_probe(struct detail *d, const struct hgmctl *g, const struct h
 
 int cmd_uffd_probe(struct hgmctl *g, const struct hgmctl_cmd *cmd, int argc, const char **argv)
 {
-	struct hgm_uffd_info u;
+	struct hgm_uffd_info u = HGM_SIZED(u);
 	struct hgm_caps caps;
 	struct doc doc;
 	struct utsname un;
@@ -245,7 +245,7 @@ int cmd_uffd_probe(struct hgmctl *g, const struct hgmctl_cmd *cmd, int argc, con
 	ret = hgm_uffd_probe(g->ctx, &u);
 	if (ret)
 		errx(EXIT_ERROR, "cannot probe userfaultfd: %s", strerror(-ret));
-	ptrace = hgm_caps_read(&caps) == 0 && caps.have[HGM_CAP_SYS_PTRACE];
+	ptrace = hgm_caps_read(&caps) == 0 && hgm_cap_has(&caps, HGM_CAP_SYS_PTRACE);
 	if (uname(&un))
 		snprintf(un.release, sizeof(un.release), "unknown");
 	doc_begin(&doc, g, 36);

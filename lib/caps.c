@@ -43,6 +43,7 @@ HGM_EXPORT int hgm_caps_read(struct hgm_caps *out)
 
 	if (!c)
 		return -errno;
+	out->have = 0;
 	for (i = 0; i < HGM_NR_CAPS; i++) {
 		cap_flag_value_t v = CAP_CLEAR;
 
@@ -52,7 +53,8 @@ HGM_EXPORT int hgm_caps_read(struct hgm_caps *out)
 			cap_free(c);
 			return ret;
 		}
-		out->have[i] = v == CAP_SET;
+		if (v == CAP_SET)
+			out->have |= UINT64_C(1) << i;
 	}
 	cap_free(c);
 	return 0;

@@ -135,3 +135,40 @@ HGM_EXPORT int hgm_range_levels(const struct hgm_ctx *ctx, pid_t pid, uint64_t s
 		lv->mapped[HGM_LEVEL_PTE] = lv->base = HGM_UNKNOWN;
 	return ret;
 }
+
+/* hgm_range_levels() of @pid, trusted only if @pidfd's process is still there. */
+static void measure(const struct hgm_ctx *ctx, pid_t pid, int pidfd, uint64_t start,
+		    uint64_t end, struct hgm_levels *lv)
+{
+	int l;
+
+	if (hgm_range_levels(ctx, pid, start, end, lv) == 0 &&
+	    (pidfd < 0 || hgm_pidfd_alive(pidfd) == 0))
+		return;
+	for (l = 0; l < HGM_NR_LEVELS; l++)
+		lv->mapped[l] = HGM_UNKNOWN;
+	lv->base = HGM_UNKNOWN;
+}
+
+HGM_EXPORT int hgm_collapse_pid(const struct hgm_ctx *ctx, pid_t pid, int pidfd, uint64_t start,
+				uint64_t end, unsigned int flags, struct hgm_collapse_result *r)
+{
+	struct hgm_collapse_result full = { .size = sizeof(full) };
+	int l;
+
+	if (!hgm_sized_ok(r) || end <= start)
+		return -EINVAL;
+	for (l = 0; l < HGM_NR_LEVELS; l++)
+		full.after.mapped[l] = HGM_UNKNOWN;
+	full.after.base = HGM_UNKNOWN;
+	measure(ctx, pid, pidfd, start, end, &full.before);
+	if (!(flags & HGM_COLLAPSE_MEASURE_ONLY)) {
+		full.called = true;
+		full.error = hgm_collapse(pidfd, start, end - start);
+		/* these hold for the process, not the range: nothing more to learn */
+		if (full.error != -EPERM && full.error != -EACCES && full.error != -ESRCH)
+			measure(ctx, pid, pidfd, start, end, &full.after);
+	}
+	hgm_copy_sized(r, &full, sizeof(full));
+	return full.error;
+}

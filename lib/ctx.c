@@ -259,3 +259,14 @@ bool hgm_is_page_size(uint64_t size)
 {
 	return size >= (uint64_t)sysconf(_SC_PAGESIZE) && !(size & (size - 1));
 }
+
+int hgm_copy_sized(void *out, const void *full, size_t n)
+{
+	size_t want = *(const size_t *)out;
+
+	if (want < sizeof(size_t))
+		return -EINVAL;
+	memcpy((char *)out + sizeof(size_t), (const char *)full + sizeof(size_t),
+	       (want < n ? want : n) - sizeof(size_t));
+	return 0;
+}

@@ -89,7 +89,6 @@ static void probe_uffd(struct hgm_features *f)
 	}
 	f->have |= UINT64_C(1) << HGM_FEAT_USERFAULTFD;
 	if (ioctl(fd, UFFDIO_API, &api) == 0) {
-		f->uffd_probed = true;
 		f->uffd_features = api.features;
 		f->uffd_ioctls = api.ioctls;
 		if (api.features & UFFD_FEATURE_MINOR_HUGETLBFS_HGM)
@@ -100,9 +99,9 @@ static void probe_uffd(struct hgm_features *f)
 	close(fd);
 }
 
-HGM_EXPORT int hgm_features_probe(const struct hgm_ctx *ctx, struct hgm_features *f)
+static int probe(const struct hgm_ctx *ctx, struct hgm_features *f)
 {
-	memset(f, 0, sizeof(*f));
+	f->uffd_features = f->uffd_ioctls = HGM_UNKNOWN;
 
 	if (path_exists(ctx, "/sys/kernel/mm/hugepages"))
 		f->have |= UINT64_C(1) << HGM_FEAT_HUGETLB;
@@ -147,4 +146,16 @@ HGM_EXPORT int hgm_features_probe(const struct hgm_ctx *ctx, struct hgm_features
 	}
 	probe_uffd(f);
 	return 0;
+}
+
+HGM_EXPORT int hgm_features_probe(const struct hgm_ctx *ctx, struct hgm_features *f)
+{
+	struct hgm_features full = { .size = sizeof(full) };
+	int ret;
+
+	if (!hgm_sized_ok(f))
+		return -EINVAL;
+	ret = probe(ctx, &full);
+	hgm_copy_sized(f, &full, sizeof(full));
+	return ret;
 }

@@ -196,7 +196,7 @@ static uint64_t persistent_of(const struct hgm_pool *p)
 
 static uint64_t unreserved(const struct hgm_pool *p)
 {
-	uint64_t resv = p->has_reserved ? p->reserved : 0;
+	uint64_t resv = HGM_KNOWN(p->reserved) ? p->reserved : 0;
 
 	return p->free > resv ? p->free - resv : 0;
 }

@@ -35,6 +35,21 @@ static inline bool hgm_vma_has(const struct hgm_vma *v, enum hgm_smaps_field f)
 /* Empties @v: no field present, no VmFlags (what hgm_vma_new() hands out). */
 void hgm_vma_clear(struct hgm_vma *v);
 
+/*
+ * Copies into the caller's size-versioned struct @out what fits of @full (the
+ * library's own, @n bytes), both starting with their size_t size: a caller
+ * built with an older header gets the members it knows, one with a newer
+ * header keeps its own values in the members this library does not know.
+ * Returns 0, or -EINVAL when @out's size does not even cover its size member.
+ */
+int hgm_copy_sized(void *out, const void *full, size_t n);
+
+/* Whether the caller's size-versioned struct @out has a usable size. */
+static inline bool hgm_sized_ok(const void *out)
+{
+	return *(const size_t *)out >= sizeof(size_t);
+}
+
 /* Parses an unsigned decimal at *p, advancing it; returns -EINVAL/-ERANGE. */
 int hgm_strtou64(const char **p, uint64_t *val);
 

@@ -494,9 +494,8 @@ struct hgm_pool {
 	uint64_t page_size;
 	int node;
 	uint64_t total, free, surplus;
-	uint64_t reserved;	/* system-wide only */
-	uint64_t overcommit;	/* system-wide only */
-	bool has_reserved, has_overcommit;
+	uint64_t reserved;	/* system-wide only: unknown for a node */
+	uint64_t overcommit;	/* system-wide only: unknown for a node */
 };
 
 struct hgm_pools {
@@ -549,10 +548,9 @@ struct hgm_pool_change {
 	uint64_t requested;	/* in: persistent pages wanted */
 	uint64_t previous;	/* out: persistent pages before the first attempt */
 	uint64_t current;	/* out: persistent pages before the last attempt */
-	uint64_t obtained;	/* out: persistent pages after (when read_back) */
-	uint64_t surplus;	/* out: surplus pages after */
+	uint64_t obtained;	/* out: persistent pages after (unknown: not read back) */
+	uint64_t surplus;	/* out: surplus pages after (unknown: not read back) */
 	int error;		/* out: -errno of the write or the read-back, or 0 */
-	bool read_back;		/* out: obtained and surplus are known */
 	unsigned int attempts;	/* in/out: writes so far (0 on the first call) */
 };
 
@@ -704,8 +702,12 @@ uint64_t hgm_thp_pmd_size(const struct hgm_ctx *ctx);
 
 /* ---- THP event counters ---------------------------------------------------- */
 
-/** THP events since boot (/proc/vmstat, mTHP sysfs stats); -1 where the kernel has none. */
+/**
+ * THP events since boot (/proc/vmstat, mTHP sysfs stats); unknown where the
+ * kernel has none.  Size-versioned: every kernel adds counters.
+ */
 struct hgm_thp_counters {
+	size_t size;			/* in: sizeof(struct hgm_thp_counters) */
 	int64_t fault_alloc;		/* thp_fault_alloc: PMD THPs allocated on fault */
 	int64_t fault_fallback;		/* thp_fault_fallback */
 	int64_t collapse_alloc;		/* thp_collapse_alloc: khugepaged/MADV_COLLAPSE */
@@ -715,7 +717,7 @@ struct hgm_thp_counters {
 	int64_t mthp_fault_alloc;	/* anon_fault_alloc summed over mTHP sizes below PMD */
 };
 
-/** Reads the counters; missing files leave them -1. Returns 0 or -errno. */
+/** Reads the counters; missing files leave them unknown. Returns 0 or -errno (-EINVAL: no size). */
 int hgm_thp_counters_read(const struct hgm_ctx *ctx, struct hgm_thp_counters *c);
 
 /* ---- kernel features -------------------------------------------------------- */
@@ -734,17 +736,19 @@ enum hgm_feature {
 	HGM_NR_FEATURES
 };
 
+/** What the kernel offers.  Size-versioned: each new probe is a new member. */
 struct hgm_features {
+	size_t size;			/* in: sizeof(struct hgm_features) */
 	char release[128];		/* uname -r (or the recorded osrelease) */
-	bool probed;			/* false on a recorded tree: only release is known */
-	uint64_t have;			/* bit hgm_feature set: present */
-	uint64_t uffd_features;		/* UFFDIO_API features, valid if uffd_probed */
-	uint64_t uffd_ioctls;
-	bool uffd_probed;
+	bool probed;			/* false on a recorded tree: the syscalls were not
+					   tried, have holds only what the files show */
+	uint64_t have;			/* bit hgm_feature set: present (up to 64 features) */
+	uint64_t uffd_features;		/* UFFDIO_API features (unknown: no UFFDIO_API) */
+	uint64_t uffd_ioctls;		/* UFFDIO_API ioctls (unknown: no UFFDIO_API) */
 	int uffd_errno;			/* why userfaultfd could not be opened, 0 if it was */
 };
 
-/** Probes the running kernel (on a live context). Returns 0 or -errno. */
+/** Probes the running kernel (on a live context). Returns 0 or -errno (-EINVAL: no size). */
 int hgm_features_probe(const struct hgm_ctx *ctx, struct hgm_features *f);
 
 static inline bool hgm_has(const struct hgm_features *f, enum hgm_feature x)
@@ -762,9 +766,15 @@ const char *hgm_uffd_feature_name(unsigned int bit);
 
 enum hgm_cap { HGM_CAP_SYS_ADMIN, HGM_CAP_SYS_PTRACE, HGM_CAP_SYS_NICE, HGM_NR_CAPS };
 
+/** The caller's effective capabilities among enum hgm_cap, a bit each (up to 64). */
 struct hgm_caps {
-	bool have[HGM_NR_CAPS];		/* effective set */
+	uint64_t have;			/* bit hgm_cap set: in the effective set */
 };
+
+static inline bool hgm_cap_has(const struct hgm_caps *caps, enum hgm_cap c)
+{
+	return caps->have & (UINT64_C(1) << c);
+}
 
 /** Reads the caller's effective capabilities. Returns 0 or -errno. */
 int hgm_caps_read(struct hgm_caps *caps);
@@ -845,6 +855,35 @@ struct hgm_levels {
 int hgm_range_levels(const struct hgm_ctx *ctx, pid_t pid, uint64_t start, uint64_t end,
 		     struct hgm_levels *lv);
 
+enum {
+	HGM_COLLAPSE_MEASURE_ONLY = 1 << 0,	/* measure before, do not call (a dry run) */
+};
+
+/** What hgm_collapse_pid() did to one range.  Size-versioned. */
+struct hgm_collapse_result {
+	size_t size;			/* in: sizeof(struct hgm_collapse_result) */
+	bool called;			/* MADV_COLLAPSE was called */
+	int error;			/* its result: 0 or -errno, as hgm_collapse() */
+	struct hgm_levels before;	/* the range before the call; every member
+					   unknown when it could not be measured */
+	struct hgm_levels after;	/* after it; unknown when not called, when the
+					   error holds for the whole process (-EPERM,
+					   -EACCES, -ESRCH), or not measurable */
+};
+
+/**
+ * hgm_collapse_pid() - MADV_COLLAPSE on [@start, @end) of @pid, measured
+ * before and after as hgm_range_levels() measures
+ * @pidfd: from hgm_pidfd_open(@pid), or -1 when @pid is the caller (madvise);
+ *	a measurement counts only if the pidfd's process is still alive after it
+ * @flags: HGM_COLLAPSE_MEASURE_ONLY to measure without calling
+ * The range should lie in one VMA, so that its result is its own.
+ * Returns r->error (0 also when not called), or -EINVAL before doing
+ * anything (an empty range, r->size not set).
+ */
+int hgm_collapse_pid(const struct hgm_ctx *ctx, pid_t pid, int pidfd, uint64_t start,
+		     uint64_t end, unsigned int flags, struct hgm_collapse_result *r);
+
 /** The get/pin paths of the kernel's gup_test (CONFIG_GUP_TEST). */
 enum hgm_gup_op {
 	HGM_GUP_GET_FAST,	/* get_user_pages_fast() */
@@ -906,16 +945,21 @@ const char *hgm_uffd_way_name(enum hgm_uffd_way w);
 /** Returns the name of UFFDIO ioctl bit @bit ("continue", "api"), or NULL. */
 const char *hgm_uffd_ioctl_name(unsigned int bit);
 
-/** What userfaultfd this kernel and this caller have. */
+/** Room for the ways of enum hgm_uffd_way, those of newer libraries included. */
+#define HGM_UFFD_MAX_WAYS	8
+
+/** What userfaultfd this kernel and this caller have.  Size-versioned. */
 struct hgm_uffd_info {
-	int unprivileged;		/* vm.unprivileged_userfaultfd, -1 unknown */
+	size_t size;			/* in: sizeof(struct hgm_uffd_info) */
+	int unprivileged;		/* vm.unprivileged_userfaultfd */
 	bool dev_exists;		/* /dev/userfaultfd is there */
 	bool probed;			/* false on a recorded tree: only the above is known */
-	int error[HGM_UFFD_NR_WAYS];	/* 0: this way opened a userfaultfd, else errno */
-	bool api_ok;			/* UFFDIO_API answered on one of them */
-	int api_errno;
-	uint64_t features;		/* UFFD_FEATURE_* the kernel offers, if api_ok */
-	uint64_t ioctls;		/* 1 << _UFFDIO_* usable on the context, if api_ok */
+	int error[HGM_UFFD_MAX_WAYS];	/* by hgm_uffd_way: 0 this way opened a
+					   userfaultfd, else errno; unknown: not tried */
+	int api_errno;			/* why UFFDIO_API failed, 0 if it answered */
+	uint64_t features;		/* UFFD_FEATURE_* the kernel offers (unknown:
+					   UFFDIO_API answered on no way) */
+	uint64_t ioctls;		/* 1 << _UFFDIO_* usable on the context (likewise) */
 };
 
 /**

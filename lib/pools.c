@@ -108,11 +108,13 @@ static int read_pool(const struct hgm_ctx *ctx, const char *dir, struct hgm_pool
 	ret = read_count(ctx, dir, "resv_hugepages", ps, &pool->reserved);
 	if (ret && ret != -ENOENT)
 		return ret;
-	pool->has_reserved = ret == 0;
+	if (ret)
+		pool->reserved = HGM_UNKNOWN;
 	ret = read_count(ctx, dir, "nr_overcommit_hugepages", ps, &pool->overcommit);
 	if (ret && ret != -ENOENT)
 		return ret;
-	pool->has_overcommit = ret == 0;
+	if (ret)
+		pool->overcommit = HGM_UNKNOWN;
 	return 0;
 }
 
@@ -318,7 +320,6 @@ static void apply_one(const struct hgm_ctx *ctx, uint64_t page_size, struct hgm_
 	}
 	c->obtained = persistent(&after);
 	c->surplus = after.surplus;
-	c->read_back = true;
 }
 
 HGM_EXPORT int hgm_pool_apply(const struct hgm_ctx *ctx, uint64_t page_size,
@@ -327,6 +328,8 @@ HGM_EXPORT int hgm_pool_apply(const struct hgm_ctx *ctx, uint64_t page_size,
 	size_t i;
 	int pass, short_ = 0;
 
+	for (i = 0; i < n; i++)
+		ch[i].obtained = ch[i].surplus = HGM_UNKNOWN;
 	for (i = 0; i < n; i++) {
 		struct hgm_pool before;
 		int ret = hgm_pool_get(ctx, page_size, ch[i].node, &before);
@@ -344,13 +347,13 @@ HGM_EXPORT int hgm_pool_apply(const struct hgm_ctx *ctx, uint64_t page_size,
 
 			if (grow != (pass == 1))
 				continue;
-			ch[i].read_back = false;
+			ch[i].obtained = ch[i].surplus = HGM_UNKNOWN;
 			apply_one(ctx, page_size, &ch[i]);
 			ch[i].attempts++;
 		}
 	}
 	for (i = 0; i < n; i++)
-		if (ch[i].error || !ch[i].read_back || ch[i].obtained != ch[i].requested)
+		if (ch[i].error || !HGM_KNOWN(ch[i].obtained) || ch[i].obtained != ch[i].requested)
 			short_++;
 	return short_;
 }

@@ -58,7 +58,7 @@ static int64_t mthp_faults(const struct hgm_ctx *ctx)
 	return sum;
 }
 
-HGM_EXPORT int hgm_thp_counters_read(const struct hgm_ctx *ctx, struct hgm_thp_counters *c)
+static int read_counters(const struct hgm_ctx *ctx, struct hgm_thp_counters *c)
 {
 	size_t size = 64 * 1024, i;
 	char *buf = malloc(size), *line, *save = NULL;
@@ -90,4 +90,16 @@ HGM_EXPORT int hgm_thp_counters_read(const struct hgm_ctx *ctx, struct hgm_thp_c
 	}
 	free(buf);
 	return 0;
+}
+
+HGM_EXPORT int hgm_thp_counters_read(const struct hgm_ctx *ctx, struct hgm_thp_counters *c)
+{
+	struct hgm_thp_counters full = { .size = sizeof(full) };
+	int ret;
+
+	if (!hgm_sized_ok(c))
+		return -EINVAL;
+	ret = read_counters(ctx, &full);
+	hgm_copy_sized(c, &full, sizeof(full));
+	return ret;
 }

@@ -106,14 +106,16 @@ static int api_offer(int fd, uint64_t *features, uint64_t *ioctls)
 	return 0;
 }
 
-HGM_EXPORT int hgm_uffd_probe(const struct hgm_ctx *ctx, struct hgm_uffd_info *info)
+static int probe(const struct hgm_ctx *ctx, struct hgm_uffd_info *info)
 {
 	uint64_t v;
 	unsigned int w;
 	int fd, ret;
 
-	memset(info, 0, sizeof(*info));
-	info->unprivileged = -1;
+	info->unprivileged = HGM_UNKNOWN;
+	info->features = info->ioctls = HGM_UNKNOWN;
+	for (w = 0; w < HGM_UFFD_MAX_WAYS; w++)
+		info->error[w] = HGM_UNKNOWN;
 	if (hgm_ctx_read_u64(ctx, "/proc/sys/vm/unprivileged_userfaultfd", &v) == 0)
 		info->unprivileged = v > 1 ? 1 : (int)v;
 	fd = hgm_ctx_open(ctx, "/dev/userfaultfd", O_PATH);
@@ -126,20 +128,31 @@ HGM_EXPORT int hgm_uffd_probe(const struct hgm_ctx *ctx, struct hgm_uffd_info *i
 	info->probed = true;
 	for (w = 0; w < HGM_UFFD_NR_WAYS; w++) {
 		fd = open_way(w, O_CLOEXEC | O_NONBLOCK);
-		if (fd < 0) {
-			info->error[w] = -fd;
+		info->error[w] = fd < 0 ? -fd : 0;
+		if (fd < 0)
 			continue;
-		}
-		if (!info->api_ok) {
+		if (!HGM_KNOWN(info->features)) {
 			ret = api_offer(fd, &info->features, &info->ioctls);
 			if (ret == 0)
-				info->api_ok = true;
+				info->api_errno = 0;
 			else
 				info->api_errno = -ret;
 		}
 		close(fd);
 	}
 	return 0;
+}
+
+HGM_EXPORT int hgm_uffd_probe(const struct hgm_ctx *ctx, struct hgm_uffd_info *info)
+{
+	struct hgm_uffd_info full = { .size = sizeof(full) };
+	int ret;
+
+	if (!hgm_sized_ok(info))
+		return -EINVAL;
+	ret = probe(ctx, &full);
+	hgm_copy_sized(info, &full, sizeof(full));
+	return ret;
 }
 
 HGM_EXPORT int hgm_uffd_open(uint64_t features, uint64_t *offered, enum hgm_uffd_way *how)

@@ -165,7 +165,7 @@ TEST(level_look_of_one_level_is_its_glyph_of_several_mixed)
 TEST(levels_text_leaves_empty_levels_out_and_marks_unknown_ptes)
 {
 	static const struct hgmctl g;
-	struct hgm_levels lv = { .pte_known = true };
+	struct hgm_levels lv = { .base = 0 };
 	char buf[128];
 
 	EXPECT_STREQ("none", levels_text(&g, &lv, 0, buf, sizeof(buf)));
@@ -175,7 +175,7 @@ TEST(levels_text_leaves_empty_levels_out_and_marks_unknown_ptes)
 	lv.base = 8192;
 	EXPECT_STREQ("pmd 16M pte 2M base 8K", levels_text(&g, &lv, 0, buf, sizeof(buf)));
 	EXPECT_STREQ("pmd 16M, pte 2M, base 8K", levels_text(&g, &lv, LV_PROSE, buf, sizeof(buf)));
-	lv.pte_known = false;
+	lv.mapped[HGM_LEVEL_PTE] = lv.base = HGM_UNKNOWN;
 	EXPECT_STREQ("pmd 16M pte ?", levels_text(&g, &lv, 0, buf, sizeof(buf)));
 }
 
@@ -192,7 +192,8 @@ static void levels_object(void *arg)
 
 TEST(levels_json_is_null_for_ptes_not_told_from_base_pages)
 {
-	struct hgm_levels lv = { .mapped = { [HGM_LEVEL_PMD] = 4 << 20 }, .base = 4096 };
+	struct hgm_levels lv = { .mapped = { [HGM_LEVEL_PMD] = 4 << 20,
+					     [HGM_LEVEL_PTE] = HGM_UNKNOWN }, .base = HGM_UNKNOWN };
 	char *text = captured(levels_object, &lv), e[128];
 	struct jq_value *j;
 	unsigned long long u;

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /* sysfs_test.c - pools, THP settings, features and sizes on a recorded tree */
 #include <errno.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -49,8 +50,8 @@ TEST_F(tree, pools_list_every_size_system_wide_then_per_node)
 		EXPECT_EQ(want[i].total, p->pool[i].total);
 		EXPECT_EQ(want[i].free, p->pool[i].free);
 		/* the kernel keeps reservations and overcommit per hstate only */
-		EXPECT_EQ(want[i].node == HGM_NODE_ALL, p->pool[i].has_reserved);
-		EXPECT_EQ(want[i].node == HGM_NODE_ALL, p->pool[i].has_overcommit);
+		EXPECT_EQ(want[i].node == HGM_NODE_ALL, HGM_KNOWN(p->pool[i].reserved));
+		EXPECT_EQ(want[i].node == HGM_NODE_ALL, HGM_KNOWN(p->pool[i].overcommit));
 	}
 	EXPECT_EQ(2, p->pool[0].reserved);
 	EXPECT_EQ(16, p->pool[0].overcommit);
@@ -89,7 +90,7 @@ TEST_F(tree, thp_settings_are_the_selected_words)
 
 TEST_F(tree, recorded_tree_features_come_from_files_only)
 {
-	struct hgm_features f;
+	struct hgm_features f = HGM_SIZED(f);
 
 	ASSERT_EQ(0, hgm_features_probe(self->ctx, &f));
 	EXPECT_FALSE(f.probed);
@@ -98,7 +99,26 @@ TEST_F(tree, recorded_tree_features_come_from_files_only)
 	EXPECT_TRUE(hgm_has(&f, HGM_FEAT_THP));
 	/* syscall probes would describe this machine, not the recorded one */
 	EXPECT_FALSE(hgm_has(&f, HGM_FEAT_MADV_COLLAPSE));
-	EXPECT_FALSE(f.uffd_probed);
+	EXPECT_FALSE(HGM_KNOWN(f.uffd_features));
+}
+
+TEST_F(tree, sized_structs_fill_only_what_the_caller_knows)
+{
+	struct hgm_thp_counters c;
+	struct hgm_features f = { 0 };
+
+	/* a caller whose header ended after fault_fallback */
+	memset(&c, 0x5a, sizeof(c));
+	c.size = offsetof(struct hgm_thp_counters, collapse_alloc);
+	ASSERT_EQ(0, hgm_thp_counters_read(self->ctx, &c));
+	EXPECT_EQ(offsetof(struct hgm_thp_counters, collapse_alloc), c.size);
+	/* the tree has no /proc/vmstat: what the caller knows is written unknown */
+	EXPECT_EQ(-1, c.fault_alloc);
+	EXPECT_EQ(-1, c.fault_fallback);
+	EXPECT_EQ(0x5a5a5a5a5a5a5a5a, c.collapse_alloc);	/* not the caller's to get */
+	EXPECT_EQ(0x5a5a5a5a5a5a5a5a, c.mthp_fault_alloc);
+	/* a caller that forgot the size gets an error, not a write past its struct */
+	EXPECT_EQ(-EINVAL, hgm_features_probe(self->ctx, &f));
 }
 
 TEST_F(tree, ctx_reads_under_root_and_bounds_reads)
