@@ -17,6 +17,7 @@
 
 #include "bench-mem.h"
 #include "workload.h"
+#include "common.h"
 #include "uapi-compat.h"
 
 /* ---- memory under test -------------------------------------------------------- */
@@ -57,12 +58,10 @@ static int mem_anon(struct mem *m, uint64_t pmd)
 		m->addr[off] = 1;
 	if (m->kind == MEM_THP_SPLIT) {
 		/* a protection change on part of a PMD splits the PMD, not the folio */
-		for (off = 0; off < m->size; off += pmd)
-			if (mprotect(m->addr + off, page, PROT_READ) ||
-			    mprotect(m->addr + off, page, PROT_READ | PROT_WRITE)) {
-				m->why = "cannot split the THPs (mprotect)";
-				return -1;
-			}
+		if (thp_split_pmds(m->addr, m->size, pmd)) {
+			m->why = "cannot split the THPs (mprotect)";
+			return -1;
+		}
 	}
 	if (m->kind == MEM_BASE)	/* collapsible again, still base pages */
 		madvise(m->addr, m->size, MADV_HUGEPAGE);

@@ -13,6 +13,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "common.h"
 #include "output.h"
 #include "workload.h"
 #include "uapi-compat.h"
@@ -38,32 +39,14 @@ static void __attribute__((noreturn)) workload_child(const struct workload *d, i
 	}
 	if (d->thp) {
 		uint64_t half = d->thp / d->pmd_size / 2 * d->pmd_size;
-		char *raw, *p;
+		char *p = thp_map(d->thp, d->pmd_size, false);
 
-		/* over-allocate by one PMD so that the range can start PMD-aligned */
-		raw = mmap(NULL, d->thp + d->pmd_size, PROT_READ | PROT_WRITE,
-			   MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
-		if (raw == MAP_FAILED)
+		if (p == MAP_FAILED)
 			goto fail;
-		p = (char *)(((uintptr_t)raw + d->pmd_size - 1) & ~(uintptr_t)(d->pmd_size - 1));
-		if (p > raw)
-			munmap(raw, p - raw);
-		munmap(p + d->thp, raw + d->pmd_size - p);
-		madvise(p, d->thp, MADV_HUGEPAGE);
-		/* non-zero data everywhere, so the underused-THP shrinker leaves them alone */
-		for (off = 0; off < d->thp; off += base)
-			p[off] = 1;
 		madvise(p, d->thp, MADV_COLLAPSE);	/* for THP "never"; may fail, fine */
-		/*
-		 * Split the PMD mappings of the upper half: changing the protection
-		 * of one page makes the kernel map that THP with PTEs, and restoring
-		 * it merges the VMAs again while the PTE mapping stays.
-		 */
-		for (off = half; off + d->pmd_size <= d->thp; off += d->pmd_size) {
-			if (mprotect(p + off, base, PROT_READ) ||
-			    mprotect(p + off, base, PROT_READ | PROT_WRITE))
-				goto fail;
-		}
+		/* the upper half mapped by PTEs */
+		if (thp_split_pmds(p + half, d->thp - half, d->pmd_size))
+			goto fail;
 		/* keep khugepaged from collapsing them back while we are watched */
 		madvise(p + half, d->thp - half, MADV_NOHUGEPAGE);
 	}

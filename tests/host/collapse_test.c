@@ -8,6 +8,7 @@
 #include <sys/syscall.h>
 
 #include "hgm.h"
+#include "common.h"
 #include "live.h"
 
 /*
@@ -54,20 +55,9 @@ static pid_t spawn_target(uint64_t size, bool hgm, struct target *t)
 			ret = hgm_map_pieces(a, size, 4096);
 			r.err = -ret;
 		} else {
-			char *raw = mmap(NULL, size + 2 * M, PROT_READ | PROT_WRITE,
-					 MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-
-			if (raw == MAP_FAILED)
+			a = thp_map(size, 2 * M, true);
+			if (a == MAP_FAILED || thp_split_pmds(a, size, 2 * M))
 				goto fail;
-			a = (char *)(((uintptr_t)raw + 2 * M - 1) & ~(uintptr_t)(2 * M - 1));
-			if (madvise(a, size, MADV_HUGEPAGE))
-				goto fail;
-			for (off = 0; off < size; off += 4096)
-				a[off] = 1;
-			for (off = 0; off < size; off += 2 * M)
-				if (mprotect(a + off, 4096, PROT_READ) ||
-				    mprotect(a + off, 4096, PROT_READ | PROT_WRITE))
-					goto fail;
 		}
 		r.addr = (uintptr_t)a;
 		if (write(fds[1], &r, sizeof(r)) != sizeof(r))
@@ -382,27 +372,20 @@ TEST_F(live, collapse_of_4k_mapped_hugetlb_restores_pmds_or_says_no_hgm)
 
 TEST_F(live, collapse_of_own_memory_goes_through_madvise)
 {
-	uint64_t off, size = 4 * M;
+	uint64_t size = 4 * M;
 	struct hgm_levels lv;
 	struct hgm_ctx *ctx;
-	char *raw, *a;
+	char *a;
 	int ret;
 
 	NEED_ROOT("tell PTE-mapped THPs from base pages (kpageflags)");
 	ASSERT_EQ(0, hgm_ctx_new(&ctx, NULL));
-	raw = mmap(NULL, size + 2 * M, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-	ASSERT_NE(MAP_FAILED, raw);
-	a = (char *)(((uintptr_t)raw + 2 * M - 1) & ~(uintptr_t)(2 * M - 1));
-	ASSERT_EQ(0, madvise(a, size, MADV_HUGEPAGE));
-	for (off = 0; off < size; off += 4096)
-		a[off] = 1;
-	for (off = 0; off < size; off += 2 * M) {
-		ASSERT_EQ(0, mprotect(a + off, 4096, PROT_READ));
-		ASSERT_EQ(0, mprotect(a + off, 4096, PROT_READ | PROT_WRITE));
-	}
+	a = thp_map(size, 2 * M, true);
+	ASSERT_NE(MAP_FAILED, a);
+	ASSERT_EQ(0, thp_split_pmds(a, size, 2 * M));
 	ASSERT_EQ(0, hgm_range_levels(ctx, getpid(), (uintptr_t)a, (uintptr_t)a + size, &lv));
 	if (lv.mapped[HGM_LEVEL_PTE] != size) {
-		munmap(raw, size + 2 * M);
+		munmap(a, size);
 		hgm_ctx_free(ctx);
 		SKIP(return, "the kernel gave fewer THPs than asked (THP disabled or no memory)");
 	}
@@ -413,7 +396,54 @@ TEST_F(live, collapse_of_own_memory_goes_through_madvise)
 	EXPECT_EQ(0, lv.mapped[HGM_LEVEL_PTE]);
 	/* errors come back as -errno: a hole is ENOMEM */
 	EXPECT_EQ(-ENOMEM, hgm_collapse(-1, 4096, 4096));
-	munmap(raw, size + 2 * M);
+	munmap(a, size);
+	hgm_ctx_free(ctx);
+}
+
+/*
+ *   a                         a + 4M
+ *   | 2 THPs, split to PTEs   |   MEASURE_ONLY: before pte 4M, not called, after unknown
+ *   | 2 THPs, PMD-mapped      |   a call:       before pte 4M, after pmd 4M
+ */
+TEST_F(live, collapse_pid_measures_before_and_after_its_call)
+{
+	struct hgm_collapse_result r = HGM_SIZED(r), unsized = { 0 };
+	uint64_t size = 4 * M, start;
+	struct hgm_ctx *ctx;
+	char *a;
+
+	NEED_ROOT("tell PTE-mapped THPs from base pages (kpageflags)");
+	ASSERT_EQ(0, hgm_ctx_new(&ctx, NULL));
+	a = thp_map(size, 2 * M, true);
+	ASSERT_NE(MAP_FAILED, a);
+	ASSERT_EQ(0, thp_split_pmds(a, size, 2 * M));
+	start = (uintptr_t)a;
+	ASSERT_EQ(0, hgm_collapse_pid(ctx, getpid(), -1, start, start + size,
+				      HGM_COLLAPSE_MEASURE_ONLY, &r));
+	if (r.before.mapped[HGM_LEVEL_PTE] != size) {
+		munmap(a, size);
+		hgm_ctx_free(ctx);
+		SKIP(return, "the kernel gave fewer THPs than asked (THP disabled or no memory)");
+	}
+	EXPECT_FALSE(r.called);
+	EXPECT_EQ(0, r.before.mapped[HGM_LEVEL_PMD]);
+	EXPECT_FALSE(HGM_KNOWN(r.after.mapped[HGM_LEVEL_PMD]));
+
+	EXPECT_EQ(0, hgm_collapse_pid(ctx, getpid(), -1, start, start + size, 0, &r));
+	EXPECT_TRUE(r.called);
+	EXPECT_EQ(0, r.error);
+	EXPECT_EQ(size, r.before.mapped[HGM_LEVEL_PTE]);
+	EXPECT_EQ(size, r.after.mapped[HGM_LEVEL_PMD]);
+	EXPECT_EQ(0, r.after.mapped[HGM_LEVEL_PTE]);
+
+	/* the kernel's error is the result, and nothing is left unmeasured for it */
+	EXPECT_EQ(-ENOMEM, hgm_collapse_pid(ctx, getpid(), -1, 4096, 8192, 0, &r));
+	EXPECT_EQ(-ENOMEM, r.error);
+	EXPECT_TRUE(HGM_KNOWN(r.after.mapped[HGM_LEVEL_PMD]));
+	/* no size, an empty range: refused before anything is done */
+	EXPECT_EQ(-EINVAL, hgm_collapse_pid(ctx, getpid(), -1, start, start + size, 0, &unsized));
+	EXPECT_EQ(-EINVAL, hgm_collapse_pid(ctx, getpid(), -1, start, start, 0, &r));
+	munmap(a, size);
 	hgm_ctx_free(ctx);
 }
 

@@ -10,6 +10,7 @@
 #include <stdarg.h>
 #include <time.h>
 
+#include "common.h"
 #include "live.h"
 
 struct pane {
@@ -411,20 +412,13 @@ static pid_t spawn_split_thp(uint64_t len, uint64_t *addr)
 	fflush(NULL);
 	pid = fork();
 	if (pid == 0) {
-		char *raw = mmap(NULL, len + 2 * M, PROT_READ | PROT_WRITE,
-				 MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-		char *a = (char *)(((uintptr_t)raw + 2 * M - 1) & ~(uintptr_t)(2 * M - 1));
-		uint64_t off, where = 0;
+		char *a;
+		uint64_t where = 0;
 
 		prctl(PR_SET_PDEATHSIG, SIGKILL);
-		if (raw != MAP_FAILED && madvise(a, len, MADV_HUGEPAGE) == 0) {
-			for (off = 0; off < len; off += 4096)
-				a[off] = 1;
-			/* a page of another protection splits the PMD; restoring it merges the VMA */
-			for (off = 0; off < len; off += 2 * M)
-				if (mprotect(a + off, 4096, PROT_READ) ||
-				    mprotect(a + off, 4096, PROT_READ | PROT_WRITE))
-					break;
+		a = thp_map(len, 2 * M, true);
+		if (a != MAP_FAILED) {
+			thp_split_pmds(a, len, 2 * M);
 			where = (uintptr_t)a;
 		}
 		if (write(fds[1], &where, sizeof(where)) != sizeof(where))

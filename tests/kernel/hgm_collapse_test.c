@@ -8,7 +8,7 @@
  *
  * Runs in the test guest (kernel/vm run); SKIPs on a kernel without HGM.
  */
-#include "hgm.h"
+#include "hgm_util.h"
 
 FIXTURE(collapse)
 {

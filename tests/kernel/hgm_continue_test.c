@@ -9,7 +9,7 @@
 #include <setjmp.h>
 #include <signal.h>
 
-#include "hgm.h"
+#include "hgm_util.h"
 
 FIXTURE(hgm)
 {

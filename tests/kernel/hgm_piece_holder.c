@@ -8,7 +8,7 @@
  * "PID ADDR" and waits until stdin closes; exits 1 on errors, 4 without HGM.
  */
 #define HGM_NO_HARNESS
-#include "hgm.h"
+#include "hgm_util.h"
 
 int main(int argc, char **argv)
 {

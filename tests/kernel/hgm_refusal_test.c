@@ -7,7 +7,7 @@
  *
  * Runs in the test guest (kernel/vm run); SKIPs on a kernel without HGM.
  */
-#include "hgm.h"
+#include "hgm_util.h"
 
 #ifndef UFFDIO_REGISTER_MODE_WP
 #define UFFDIO_REGISTER_MODE_WP ((__u64)1 << 1)

@@ -42,7 +42,7 @@
 #include <stdatomic.h>
 #include <time.h>
 
-#include "hgm.h"
+#include "hgm_util.h"
 
 #define NR_PAGES 8	/* the hugepages the random operations use */
 #define FLIP_PAGE NR_PAGES	/* one more, for the flipper and its checkers */
