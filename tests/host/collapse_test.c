@@ -24,19 +24,14 @@ struct target {
 
 static pid_t spawn_target(uint64_t size, bool hgm, struct target *t)
 {
-	int fds[2];
-	pid_t pid;
+	int fd;
+	pid_t pid = fork_reporter(&fd);
 
-	if (pipe(fds))
-		return -1;
-	fflush(NULL);
-	pid = fork();
 	if (pid == 0) {
 		struct target r = { 0 };
 		uint64_t off;
 		char *a;
 
-		close(fds[0]);
 		prctl(PR_SET_PDEATHSIG, SIGKILL);
 		if (hgm) {
 			int mfd = memfd_create("collapse-test", MFD_HUGETLB | MFD_HUGE_2MB);
@@ -60,20 +55,18 @@ static pid_t spawn_target(uint64_t size, bool hgm, struct target *t)
 				goto fail;
 		}
 		r.addr = (uintptr_t)a;
-		if (write(fds[1], &r, sizeof(r)) != sizeof(r))
+		if (write(fd, &r, sizeof(r)) != sizeof(r))
 			_exit(1);
 		for (;;)
 			pause();
 fail:
 		r.err = errno ? errno : EIO;
-		if (write(fds[1], &r, sizeof(r)) != sizeof(r))
+		if (write(fd, &r, sizeof(r)) != sizeof(r))
 			_exit(1);
 		_exit(1);
 	}
-	close(fds[1]);
-	if (pid < 0 || read(fds[0], t, sizeof(*t)) != sizeof(*t))
+	if (pid < 0 || read_report(fd, t, sizeof(*t)))
 		t->err = EIO;
-	close(fds[0]);
 	return pid;
 }
 

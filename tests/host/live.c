@@ -173,24 +173,49 @@ fail:
 	_exit(1);
 }
 
-pid_t spawn(const struct layout *l, struct placed *p)
+pid_t fork_reporter(int *fd)
 {
 	int fds[2];
 	pid_t pid;
 
+	*fd = -1;
 	if (pipe(fds))
 		return -1;
 	fflush(NULL);
 	pid = fork();
 	if (pid == 0) {
 		close(fds[0]);
-		child_main(l, fds[1]);
+		*fd = fds[1];
+		return 0;
 	}
 	close(fds[1]);
-	if (pid < 0 || read(fds[0], p, sizeof(*p)) != sizeof(*p)) {
+	if (pid < 0)
+		close(fds[0]);
+	else
+		*fd = fds[0];
+	return pid;
+}
+
+int read_report(int fd, void *buf, size_t size)
+{
+	ssize_t n;
+
+	if (fd < 0)
+		return -1;
+	n = read(fd, buf, size);
+	close(fd);
+	return n == (ssize_t)size ? 0 : -1;
+}
+
+pid_t spawn(const struct layout *l, struct placed *p)
+{
+	int fd;
+	pid_t pid = fork_reporter(&fd);
+
+	if (pid == 0)
+		child_main(l, fd);
+	if (pid < 0 || read_report(fd, p, sizeof(*p)))
 		p->err = EIO;
-	}
-	close(fds[0]);
 	return pid;
 }
 

@@ -94,6 +94,16 @@ void __attribute__((noreturn)) child_main(const struct layout *l, int fd);
 
 pid_t spawn(const struct layout *l, struct placed *p);
 
+/*
+ * fork_reporter() - fork a child that writes one report on a pipe
+ * Returns 0 in the child, *@fd the end to write to; in the parent the
+ * child's pid (-1: no child), *@fd the end for read_report().
+ */
+pid_t fork_reporter(int *fd);
+
+/* Reads the report of @size bytes from @fd and closes it: 0, or -1 if short. */
+int read_report(int fd, void *buf, size_t size);
+
 /* Runs hgmctl with @args; returns its parsed JSON stdout or NULL. */
 struct jq_value *hgmctl_json(const char *args, int *status);
 

@@ -403,14 +403,10 @@ TEST_F(live, unknown_terminal_fails_with_a_message_and_leaves_the_tty_alone)
  */
 static pid_t spawn_split_thp(uint64_t len, uint64_t *addr)
 {
-	int fds[2];
-	pid_t pid;
+	int fd;
+	pid_t pid = fork_reporter(&fd);
 
 	*addr = 0;
-	if (pipe(fds))
-		return -1;
-	fflush(NULL);
-	pid = fork();
 	if (pid == 0) {
 		char *a;
 		uint64_t where = 0;
@@ -421,15 +417,13 @@ static pid_t spawn_split_thp(uint64_t len, uint64_t *addr)
 			thp_split_pmds(a, len, 2 * M);
 			where = (uintptr_t)a;
 		}
-		if (write(fds[1], &where, sizeof(where)) != sizeof(where))
+		if (write(fd, &where, sizeof(where)) != sizeof(where))
 			_exit(1);
 		for (;;)
 			pause();
 	}
-	close(fds[1]);
-	if (pid < 0 || read(fds[0], addr, sizeof(*addr)) != sizeof(*addr))
+	if (pid < 0 || read_report(fd, addr, sizeof(*addr)))
 		*addr = 0;
-	close(fds[0]);
 	return pid;
 }
 
