@@ -128,7 +128,7 @@ enum hgm_smaps_field {
 	HGM_SM_HUGETLB_PTE_MAPPED,	/* HGM kernels */
 	HGM_SM_THP_ELIGIBLE,		/* 0/1, not a size */
 	HGM_SM_PROTECTION_KEY,		/* a number, not a size */
-	HGM_SM_NR_FIELDS
+	HGM_SM_NR_FIELDS		/* what this header knows: the kernel adds more */
 };
 
 /** VmFlags of smaps as bits (two-letter mnemonics of fs/proc/task_mmu.c). */
@@ -140,7 +140,7 @@ enum hgm_vmflag {
 	HGM_VF_BT, HGM_VF_SD, HGM_VF_MM, HGM_VF_HG, HGM_VF_NH, HGM_VF_MG,
 	HGM_VF_UM, HGM_VF_UW, HGM_VF_SS, HGM_VF_MT, HGM_VF_SL,
 	HGM_VF_HM,	/* HGM: high-granularity mapping enabled on the VMA */
-	HGM_VF_NR_FLAGS
+	HGM_VF_NR_FLAGS		/* what this header knows: the kernel adds more */
 };
 
 /**
@@ -682,13 +682,13 @@ struct hgm_thp {
 	char defrag[HGM_SETTING_MAX];
 	char shmem_enabled[HGM_SETTING_MAX];
 	uint64_t pmd_size;
-	int use_zero_page;			/* -1 unknown */
-	int khugepaged_defrag;			/* -1 unknown */
-	int64_t max_ptes_none;			/* -1 unknown */
-	int64_t pages_to_scan;			/* -1 unknown */
-	int64_t scan_sleep_ms;			/* -1 unknown */
-	int64_t pages_collapsed;		/* -1 unknown */
-	int64_t full_scans;			/* -1 unknown */
+	int use_zero_page;			/* or unknown */
+	int khugepaged_defrag;			/* or unknown */
+	int64_t max_ptes_none;			/* or unknown */
+	int64_t pages_to_scan;			/* or unknown */
+	int64_t scan_sleep_ms;			/* or unknown */
+	int64_t pages_collapsed;		/* or unknown */
+	int64_t full_scans;			/* or unknown */
 	size_t nr_sizes;
 	struct hgm_thp_size *sizes;		/* mTHP sizes, ascending */
 };
