@@ -156,7 +156,7 @@ static pid_t *all_pids(const struct hgmctl *g, size_t *n)
 /* Huge-page use of one process. Returns 0 or -errno. */
 static int proc_usage(struct hgmctl *g, pid_t pid, struct top_proc *p)
 {
-	struct hgm_proc_usage pu;
+	struct hgm_proc_usage pu = HGM_SIZED(pu);
 	int ret = hgm_proc_usage(g->ctx, pid, &pu);
 
 	if (ret)

@@ -30,7 +30,9 @@ extern "C" {
  * struct the caller allocates and a newer library may extend starts with a
  * size member: set it to sizeof(the struct) before the call, and the library
  * fills only what fits (HGM_SIZED).  Structs the library allocates, and the
- * rows it passes to callbacks, only ever grow at their end.
+ * rows it passes to callbacks, only ever grow at their end.  The tables of
+ * callbacks a caller passes (struct hgm_*_ops) never grow: a new callback
+ * comes with a new function or flag that says the caller's table has it.
  */
 
 /** The value of a number the library could not learn: all bits set. */
@@ -428,8 +430,9 @@ int hgm_proc_comm(const struct hgm_ctx *ctx, pid_t pid, char *buf, size_t size);
  */
 int hgm_proc_kthread(const struct hgm_ctx *ctx, pid_t pid);
 
-/** Huge-page use of one process, in bytes. */
+/** Huge-page use of one process, in bytes.  Size-versioned: each new kind is a member. */
 struct hgm_proc_usage {
+	size_t size;			/* in: sizeof(struct hgm_proc_usage) */
 	uint64_t hugetlb;		/* Shared_Hugetlb + Private_Hugetlb */
 	uint64_t thp;			/* AnonHugePages + ShmemPmdMapped + FilePmdMapped */
 	uint64_t pte;			/* hugetlb mapped by PTEs (unknown without
@@ -438,7 +441,7 @@ struct hgm_proc_usage {
 
 /**
  * hgm_proc_usage() - huge-page use of @pid from smaps_rollup (one record),
- * or smaps summed where there is no rollup.  Returns 0 or -errno.
+ * or smaps summed where there is no rollup.  Returns 0 or -errno (-EINVAL: no size).
  */
 int hgm_proc_usage(const struct hgm_ctx *ctx, pid_t pid, struct hgm_proc_usage *pu);
 

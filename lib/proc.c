@@ -96,7 +96,7 @@ HGM_EXPORT int hgm_proc_kthread(const struct hgm_ctx *ctx, pid_t pid)
 	return (flags & PROC_PF_KTHREAD) != 0;
 }
 
-HGM_EXPORT int hgm_proc_usage(const struct hgm_ctx *ctx, pid_t pid, struct hgm_proc_usage *pu)
+static int proc_usage(const struct hgm_ctx *ctx, pid_t pid, struct hgm_proc_usage *pu)
 {
 	struct hgm_vma *v = malloc(sizeof(*v));
 	uint64_t sum[HGM_SM_NR_FIELDS] = { 0 }, present = 0;
@@ -104,7 +104,6 @@ HGM_EXPORT int hgm_proc_usage(const struct hgm_ctx *ctx, pid_t pid, struct hgm_p
 	char path[64];
 	int ret, i;
 
-	memset(pu, 0, sizeof(*pu));
 	if (!v)
 		return -ENOMEM;
 	hgm_proc_path(path, sizeof(path), pid, "smaps_rollup");
@@ -131,6 +130,18 @@ HGM_EXPORT int hgm_proc_usage(const struct hgm_ctx *ctx, pid_t pid, struct hgm_p
 	pu->pte = present & (UINT64_C(1) << HGM_SM_HUGETLB_PTE_MAPPED) ?
 		  sum[HGM_SM_HUGETLB_PTE_MAPPED] : UINT64_MAX;
 	return 0;
+}
+
+HGM_EXPORT int hgm_proc_usage(const struct hgm_ctx *ctx, pid_t pid, struct hgm_proc_usage *pu)
+{
+	struct hgm_proc_usage full = { .size = sizeof(full) };
+	int ret;
+
+	if (!hgm_sized_ok(pu))
+		return -EINVAL;
+	ret = proc_usage(ctx, pid, &full);
+	hgm_copy_sized(pu, &full, sizeof(full));
+	return ret;
 }
 
 HGM_EXPORT int hgm_pagemap_available(const struct hgm_ctx *ctx, pid_t pid)
