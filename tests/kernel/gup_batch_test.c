@@ -26,6 +26,7 @@
 #include <linux/types.h>
 
 #include "kselftest_harness.h"
+#include "hgm_sys.h"
 
 /* mm/gup_test.h of the 6.12 source (not installed): the long-term pin test */
 struct pin_longterm_test {
@@ -80,15 +81,9 @@ static long first_mismatch(const char *buf, size_t size, unsigned char gen)
 /* The PFN at @addr (0: not present), from /proc/self/pagemap (root). */
 static uint64_t pfn_of(const void *addr)
 {
-	uint64_t e = 0;
-	int fd = open("/proc/self/pagemap", O_RDONLY);
+	uint64_t e = pagemap_entry(getpid(), (void *)addr);
 
-	if (fd < 0)
-		return 0;
-	if (pread(fd, &e, 8, (off_t)((uintptr_t)addr / page_size * 8)) != 8)
-		e = 0;
-	close(fd);
-	return (e >> 63) & 1 ? e & ((1ULL << 55) - 1) : 0;
+	return PM_PRESENT(e) ? PM_PFN(e) : 0;
 }
 
 static uint64_t kpageflags(uint64_t pfn)
@@ -140,33 +135,6 @@ static long vmstat(const char *name)
 		}
 	fclose(f);
 	return ret;
-}
-
-static int sys_read(const char *path, char *buf, size_t n)
-{
-	int fd = open(path, O_RDONLY);
-	ssize_t r;
-
-	if (fd < 0)
-		return -errno;
-	r = read(fd, buf, n - 1);
-	close(fd);
-	if (r < 0)
-		return -errno;
-	buf[r] = 0;
-	return 0;
-}
-
-static int sys_write(const char *path, const char *val)
-{
-	int fd = open(path, O_WRONLY);
-	ssize_t r;
-
-	if (fd < 0)
-		return -errno;
-	r = write(fd, val, strlen(val));
-	close(fd);
-	return r == (ssize_t)strlen(val) ? 0 : -errno;
 }
 
 /* The selected word of a THP sysfs setting ("always [madvise] never" -> "madvise"). */
