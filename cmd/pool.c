@@ -220,101 +220,116 @@ static void dry_run_text(const struct pool_set *ps)
 	}
 }
 
-static void set_json(const struct hgmctl *g, const struct pool_set *ps)
+/* The report of a set: one row per change, a table in text, the "nodes" array in JSON. */
+enum { CH_SIZE, CH_NODE, CH_PREVIOUS, CH_REQUESTED, CH_OBTAINED, CH_SURPLUS, CH_ATTEMPTS,
+       CH_RESULT };
+
+static const struct colinfo change_cols[] = {
+	/* text only: the JSON document has the size once, at its top */
+	[CH_SIZE] = { "SIZE", 5, SCOLS_FL_RIGHT, "hugetlb page size", NULL, CT_SIZE },
+	[CH_NODE] = { "NODE", 4, SCOLS_FL_RIGHT, "NUMA node, or - for the whole system", "node",
+		      CT_U64 },
+	[CH_PREVIOUS] = { "BEFORE", 6, SCOLS_FL_RIGHT, "persistent pages before the write",
+			  "previous", CT_U64 },
+	[CH_REQUESTED] = { "REQUESTED", 6, SCOLS_FL_RIGHT, "persistent pages asked for",
+			   "requested", CT_U64 },
+	[CH_OBTAINED] = { "AFTER", 6, SCOLS_FL_RIGHT, "persistent pages read back after it",
+			  "obtained", CT_U64 },
+	[CH_SURPLUS] = { "SURPLUS", 6, SCOLS_FL_RIGHT,
+			 "pages in use above the request, freed when unmapped", "surplus", CT_U64 },
+	[CH_ATTEMPTS] = { "WRITES", 3, SCOLS_FL_RIGHT, "writes made (a retry after compaction "
+			  "adds one)", "attempts", CT_U64 },
+	[CH_RESULT] = { "RESULT", 6, 0, "ok, short, over, or the error of the write", "result",
+			CT_STR },
+};
+#define NCHCOLS (sizeof(change_cols) / sizeof(change_cols[0]))
+
+static const int change_order[] = {
+	CH_SIZE, CH_NODE, CH_PREVIOUS, CH_REQUESTED, CH_OBTAINED, CH_SURPLUS, CH_ATTEMPTS,
+	CH_RESULT,
+};
+
+static void change_fill(int col, const void *row, struct cell *c, void *arg)
+{
+	const struct hgm_pool_change *ch = row;
+	const struct pool_set *ps = arg;
+	/* what was read back after the write; a dry run writes nothing */
+	bool known = !ps->dry_run && HGM_KNOWN(ch->obtained);
+
+	switch (col) {
+	case CH_SIZE: c->u = ps->size; break;
+	case CH_NODE: c->known = ch->node != HGM_NODE_ALL; c->u = (uint64_t)ch->node; break;
+	case CH_PREVIOUS: c->u = ch->previous; break;
+	case CH_REQUESTED: c->u = ch->requested; break;
+	case CH_OBTAINED: c->known = known; c->u = ch->obtained; break;
+	case CH_SURPLUS: c->known = known; c->u = ch->surplus; break;
+	case CH_ATTEMPTS: c->u = ch->attempts; break;
+	case CH_RESULT: c->known = !ps->dry_run; c->s = result_name(ch); break;
+	}
+}
+
+/*
+ * What a set did (or, in JSON, what a dry run would do): the changes through
+ * one column table for both formats.  A dry run's text is the script of
+ * dry_run_text(), which says its writes; JSON lists them as "writes".
+ */
+static void set_report(const struct hgmctl *g, struct pool_set *ps)
 {
 	struct hgm_pools *after = NULL;
-	struct jdoc d;
+	struct doc doc;
+	struct detail *d = &doc.d;
+	struct rows r;
 	char path[256];
 	size_t i;
 	int pass, s;
 
-	jdoc_begin(&d);
-	jw_u64(&d.w, "size", ps->size);
-	jw_bool(&d.w, "dry_run", ps->dry_run);
-	jw_bool(&d.w, "compacted", ps->compacted);
-	jw_arr_open(&d.w, "nodes");
-	for (i = 0; i < ps->n; i++) {
-		const struct hgm_pool_change *c = &ps->ch[i];
-		bool known = !ps->dry_run && HGM_KNOWN(c->obtained);
-
-		jw_obj_open(&d.w, NULL);
-		jw_u64_opt(&d.w, "node", c->node != HGM_NODE_ALL, (uint64_t)c->node);
-		jw_u64(&d.w, "previous", c->previous);
-		jw_u64(&d.w, "requested", c->requested);
-		jw_u64_opt(&d.w, "obtained", known, c->obtained);
-		jw_u64_opt(&d.w, "surplus", known, c->surplus);
-		jw_u64(&d.w, "attempts", c->attempts);
-		if (ps->dry_run)
-			jw_null(&d.w, "result");
-		else
-			jw_str(&d.w, "result", result_name(c));
-		jw_obj_close(&d.w);
-	}
-	jw_arr_close(&d.w);
-	if (ps->dry_run) {
-		jw_arr_open(&d.w, "writes");
+	doc_begin(&doc, g, 0);
+	/* no text of their own: the SIZE column; a dry run's text is its script; stderr
+	 * says when memory was compacted */
+	print_size(d, "size", NULL, ps->size);
+	print_bool(d, "dry_run", NULL, ps->dry_run);
+	print_bool(d, "compacted", NULL, ps->compacted);
+	rows_begin(&r, g, d->w, "nodes", change_cols, NCHCOLS, change_order, NCHCOLS,
+		   change_fill, ps);
+	for (i = 0; i < ps->n; i++)
+		rows_add(&r, &ps->ch[i]);
+	rows_end(&r);
+	if (d->w && ps->dry_run) {
+		print_list_open(d, "writes", NULL);
 		for (pass = 0; pass < 2; pass++) {
 			for (i = 0; i < ps->n; i++) {
 				if (write_first_pass(&ps->ch[i]) != (pass == 0))
 					continue;
 				hgm_pool_path(ps->size, ps->ch[i].node, path, sizeof(path));
-				jw_obj_open(&d.w, NULL);
-				jw_str(&d.w, "path", path);
-				jw_u64(&d.w, "value", ps->ch[i].requested);
-				jw_obj_close(&d.w);
+				print_obj_open(d, NULL, NULL);
+				print_str(d, "path", NULL, path);
+				print_u64(d, "value", NULL, ps->ch[i].requested);
+				print_obj_close(d);
 			}
 		}
-		jw_arr_close(&d.w);
-		jw_arr_open(&d.w, "retry_writes");
+		print_list_close(d);
+		print_list_open(d, "retry_writes", NULL);
 		for (s = 0; ps->compact && s < HGM_NR_ROOM_STEPS; s++) {
 			uint64_t v;
 			const char *p = hgm_room_step(s, &v);
 
-			jw_obj_open(&d.w, NULL);
-			jw_str(&d.w, "path", p);
-			jw_u64(&d.w, "value", v);
-			jw_obj_close(&d.w);
+			print_obj_open(d, NULL, NULL);
+			print_str(d, "path", NULL, p);
+			print_u64(d, "value", NULL, v);
+			print_obj_close(d);
 		}
-		jw_arr_close(&d.w);
+		print_list_close(d);
 	}
-	/* the pools as they are now (unchanged by a dry run) */
-	if (hgm_pools_read(g->ctx, &after) == 0) {
-		pools_json(&d.w, after, ps->size);
-		hgm_pools_free(after);
-	} else {
-		jw_null(&d.w, "pools");
-	}
-	jdoc_end(&d, true);
-}
-
-static void set_text(const struct pool_set *ps)
-{
-	char name[64];
-	size_t i;
-
-	for (i = 0; i < ps->n; i++) {
-		const struct hgm_pool_change *c = &ps->ch[i];
-
-		change_name(ps, c, name, sizeof(name));
-		if (!HGM_KNOWN(c->obtained)) {
-			printf("%s: %" PRIu64 " pages before; cannot write %" PRIu64 ": %s\n", name,
-			       c->previous, c->requested, strerror(-c->error));
-			continue;
+	/* the pools as they are now (unchanged by a dry run); text: `hgmctl pool` shows them */
+	if (d->w) {
+		if (hgm_pools_read(g->ctx, &after) == 0) {
+			pools_json(d->w, after, ps->size);
+			hgm_pools_free(after);
+		} else {
+			print_null(d, "pools", NULL, NULL);
 		}
-		printf("%s: %" PRIu64 " -> %" PRIu64 " pages", name, c->previous, c->obtained);
-		if (c->obtained < c->requested)
-			printf(", %" PRIu64 " requested (%" PRIu64 " short)", c->requested,
-			       c->requested - c->obtained);
-		else if (c->obtained > c->requested)
-			printf(", %" PRIu64 " requested (%" PRIu64 " could not be freed)",
-			       c->requested, c->obtained - c->requested);
-		if (c->surplus)
-			printf("; %" PRIu64 " surplus pages in use, freed when unmapped",
-			       c->surplus);
-		if (c->error)
-			printf("; the write failed: %s", strerror(-c->error));
-		putchar('\n');
 	}
+	doc_end(&doc);
 }
 
 /* Says on stderr what fell short, and why it may have; returns the exit status. */
@@ -431,7 +446,7 @@ static int pool_set(const struct hgmctl *g, struct pool_set *ps)
 			ps->in_use[i] = p.total > p.free ? p.total - p.free : 0;
 		}
 		if (g->json)
-			set_json(g, ps);
+			set_report(g, ps);
 		else
 			dry_run_text(ps);
 		free(ps->in_use);
@@ -487,10 +502,7 @@ static int pool_set(const struct hgmctl *g, struct pool_set *ps)
 	if (interrupted)
 		warnx("pool: interrupted (%s): the pools below are what the kernel had then",
 		      strsignal(interrupted));
-	if (g->json)
-		set_json(g, ps);
-	else
-		set_text(ps);
+	set_report(g, ps);
 	return set_verdict(ps);
 }
 

@@ -167,6 +167,51 @@ TEST_F(live, node0_set_lands_exactly_and_restores)
 	EXPECT_EQ(before, node_persistent(0));
 }
 
+/*
+ * The text of a set says every field its JSON has (issue 12: one
+ * description for both): a row per pool with the size, node, BEFORE,
+ * REQUESTED, AFTER, SURPLUS, WRITES and RESULT of the "nodes" entry.
+ * Writing node 0's own count again changes nothing.
+ */
+TEST_F(live, set_text_has_a_row_with_every_field_of_its_json)
+{
+	unsigned long long node, prev, req, after, surplus, writes;
+	char cmd[256], size[16], result[32], *out, *row;
+	const struct jq_value *e;
+	uint64_t before;
+	int status;
+
+	NEED_ROOT("set hugetlb pools");
+	before = node_persistent(0);
+	if (before == UINT64_MAX)
+		SKIP(return, "no 2M pool on node 0 in sysfs");
+	snprintf(cmd, sizeof(cmd), "%s pool 2M --node 0=%" PRIu64 " 2>&1", hgmctl(), before);
+	out = jq_read_cmd(cmd, &status);
+	ASSERT_NE(NULL, out);
+	EXPECT_EQ(0, exit_code(status)) TH_LOG("%s", out);
+	EXPECT_EQ(0, strncmp(out, "SIZE NODE BEFORE REQUESTED AFTER SURPLUS WRITES RESULT\n", 55))
+		TH_LOG("no header with every field: %s", out);
+	row = strchr(out, '\n');
+	ASSERT_NE(NULL, row);
+	ASSERT_EQ(8, sscanf(row, "%15s %llu %llu %llu %llu %llu %llu %31s", size, &node, &prev,
+			    &req, &after, &surplus, &writes, result)) TH_LOG("row: %s", row);
+	snprintf(cmd, sizeof(cmd), "pool 2M --node 0=%" PRIu64 " --json", before);
+	self->json = hgmctl_json(cmd, &status);
+	ASSERT_NE(NULL, self->json);
+	e = node_entry(self->json, 0);
+	ASSERT_NE(NULL, e);
+	EXPECT_STREQ("2M", size);
+	EXPECT_EQ(0, node);
+	EXPECT_EQ(u64_at(e, "previous"), prev);
+	EXPECT_EQ(u64_at(e, "requested"), req);
+	EXPECT_EQ(u64_at(e, "obtained"), after);
+	EXPECT_EQ(u64_at(e, "surplus"), surplus);
+	EXPECT_EQ(u64_at(e, "attempts"), writes);
+	EXPECT_STREQ(jq_str(jq_get(e, "result")), result);
+	free(out);
+	EXPECT_EQ(before, node_persistent(0));
+}
+
 TEST_F(live, system_wide_total_lands_exactly_and_restores)
 {
 	uint64_t before, surplus;
