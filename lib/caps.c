@@ -142,7 +142,11 @@ HGM_EXPORT int hgm_access_explain(const struct hgm_ctx *ctx, pid_t pid, struct h
 	for (i = 0; i < 3; i++)
 		if (t.uid[i] != fsuid || t.gid[i] != fsgid)
 			same_user = false;
-	initial_ns = stat("/proc/self/ns/user", &st) == 0 && st.st_ino == USER_NS_INIT_INO;
+	/* no ns/user: a kernel without CONFIG_USER_NS has only the initial one */
+	if (stat("/proc/self/ns/user", &st) == 0)
+		initial_ns = st.st_ino == USER_NS_INIT_INO;
+	else
+		initial_ns = errno == ENOENT;
 	hgm_proc_path(path, sizeof(path), pid, "");
 	if (!a->caller_ptrace && !same_user) {
 		a->why = HGM_ACCESS_OTHER_USER;

@@ -4,7 +4,8 @@
  * exit path: the pool lock, the memory check, and the guard process.
  *
  * The guard is forked before the first pool change.  Every change goes
- * through it (a request on a socket), so that it is recorded before the
+ * through it (a request on a pipe, the reply on another: pipes need no
+ * CONFIG_NET, which minimal kernels leave out), so that it is recorded before the
  * caller learns of it: a caller killed at any point leaves nothing behind
  * that the guard does not know.  The guard watches a pidfd of its parent and
  * puts back what it added when the parent exits, whatever the reason.  A pidfd
@@ -16,15 +17,17 @@
 #include <fcntl.h>
 #include <inttypes.h>
 #include <poll.h>
+#include <pthread.h>
 #include <signal.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/file.h>
 #include <sys/prctl.h>
-#include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
+#include <time.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -176,7 +179,7 @@ struct reply {
 };
 
 struct hgm_guard {
-	int sock;
+	int req, rep;		/* requests to the guard, its replies */
 	pid_t pid;
 };
 
@@ -340,10 +343,21 @@ static int guard_restore(struct ledger *l, uint64_t *left)
 	return ret;
 }
 
-static void guard_serve(struct ledger *l, int sock, int parent)
+/* Reads or writes all of @n bytes (a message smaller than PIPE_BUF is never split). */
+static ssize_t xfer(int fd, void *buf, size_t n, bool wr)
+{
+	ssize_t r;
+
+	do
+		r = wr ? write(fd, buf, n) : read(fd, buf, n);
+	while (r < 0 && errno == EINTR);
+	return r;
+}
+
+static void guard_serve(struct ledger *l, int req, int rep, int parent)
 {
 	for (;;) {
-		struct pollfd p[2] = { { .fd = sock, .events = POLLIN }, { .fd = parent, .events = POLLIN } };
+		struct pollfd p[2] = { { .fd = req, .events = POLLIN }, { .fd = parent, .events = POLLIN } };
 		struct request rq;
 		struct reply rp;
 		ssize_t n;
@@ -355,9 +369,7 @@ static void guard_serve(struct ledger *l, int sock, int parent)
 		}
 		if (p[1].revents)
 			return;		/* the parent is gone */
-		n = recv(sock, &rq, sizeof(rq), 0);
-		if (n < 0 && errno == EINTR)
-			continue;
+		n = xfer(req, &rq, sizeof(rq), false);
 		if (n != (ssize_t)sizeof(rq))
 			return;		/* closed: the parent is done with us */
 		memset(&rp, 0, sizeof(rp));
@@ -382,7 +394,8 @@ static void guard_serve(struct ledger *l, int sock, int parent)
 		default:
 			rp.err = -EINVAL;
 		}
-		if (send(sock, &rp, sizeof(rp), MSG_NOSIGNAL) != (ssize_t)sizeof(rp))
+		/* SIGPIPE is ignored here: a parent gone is EPIPE */
+		if (xfer(rep, &rp, sizeof(rp), true) != (ssize_t)sizeof(rp))
 			return;
 	}
 }
@@ -414,13 +427,13 @@ static void close_others(const int *keep, int n)
 	}
 }
 
-static void __attribute__((noreturn)) guard_main(const struct hgm_ctx *ctx, int sock, int parent,
-						 int lock_fd)
+static void __attribute__((noreturn)) guard_main(const struct hgm_ctx *ctx, int req, int rep,
+						 int parent, int lock_fd)
 {
 	static const int ignored[] = { SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGPIPE, SIGTSTP,
 				       SIGTTIN, SIGTTOU, SIGUSR1, SIGUSR2, SIGALRM };
 	struct ledger l = { .ctx = ctx };
-	int keep[] = { sock, parent, lock_fd };
+	int keep[] = { req, rep, parent, lock_fd };
 	sigset_t none;
 	uint64_t left;
 	size_t i;
@@ -441,14 +454,14 @@ static void __attribute__((noreturn)) guard_main(const struct hgm_ctx *ctx, int 
 			close(null);
 	}
 	close_others(keep, (int)ARRAY_SIZE(keep));
-	guard_serve(&l, sock, parent);
+	guard_serve(&l, req, rep, parent);
 	guard_restore(&l, &left);
 	_exit(left ? 1 : 0);
 }
 
 HGM_EXPORT int hgm_guard_start(const struct hgm_ctx *ctx, int lock_fd, struct hgm_guard **out)
 {
-	int sv[2] = { -1, -1 }, parent = -1, ret = 0;
+	int rq[2] = { -1, -1 }, rp[2] = { -1, -1 }, parent = -1, ret = 0;
 	struct hgm_guard *gd = NULL;
 	pid_t pid;
 
@@ -462,48 +475,60 @@ HGM_EXPORT int hgm_guard_start(const struct hgm_ctx *ctx, int lock_fd, struct hg
 		ret = parent;
 		goto out;
 	}
-	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv)) {
+	if (pipe2(rq, O_CLOEXEC) || pipe2(rp, O_CLOEXEC)) {
 		ret = -errno;
 		goto out;
 	}
 	pid = fork();
 	if (pid == 0) {
-		close(sv[0]);
-		guard_main(ctx, sv[1], parent, lock_fd);
+		close(rq[1]);
+		close(rp[0]);
+		guard_main(ctx, rq[0], rp[1], parent, lock_fd);
 	}
 	if (pid < 0) {
 		ret = -errno;
 		goto out;
 	}
-	gd->sock = sv[0];
+	gd->req = rq[1];
+	gd->rep = rp[0];
 	gd->pid = pid;
-	sv[0] = -1;
+	rq[1] = rp[0] = -1;
 	*out = gd;
 	gd = NULL;
 out:
-	if (sv[0] >= 0)
-		close(sv[0]);
-	if (sv[1] >= 0)
-		close(sv[1]);
+	for (int i = 0; i < 2; i++) {
+		if (rq[i] >= 0)
+			close(rq[i]);
+		if (rp[i] >= 0)
+			close(rp[i]);
+	}
 	if (parent >= 0)
 		close(parent);
 	free(gd);
 	return ret;
 }
 
-/* One request and its reply; -EPIPE when the guard is gone. */
+/*
+ * One request and its reply; -EPIPE when the guard is gone.  SIGPIPE is
+ * blocked for the write, and one it raised is taken back, so that a guard
+ * gone is an error here, not the death of the caller.
+ */
 static int ask(struct hgm_guard *gd, const struct request *rq, struct reply *rp)
 {
+	const struct timespec now = { 0, 0 };
+	sigset_t pipe_set, old;
 	ssize_t n;
 
-	do
-		n = send(gd->sock, rq, sizeof(*rq), MSG_NOSIGNAL);
-	while (n < 0 && errno == EINTR);
+	sigemptyset(&pipe_set);
+	sigaddset(&pipe_set, SIGPIPE);
+	pthread_sigmask(SIG_BLOCK, &pipe_set, &old);
+	n = xfer(gd->req, (void *)rq, sizeof(*rq), true);
+	if (n < 0 && errno == EPIPE && !sigismember(&old, SIGPIPE))
+		sigtimedwait(&pipe_set, NULL, &now);
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
 	if (n != (ssize_t)sizeof(*rq))
 		return -EPIPE;
-	do
-		n = recv(gd->sock, rp, sizeof(*rp), 0);
-	while (n < 0 && errno == EINTR);
+	n = xfer(gd->rep, rp, sizeof(*rp), false);
 	if (n != (ssize_t)sizeof(*rp))
 		return -EPIPE;
 	return rp->err;
@@ -551,7 +576,8 @@ HGM_EXPORT int hgm_guard_end(struct hgm_guard *gd)
 	if (!gd)
 		return 0;
 	ret = hgm_guard_restore(gd, &left);
-	close(gd->sock);
+	close(gd->req);
+	close(gd->rep);
 	while (waitpid(gd->pid, &status, 0) < 0 && errno == EINTR)
 		;
 	free(gd);
