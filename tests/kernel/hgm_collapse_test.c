@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /*
- * hgm_collapse_test.c - MADV_COLLAPSE of hugetlb (DESIGN.md, HGM kernel ABI
+ * hgm_collapse_test.c - MADV_COLLAPSE of hugetlb (kernel/HGM.md, patch 12; HGM ABI
  * point 5): on an HGM VMA every hugepage of the range that the page cache
  * holds ends mapped by one PMD, pieces and holes alike, with the same PFNs,
  * the same bytes and the same folio counts; a shared VMA without HGM gets 0

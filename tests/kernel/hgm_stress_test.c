@@ -2,7 +2,7 @@
 /*
  * hgm_stress_test.c - every HGM operation at once on one hugetlb file, for a
  * bounded time: the data, the PFNs, smaps, the folio counts and the pool must
- * stay exactly right (DESIGN.md, HGM kernel ABI points 4-8 and 11; the
+ * stay exactly right (kernel/HGM.md, patches 2-12, and HGM ABI points 4-8 and 11; the
  * counting rule of kernel/HGM.md).
  *
  * The file: NR_PAGES + 1 2 MiB hugepages in a hugetlb memfd, filled through a
