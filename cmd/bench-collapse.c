@@ -4,6 +4,7 @@
 #include <inttypes.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <unistd.h>
 
 #include "bench-mem.h"
@@ -121,6 +122,9 @@ int cmd_bench_collapse(struct hgmctl *g, const struct hgmctl_cmd *cmd, int argc,
 				mem_free(&m);
 				break;
 			}
+			/* MADV_COLLAPSE respects VM_NOHUGEPAGE, which keeps base pages base */
+			if (m.kind == MEM_BASE)
+				madvise(m.addr, m.size, MADV_HUGEPAGE);
 			/* one call per 2 MiB, as a caller collapsing piece by piece would */
 			t = now_us();
 			for (off = 0; off < size && !c->err; off += pmd)

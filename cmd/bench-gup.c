@@ -5,7 +5,6 @@
 #include <limits.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/mman.h>
 #include <unistd.h>
 
 #include "bench-mem.h"
@@ -139,11 +138,7 @@ int cmd_bench_gup(struct hgmctl *g, const struct hgmctl_cmd *cmd, int argc, cons
 				gup_mems[i].label);
 		memset(cell[i], 0, sizeof(cell[i]));
 		if (mem_setup(g, &m, &pg, hgm_kernel) == 0 && gup_mems[i].kind == MEM_BASE) {
-			/*
-			 * base pages: no huge mapping at all (the scan counts only
-			 * those), and none made by khugepaged while we measure
-			 */
-			madvise(m.addr, m.size, MADV_NOHUGEPAGE);
+			/* base pages: no huge mapping at all (the scan counts only those) */
 			mem_level(g, &m, HGM_LEVEL_PTE, &lv);
 			if (lv.mapped[HGM_LEVEL_PMD] || lv.mapped[HGM_LEVEL_PTE]) {
 				m.why = "some of the pages are THP";

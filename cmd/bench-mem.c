@@ -63,8 +63,7 @@ static int mem_anon(struct mem *m, uint64_t pmd)
 			return -1;
 		}
 	}
-	if (m->kind == MEM_BASE)	/* collapsible again, still base pages */
-		madvise(m->addr, m->size, MADV_HUGEPAGE);
+	/* MEM_BASE stays VM_NOHUGEPAGE: khugepaged leaves it alone; bench collapse lifts it */
 	return 0;
 }
 
