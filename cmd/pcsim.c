@@ -525,21 +525,102 @@ const char *kernel_refusal(const struct hgmctl *g, const struct pc_opts *o, char
 }
 
 /*
+ * The guest memory of @o: a memfd of o->size bytes allocated whole, mapped
+ * as the guest (registered for MINOR faults on a new userfaultfd) and as the
+ * alias, populated.  Returns 0, or -1 after saying why; pc_mem_close() in
+ * both cases.
+ */
+int pc_mem_open(const struct hgmctl *g, const struct pc_opts *o, struct pc_mem *m)
+{
+	unsigned int shift = (unsigned int)__builtin_ctzll(o->page_size);
+	uint64_t ioctls = 0;
+	int ret;
+
+	memset(m, 0, sizeof(*m));
+	m->w.hugetlb = o->size;
+	m->w.page_size = o->page_size;
+	m->size = o->size;
+	m->mfd = m->uffd = -1;
+	m->guest = m->alias = MAP_FAILED;
+	if (o->shmem) {
+		struct hgm_mem_room room;
+		char a[32], b[32], c[32];
+
+		m->w.hugetlb = 0;
+		if (hgm_mem_room(g->ctx, HGM_NODE_ALL, &room) == 0 && !hgm_mem_fits(&room, o->size)) {
+			warnx("not enough free memory: the shmem guest memory takes %s, MemAvailable "
+			      "is %s, and %s stays free (1/16 of MemTotal)",
+			      fmt_size(g, o->size, a, sizeof(a)),
+			      fmt_size(g, room.available, b, sizeof(b)),
+			      fmt_size(g, room.margin, c, sizeof(c)));
+			return -1;
+		}
+	} else {
+		workload_reserve(g, &m->w);
+	}
+	m->mfd = memfd_create("hgmctl-postcopy", MFD_CLOEXEC |
+			   (o->shmem ? 0 : MFD_HUGETLB | (shift << MFD_HUGE_SHIFT)));
+	if (m->mfd < 0) {
+		warn("cannot create a memfd");
+		return -1;
+	}
+	if (ftruncate(m->mfd, (off_t)o->size) || fallocate(m->mfd, 0, 0, (off_t)o->size)) {
+		warn("cannot allocate %" PRIu64 " bytes of %s memory", o->size,
+		     o->shmem ? "shmem" : "hugetlb");
+		return -1;
+	}
+	m->guest = mmap(NULL, o->size, PROT_READ | PROT_WRITE, MAP_SHARED, m->mfd, 0);
+	/* the alias mapped up front: a fill costs the copy, not page faults on the alias */
+	m->alias = mmap(NULL, o->size, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_POPULATE, m->mfd, 0);
+	if (m->guest == MAP_FAILED || m->alias == MAP_FAILED) {
+		warn("cannot map the memfd");
+		return -1;
+	}
+	m->uffd = hgm_uffd_open(wanted_features(o), NULL, NULL);
+	if (m->uffd < 0) {
+		warnx("cannot open a userfaultfd: %s", strerror(-m->uffd));
+		return -1;
+	}
+	ret = hgm_uffd_register_minor(m->uffd, m->guest, o->size, &ioctls);
+	if (ret || !(ioctls & (UINT64_C(1) << _UFFDIO_CONTINUE))) {
+		warnx("cannot register the guest mapping for minor faults: %s",
+		      ret ? strerror(-ret) : "UFFDIO_CONTINUE not offered");
+		return -1;
+	}
+	return 0;
+}
+
+/* Undoes pc_mem_open(), also a failed one; 0, or -1 if the pool was not put back. */
+int pc_mem_close(const struct hgmctl *g, struct pc_mem *m)
+{
+	if (m->uffd >= 0)
+		close(m->uffd);
+	if (m->guest != MAP_FAILED)
+		munmap(m->guest, m->size);
+	if (m->alias != MAP_FAILED)
+		munmap(m->alias, m->size);
+	if (m->mfd >= 0)
+		close(m->mfd);
+	m->uffd = m->mfd = -1;
+	m->guest = m->alias = MAP_FAILED;
+	return workload_restore(g, &m->w);
+}
+
+/*
  * Runs the simulation of @o; fills @r.  Returns 0, or -1 after saying why
  * (a mismatch of the data the vCPUs read is a failure).
  */
 int postcopy_run(const struct hgmctl *g, const struct pc_opts *o, struct pc_result *r,
 			const sigset_t *sigs)
 {
-	unsigned int shift = (unsigned int)__builtin_ctzll(o->page_size);
-	struct workload w = { .hugetlb = o->size, .page_size = o->page_size };
 	bool show = g->verbose || isatty(STDERR_FILENO);
 	pthread_t handler, streamer;
+	struct pc_mem m;
 	struct sim *s;
-	uint64_t *all = NULL, last_progress = 0, ioctls = 0;
+	uint64_t *all = NULL, last_progress = 0;
 	size_t nall = 0;
 	char why[320];
-	int mfd = -1, ret = -1, i, nv = 0;
+	int ret = -1, i, nv = 0;
 	bool have_handler = false, have_streamer = false;
 
 	memset(r, 0, sizeof(*r));
@@ -561,52 +642,11 @@ int postcopy_run(const struct hgmctl *g, const struct pc_opts *o, struct pc_resu
 	if (!s->state)
 		err(EXIT_ERROR, "cannot allocate");
 
-	if (o->shmem) {
-		struct hgm_mem_room room;
-		char a[32], b[32], c[32];
-
-		w.hugetlb = 0;
-		if (hgm_mem_room(g->ctx, HGM_NODE_ALL, &room) == 0 && !hgm_mem_fits(&room, o->size)) {
-			warnx("not enough free memory: the shmem guest memory takes %s, MemAvailable "
-			      "is %s, and %s stays free (1/16 of MemTotal)",
-			      fmt_size(g, o->size, a, sizeof(a)),
-			      fmt_size(g, room.available, b, sizeof(b)),
-			      fmt_size(g, room.margin, c, sizeof(c)));
-			goto out;
-		}
-	} else {
-		workload_reserve(g, &w);
-	}
-	mfd = memfd_create("hgmctl-postcopy", MFD_CLOEXEC |
-			   (o->shmem ? 0 : MFD_HUGETLB | (shift << MFD_HUGE_SHIFT)));
-	if (mfd < 0) {
-		warn("cannot create a memfd");
+	if (pc_mem_open(g, o, &m))
 		goto out;
-	}
-	if (ftruncate(mfd, (off_t)o->size) || fallocate(mfd, 0, 0, (off_t)o->size)) {
-		warn("cannot allocate %" PRIu64 " bytes of %s memory", o->size,
-		     o->shmem ? "shmem" : "hugetlb");
-		goto out;
-	}
-	s->guest = mmap(NULL, o->size, PROT_READ | PROT_WRITE, MAP_SHARED, mfd, 0);
-	/* the alias mapped up front: a fill costs the copy, not page faults on the alias */
-	s->alias = mmap(NULL, o->size, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_POPULATE, mfd, 0);
-	if (s->guest == MAP_FAILED || s->alias == MAP_FAILED) {
-		warn("cannot map the memfd");
-		goto out;
-	}
-	s->uffd = hgm_uffd_open(wanted_features(o), NULL, NULL);
-	if (s->uffd < 0) {
-		warnx("cannot open a userfaultfd: %s", strerror(-s->uffd));
-		goto out;
-	}
-	ret = hgm_uffd_register_minor(s->uffd, s->guest, o->size, &ioctls);
-	if (ret || !(ioctls & (UINT64_C(1) << _UFFDIO_CONTINUE))) {
-		warnx("cannot register the guest mapping for minor faults: %s",
-		      ret ? strerror(-ret) : "UFFDIO_CONTINUE not offered");
-		ret = -1;
-		goto out;
-	}
+	s->uffd = m.uffd;
+	s->guest = m.guest;
+	s->alias = m.alias;
 	ret = -1;
 
 	s->t0 = now_ns();
@@ -655,7 +695,7 @@ stop:
 			pthread_join(handler, NULL);
 		have_handler = false;
 		close(s->uffd);
-		s->uffd = -1;
+		s->uffd = m.uffd = -1;
 	}
 	/* vCPUs first: a vCPU waiting on a fault needs the handler to finish its touch */
 	for (i = 0; i < nv; i++)
@@ -732,15 +772,7 @@ stop:
 	}
 	ret = 0;
 out:
-	if (s->uffd >= 0)
-		close(s->uffd);
-	if (s->guest != MAP_FAILED)
-		munmap(s->guest, o->size);
-	if (s->alias != MAP_FAILED)
-		munmap(s->alias, o->size);
-	if (mfd >= 0)
-		close(mfd);
-	if (workload_restore(g, &w))
+	if (pc_mem_close(g, &m))
 		ret = -1;
 	for (i = 0; i < MAX_VCPUS; i++)
 		free(s->vcpu[i].lat);

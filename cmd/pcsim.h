@@ -8,6 +8,7 @@
 #include "cli.h"
 #include "output.h"
 #include "levels.h"
+#include "workload.h"
 
 #define SMALL_PAGE	UINT64_C(4096)
 
@@ -60,6 +61,37 @@ struct pc_args {
 	  "what the vCPUs touch: random or sequential (default random)", "PATTERN" }, \
 	{ "vcpus", 0, POPT_ARG_INT, &(a).vcpus, 0, "vCPU threads (default 2)", "N" }
 
+
+/* The guest memory of a run: a memfd mapped as the guest (on @uffd) and as its alias. */
+struct pc_mem {
+	struct workload w;		/* the pool pages it took */
+	int mfd, uffd;
+	char *guest, *alias;
+	uint64_t size;
+};
+
+/* Allocates and maps the guest memory of @o; 0, or -1 (said why). pc_mem_close() either way. */
+int pc_mem_open(const struct hgmctl *g, const struct pc_opts *o, struct pc_mem *m);
+/* Unmaps, closes, gives the pool back; 0, or -1 (said why). */
+int pc_mem_close(const struct hgmctl *g, struct pc_mem *m);
+
+/*
+ * The fault path alone (bench postcopy --threads): no link, every unit of
+ * the guest memory is in the page cache; @threads vCPU threads take units
+ * from one shuffled list, hugepage after hugepage (so they fault on
+ * different pieces of the same hugepages at once), and as many handler
+ * threads answer with UFFDIO_CONTINUE.  A latency is one touch, from the
+ * read that faults to its return.
+ */
+struct fb_result {
+	uint64_t faults;
+	uint64_t p50, p99;		/* ns */
+	uint64_t wall_ns;		/* first touch to last */
+	uint64_t verified;		/* bytes checked */
+	int err;			/* a failed UFFDIO_CONTINUE's errno */
+};
+int fault_bench_run(const struct hgmctl *g, const struct pc_opts *o, int threads,
+		    struct fb_result *r, const sigset_t *sigs);
 
 /* Checks and converts @a into @o; usage errors name @cmd. */
 void pc_opts_from(const struct hgmctl *g, const char *cmd, const struct pc_args *a,

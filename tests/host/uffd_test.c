@@ -359,6 +359,65 @@ TEST_F(live, bench_postcopy_without_hgm_reports_page_size_alone)
 	EXPECT_EQ(JQ_NULL, jq_type(jq_get(self->json, "p50_ratio")));
 }
 
+/* The number at @path in @v, or -1 when it is missing or not a number. */
+static double num_at(const struct jq_value *v, const char *path)
+{
+	double d;
+
+	return jq_double(jq_get(v, path), &d) ? -1 : d;
+}
+
+/*
+ * bench postcopy --threads: the fault path alone.  shmem at 4K always runs
+ * (the floor); hugetlb in 4K pieces runs on an HGM kernel and otherwise says
+ * why not; hugetlb whole runs once.  Every run that ran faulted once per
+ * unit of its 16M and checked every byte.
+ */
+TEST_F(live, bench_postcopy_threads_runs_the_floor_pieces_and_whole_pages)
+{
+	const struct jq_value *runs, *r;
+	bool hgm = kernel_has_hgm();
+	int status, i;
+
+	NEED_ROOT("grow the hugetlb pool");
+	if (!(kernel_uffd_features() & (1 << 9)) || !(kernel_uffd_features() & (1 << 10)))
+		SKIP(return, "no minor faults on hugetlbfs or shmem");
+	self->json = hgmctl_json("bench postcopy --threads 2 --json", &status);
+	ASSERT_NE(NULL, self->json);
+	ASSERT_EQ(0, status);
+	EXPECT_EQ(16 * M, u64_at(self->json, "size"));
+	runs = jq_get(self->json, "runs");
+	ASSERT_EQ(5, jq_len(runs));
+	for (i = 0; i < 5; i++) {
+		/* shmem 1 and 2 threads, hugetlb 4K 1 and 2 threads, hugetlb 2M */
+		static const struct { const char *mem; uint64_t gran, faults; int threads; } want[] = {
+			{ "shmem", 4 * K, 4096, 1 }, { "shmem", 4 * K, 4096, 2 },
+			{ "hugetlb", 4 * K, 4096, 1 }, { "hugetlb", 4 * K, 4096, 2 },
+			{ "hugetlb", 2 * M, 8, 1 },
+		};
+		bool ran = strcmp(want[i].mem, "shmem") == 0 || want[i].gran == 2 * M || hgm;
+
+		r = jq_at(runs, i);
+		EXPECT_STREQ(want[i].mem, jq_str(jq_get(r, "memory")));
+		EXPECT_EQ(want[i].gran, u64_at(r, "granularity"));
+		EXPECT_EQ((uint64_t)want[i].threads, u64_at(r, "threads"));
+		if (!ran) {
+			ASSERT_NE(NULL, jq_str(jq_get(r, "skipped"))) TH_LOG("run %d", i);
+			EXPECT_NE(NULL, strstr(jq_str(jq_get(r, "skipped")), "no HGM"));
+			EXPECT_EQ(JQ_NULL, jq_type(jq_get(r, "faults")));
+			continue;
+		}
+		EXPECT_EQ(JQ_NULL, jq_type(jq_get(r, "skipped"))) TH_LOG("run %d: %s", i,
+			jq_str(jq_get(r, "skipped")));
+		EXPECT_EQ(want[i].faults, u64_at(r, "faults")) TH_LOG("run %d", i);
+		EXPECT_GT(num_at(r, "p50_us"), 0);
+		EXPECT_GE(num_at(r, "p99_us"), num_at(r, "p50_us"));
+		EXPECT_GT(num_at(r, "faults_per_sec"), 0);
+	}
+	EXPECT_EQ(hgm ? JQ_NUMBER : JQ_NULL, jq_type(jq_get(self->json, "p50_over_shmem")));
+	EXPECT_EQ(hgm ? JQ_NUMBER : JQ_NULL, jq_type(jq_get(self->json, "threads_speedup")));
+}
+
 /*
  * With HGM: 4K minor faults are resolved at 4K, the guest ends up mapped by
  * PTEs inside its hugepages, and MADV_COLLAPSE maps each page whole again.
@@ -421,6 +480,9 @@ TEST_F(live, postcopy_usage_errors_name_the_valid_choices)
 		{ "postcopy --vcpus 0", "--vcpus must be 1 to" },
 		{ "uffd frob", "valid: probe" },
 		{ "bench postcopy --pattern zigzag", "random, sequential" },
+		{ "bench postcopy --threads 0", "--threads" },
+		{ "bench postcopy --threads 2 --granularity 64K", "4K, 2M or the page size" },
+		{ "bench postcopy --granularity 4K", "goes with --threads" },
 	};
 	char out[4096];
 	size_t i;
