@@ -347,19 +347,6 @@ TEST_F(hgm, mprotect_read_only_applies_to_every_piece)
 	EXPECT_EQ(0x5a, s->backing[3 * PIECE]);
 }
 
-TEST_F(hgm, mremap_of_an_hgm_vma_is_refused)
-{
-	struct hgm_setup *s = &self->s;
-	void *p;
-
-	SETUP(1);
-	ASSERT_EQ((long)PIECE, uffd_continue(s->uffd, s->guest, PIECE));
-	p = mremap(s->guest, HPAGE, HPAGE, MREMAP_MAYMOVE);
-	EXPECT_EQ(MAP_FAILED, p);
-	EXPECT_EQ(EINVAL, errno);
-	EXPECT_TRUE(pieces_match(s, 0, 1));
-}
-
 /*
  * Two 1 GiB-aligned mappings of one file share a PMD table; when one of
  * them gets HGM the table is unshared first, so its pieces never show up

@@ -183,6 +183,7 @@ void hgm_setup_release(struct hgm_setup *s)
 	if (s->memfd >= 0)
 		close(s->memfd);
 	memset(s, 0, sizeof(*s));
+	s->memfd = s->uffd = -1;	/* a second call closes nothing */
 }
 
 bool pieces_match(const struct hgm_setup *s, size_t first, size_t n)
