@@ -155,7 +155,7 @@ static int bench_fault_path(struct hgmctl *g, const struct pc_opts *base, int th
 	print_size(d, "size", "fault path: %s of guest memory", base->size);
 	print_size(d, "page_size", " in %s hugetlb pages", base->page_size);
 	print_i64(d, "threads", ", up to %s vCPU threads", threads);
-	print_text(d, " on the same hugepages, one handler thread each; no link\n\n");
+	print_text(d, " on the same hugepages, each mapping (UFFDIO_CONTINUE) what it touches; no link\n\n");
 	rows_begin(&rw, g, d->w, "runs", fb_cols, FB_NCOLS, fb_order, FB_NCOLS, fb_fill, NULL);
 	for (i = 0; i < n; i++)
 		rows_add(&rw, &row[i]);

@@ -77,11 +77,11 @@ int pc_mem_close(const struct hgmctl *g, struct pc_mem *m);
 
 /*
  * The fault path alone (bench postcopy --threads): no link, every unit of
- * the guest memory is in the page cache; @threads vCPU threads take units
- * from one shuffled list, hugepage after hugepage (so they fault on
- * different pieces of the same hugepages at once), and as many handler
- * threads answer with UFFDIO_CONTINUE.  A latency is one touch, from the
- * read that faults to its return.
+ * the guest memory in the page cache; @threads vCPU threads take units
+ * from one shuffled list, hugepage after hugepage (so they map different
+ * pieces of the same hugepages at once), each mapping its unit with
+ * UFFDIO_CONTINUE and then reading it.  A latency is one unit: the
+ * CONTINUE and the read.
  */
 struct fb_result {
 	uint64_t faults;
