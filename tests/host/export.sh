@@ -37,6 +37,8 @@ have() { command -v "$1" > /dev/null; }
 
 # ---- 1: promtool finds no problem in the live output, processes included
 t="promtool check metrics finds no problem in export --stdout --top 100"
+mthp=/sys/kernel/mm/transparent_hugepage/hugepages-64kB/stats/anon_fault_alloc
+before=$(cat "$mthp" 2> /dev/null)
 if ! have promtool; then
 	skip "$t" "promtool is not installed (Debian package prometheus)"
 elif ! "$HGMCTL" export --stdout --top 100 > "$tmp/live.prom" 2> "$tmp/err"; then
@@ -46,6 +48,10 @@ elif ! out=$(promtool check metrics < "$tmp/live.prom" 2>&1) || [ -n "$out" ]; t
 elif ! grep -q '^hgmctl_hugetlb_total_bytes{page_size="' "$tmp/live.prom" &&
 	[ -d /sys/kernel/mm/hugepages ]; then
 	not_ok "$t" "no hgmctl_hugetlb_total_bytes sample although this kernel has hugetlb"
+elif [ -n "$before" ] && ! awk -v lo="$before" -v hi="$(cat "$mthp")" '
+	$1 == "hgmctl_mthp_anon_fault_alloc_total{page_size=\"65536\"}" { f = 1; ok = $2 >= lo && $2 <= hi }
+	END { exit !(f && ok) }' "$tmp/live.prom"; then
+	not_ok "$t" "hgmctl_mthp_anon_fault_alloc_total{page_size=\"65536\"} is not $mthp ($before): $(grep 'anon_fault_alloc_total{page_size="65536"}' "$tmp/live.prom")"
 else
 	ok "$t"
 fi
