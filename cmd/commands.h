@@ -18,6 +18,7 @@ CMD_FN(cmd_top);
 CMD_FN(cmd_demo);
 CMD_FN(cmd_uffd_probe);
 CMD_FN(cmd_postcopy);
+CMD_FN(cmd_export);
 CMD_FN(cmd_bench_scan);
 CMD_FN(cmd_bench_gup);
 CMD_FN(cmd_bench_collapse);

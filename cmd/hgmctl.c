@@ -77,6 +77,8 @@ static const struct hgmctl_cmd commands[] = {
 	{ "uffd", NULL, 0, 0, .sub = uffd_cmds, .nsub = N(uffd_cmds), .group = &uffd_group,
 	  .args = "probe [OPTION...]",
 	  .summary = "userfaultfd features of this kernel, and whether this caller may use it" },
+	{ "export", cmd_export, CMD_ARGS, 0, .args = "[OPTION...]",
+	  .summary = "metrics in the Prometheus text format, for node_exporter's textfile collector" },
 	{ "postcopy", cmd_postcopy, CMD_LIVE | CMD_ARGS, 0, "runs on the live kernel",
 	  .args = "[OPTION...]",
 	  .summary = "post-copy migration simulator: minor faults resolved with UFFDIO_CONTINUE" },

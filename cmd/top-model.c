@@ -170,12 +170,10 @@ static int proc_usage(struct hgmctl *g, pid_t pid, struct top_proc *p)
 	return 0;
 }
 
-void top_gather_sys(struct hgmctl *g, struct top_sys *s, top_cancel *cancel)
+void top_gather_status(struct hgmctl *g, struct top_sys *s)
 {
 	char file[512];
 	const char *what;
-	size_t n, i, cap = 16;
-	pid_t *pids;
 	int ret;
 
 	ret = status_gather(g, &s->st, &what);
@@ -191,6 +189,14 @@ void top_gather_sys(struct hgmctl *g, struct top_sys *s, top_cancel *cancel)
 		memset(&s->tc, 0xff, sizeof(s->tc));	/* all HGM_UNKNOWN */
 		s->tc.size = sizeof(s->tc);
 	}
+}
+
+void top_gather_procs(struct hgmctl *g, struct top_sys *s, top_cancel *cancel)
+{
+	size_t n, i, cap = 16;
+	pid_t *pids;
+	int ret;
+
 	pids = all_pids(g, &n);
 	s->procs = xcalloc(cap, sizeof(*s->procs));
 	for (i = 0; i < n && !cancelled(cancel); i++) {
@@ -214,6 +220,12 @@ void top_gather_sys(struct hgmctl *g, struct top_sys *s, top_cancel *cancel)
 		s->procs[s->nprocs++] = p;
 	}
 	free(pids);
+}
+
+void top_gather_sys(struct hgmctl *g, struct top_sys *s, top_cancel *cancel)
+{
+	top_gather_status(g, s);
+	top_gather_procs(g, s, cancel);
 }
 
 void top_sys_free(struct top_sys *s)

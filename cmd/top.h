@@ -127,6 +127,10 @@ typedef atomic_int top_cancel;
 
 /* Each fills a zeroed struct; errors go to ->err (the screens show them). */
 void top_gather_sys(struct hgmctl *g, struct top_sys *s, top_cancel *cancel);
+/* The halves of top_gather_sys(): what `status` shows and the THP counters (s->err
+   says what failed), then the processes with huge pages (also for `export --top`). */
+void top_gather_status(struct hgmctl *g, struct top_sys *s);
+void top_gather_procs(struct hgmctl *g, struct top_sys *s, top_cancel *cancel);
 void top_gather_proc(struct hgmctl *g, pid_t pid, struct top_procview *p, top_cancel *cancel);
 /* @publish (may be NULL) is called with the cells so far every few ms of scanning. */
 void top_scan_pagemap(struct hgmctl *g, pid_t pid, const struct top_vma *vma,

@@ -723,6 +723,36 @@ struct hgm_thp_counters {
 /** Reads the counters; missing files leave them unknown. Returns 0 or -errno (-EINVAL: no size). */
 int hgm_thp_counters_read(const struct hgm_ctx *ctx, struct hgm_thp_counters *c);
 
+/** One file of an mTHP size's stats/ directory. */
+struct hgm_thp_stat {
+	char name[48];			/* the file's name: "anon_fault_alloc" */
+	uint64_t value;
+	bool gauge;			/* a count now ("nr_anon": folios of the
+					   size), not events since boot */
+};
+
+/** The stats of one mTHP size (PMD size included), as the kernel lists them. */
+struct hgm_thp_size_stats {
+	uint64_t size;			/* folio size in bytes */
+	size_t nr;
+	struct hgm_thp_stat *stat;	/* sorted by name */
+};
+
+struct hgm_thp_stats {
+	size_t nr;
+	struct hgm_thp_size_stats *sizes;	/* ascending size; only sizes with stats */
+};
+
+/**
+ * hgm_thp_stats_read() - every readable file of
+ * /sys/kernel/mm/transparent_hugepage/hugepages-<size>kB/stats, each size
+ * (Linux 6.9): whichever counters the kernel has, since each release adds some.
+ * A file that cannot be read is left out.  Returns 0 and sets *@stats
+ * (empty without THP or stats), or -errno; -EBADMSG for a value that is no number.
+ */
+int hgm_thp_stats_read(const struct hgm_ctx *ctx, struct hgm_thp_stats **stats);
+void hgm_thp_stats_free(struct hgm_thp_stats *stats);
+
 /* ---- kernel features -------------------------------------------------------- */
 
 enum hgm_feature {

@@ -69,7 +69,9 @@ HGM_EXPORT int hgm_proc_comm(const struct hgm_ctx *ctx, pid_t pid, char *buf, si
 		snprintf(buf, size, "?");
 		return (int)n;
 	}
-	buf[strcspn(buf, "\n")] = '\0';
+	/* the kernel ends the name with a newline; the name itself may hold one */
+	if (n > 0 && buf[n - 1] == '\n')
+		buf[n - 1] = '\0';
 	return 0;
 }
 

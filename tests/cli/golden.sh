@@ -74,6 +74,18 @@ cases=(
 	"err-top-bad-delay|$hgm top --once -d 0"
 	"err-top-json|$hgm top --once --json"
 	"err-top-no-such-pid|$hgm top --once 4243"
+	"export-hgm|$hgm export --stdout"
+	"export-hgm-top|$hgm export --stdout --top 5"
+	"export-host-top-json|$host --json export --top 1"
+	"err-export-nowhere|$hgm export"
+	"err-export-textfile-and-stdout|$hgm export --textfile $FIXTURES --stdout"
+	"err-export-name-not-prom|$hgm export --textfile $FIXTURES --name hgmctl.txt"
+	"err-export-name-with-slash|$hgm export --textfile $FIXTURES --name a/b.prom"
+	"err-export-name-without-textfile|$hgm export --stdout --name a.prom"
+	"err-export-top-too-many|$hgm export --stdout --top 101"
+	"err-export-top-zero|$hgm export --stdout --top 0"
+	"err-export-missing-dir|$hgm export --textfile $FIXTURES/no-such-dir"
+	"err-export-dir-is-a-file|$hgm export --textfile $FIXTURES/tree-hgm/proc/1000/smaps"
 )
 
 echo "TAP version 13"

@@ -232,6 +232,60 @@ TEST(names_of_kinds_levels_and_features)
 	EXPECT_EQ(HGM_LEVEL_PTE, hgm_level_of_size(64 * 1024, 2 * M));
 }
 
+/*
+ * mTHP stats: every file of each size's stats/ directory, sizes ascending and
+ * names sorted, nr_* files as gauges; sizes without stats are left out, and a
+ * value that is no number refuses the tree.
+ */
+TEST(thp_stats_list_each_size_and_file)
+{
+	char root[] = "/tmp/hgm-thpstats-XXXXXX", dir[300], cmd[600];
+	struct hgm_thp_counters c = HGM_SIZED(c);
+	struct hgm_thp_stats *st;
+	struct hgm_ctx *ctx;
+
+	ASSERT_NE(NULL, mkdtemp(root));
+	snprintf(cmd, sizeof(cmd), "cd '%s' && mkdir -p sys/kernel/mm/transparent_hugepage && "
+		 "cd sys/kernel/mm/transparent_hugepage && mkdir -p hugepages-2048kB/stats "
+		 "hugepages-64kB/stats hugepages-16kB/stats hugepages-32kB", root);
+	ASSERT_EQ(0, system(cmd));
+	ASSERT_EQ(0, hgm_ctx_new(&ctx, root));
+	snprintf(dir, sizeof(dir), "%s/sys/kernel/mm/transparent_hugepage", root);
+	put(dir, "hpage_pmd_size", "2097152\n");
+	put(dir, "hugepages-2048kB/stats/split", "3\n");
+	put(dir, "hugepages-2048kB/stats/anon_fault_alloc", "9\n");
+	put(dir, "hugepages-64kB/stats/nr_anon", "12\n");
+	put(dir, "hugepages-64kB/stats/anon_fault_alloc", "40\n");
+	put(dir, "hugepages-16kB/stats/anon_fault_alloc", "2\n");
+
+	ASSERT_EQ(0, hgm_thp_stats_read(ctx, &st));
+	ASSERT_EQ(3, st->nr);			/* 32kB has no stats/ */
+	EXPECT_EQ(16 * 1024, st->sizes[0].size);
+	EXPECT_EQ(64 * 1024, st->sizes[1].size);
+	EXPECT_EQ(2 * M, st->sizes[2].size);
+	ASSERT_EQ(2, st->sizes[1].nr);
+	EXPECT_STREQ("anon_fault_alloc", st->sizes[1].stat[0].name);
+	EXPECT_EQ(40, st->sizes[1].stat[0].value);
+	EXPECT_FALSE(st->sizes[1].stat[0].gauge);
+	EXPECT_STREQ("nr_anon", st->sizes[1].stat[1].name);
+	EXPECT_EQ(12, st->sizes[1].stat[1].value);
+	EXPECT_TRUE(st->sizes[1].stat[1].gauge);
+	ASSERT_EQ(2, st->sizes[2].nr);
+	EXPECT_STREQ("split", st->sizes[2].stat[1].name);
+	hgm_thp_stats_free(st);
+
+	/* the mTHP fault sum counts sizes below the PMD size only: 2 + 40 */
+	ASSERT_EQ(0, hgm_thp_counters_read(ctx, &c));
+	EXPECT_EQ(42, c.mthp_fault_alloc);
+
+	put(dir, "hugepages-64kB/stats/swpout", "lots\n");
+	EXPECT_EQ(-EBADMSG, hgm_thp_stats_read(ctx, &st));
+	EXPECT_NE(NULL, strstr(hgm_ctx_error(ctx) ?: "", "hugepages-64kB/stats/swpout"));
+	hgm_ctx_free(ctx);
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", root);
+	EXPECT_EQ(0, system(cmd));
+}
+
 /* Writes @text to @path under @root: 0 or -1. */
 static int put_at(const char *root, const char *path, const char *text)
 {
