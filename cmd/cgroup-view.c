@@ -94,7 +94,7 @@ void cgroup_view_print(const struct hgmctl *g, struct jw *w, const struct cgroup
 		jw_str(w, "dir", v->dir);
 		jw_u64(w, "processes", v->n);
 	} else {
-		printf("Cgroup %s (%s): %zu processes\n", v->name, v->dir, v->n);
+		printf("Cgroup %s (%s), processes: %zu\n", v->name, v->dir, v->n);
 	}
 	/* a controller not enabled there: null and "unknown", never zeros */
 	if (!cg->hugetlb) {
@@ -136,8 +136,6 @@ void cgroup_view_print(const struct hgmctl *g, struct jw *w, const struct cgroup
 	}
 	if (w)
 		jw_obj_close(w);
-	else
-		putchar('\n');
 }
 
 void cgroup_view_release(struct cgroup_view *v)

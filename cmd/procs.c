@@ -338,8 +338,10 @@ static int procs_sample(struct hgmctl *g, struct procs_state *st, struct cgroup_
 		struct libscols_table *tb = table_new(g, c);
 
 		sample_stamp(NULL);
-		if (cgv)
+		if (cgv) {
 			cgroup_view_print(g, NULL, cgv);
+			putchar('\n');
+		}
 		for (i = 0; i < st->n; i++)
 			row_table(g, tb, c, fill, &st->rows[i], (void *)g);
 		table_print(tb);
