@@ -347,7 +347,8 @@ void jw_end(struct jw *w)
 	fputc('\n', w->f);
 }
 
-void jdoc_begin(struct jdoc *d)
+/* A document in memory, its object opened at @depth (inside another one's array). */
+static void jdoc_open(struct jdoc *d, int depth)
 {
 	d->buf = NULL;
 	d->len = 0;
@@ -355,19 +356,18 @@ void jdoc_begin(struct jdoc *d)
 	if (!d->mem)
 		err(EXIT_ERROR, "cannot allocate memory");
 	jw_init(&d->w, d->mem);
+	d->w.depth = depth;
 	jw_obj_open(&d->w, NULL);
+}
+
+void jdoc_begin(struct jdoc *d)
+{
+	jdoc_open(d, 0);
 }
 
 void jdoc_begin_in(struct jdoc *d, const struct jw *outer)
 {
-	d->buf = NULL;
-	d->len = 0;
-	d->mem = open_memstream(&d->buf, &d->len);
-	if (!d->mem)
-		err(EXIT_ERROR, "cannot allocate memory");
-	jw_init(&d->w, d->mem);
-	d->w.depth = outer->depth;
-	jw_obj_open(&d->w, NULL);
+	jdoc_open(d, outer->depth);
 }
 
 void jdoc_end_in(struct jdoc *d, struct jw *outer, bool keep)

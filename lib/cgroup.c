@@ -36,17 +36,12 @@ HGM_EXPORT int hgm_cgroup_mount(const struct hgm_ctx *ctx, char *buf, size_t siz
 {
 	char *line = NULL;
 	size_t cap = 0;
-	int fd, ret = -ENOENT;
 	FILE *f;
+	int ret = hgm_ctx_fopen(ctx, "/proc/self/mountinfo", &f);
 
-	fd = hgm_ctx_open(ctx, "/proc/self/mountinfo", O_RDONLY);
-	if (fd < 0)
-		return fd;
-	f = fdopen(fd, "r");
-	if (!f) {
-		close(fd);
-		return -ENOMEM;
-	}
+	if (ret)
+		return ret;
+	ret = -ENOENT;
 	while (ret == -ENOENT && getline(&line, &cap, f) > 0) {
 		char *sep = strstr(line, " - "), *save = NULL, *tok, *mnt = NULL;
 		int i;
@@ -145,21 +140,16 @@ static int collect(const struct hgm_ctx *ctx, const char *dir, int depth, struct
 	char path[4096], *line = NULL;
 	struct dirent *de;
 	size_t cap = 0;
-	int fd, ret = 0;
 	FILE *f;
 	DIR *d;
+	int ret;
 
 	if (depth > CG_MAX_DEPTH)
 		return -ELOOP;
 	snprintf(path, sizeof(path), "%s/cgroup.procs", dir);
-	fd = hgm_ctx_open(ctx, path, O_RDONLY);
-	if (fd < 0)
-		return fd;
-	f = fdopen(fd, "r");
-	if (!f) {
-		close(fd);
-		return -ENOMEM;
-	}
+	ret = hgm_ctx_fopen(ctx, path, &f);
+	if (ret)
+		return ret;
 	while (!ret && getline(&line, &cap, f) > 0) {
 		const char *p = line;
 		uint64_t pid;
@@ -173,15 +163,9 @@ static int collect(const struct hgm_ctx *ctx, const char *dir, int depth, struct
 	fclose(f);
 	if (ret)
 		return ret;
-
-	fd = hgm_ctx_open(ctx, dir, O_RDONLY | O_DIRECTORY);
-	if (fd < 0)
-		return fd;
-	d = fdopendir(fd);
-	if (!d) {
-		close(fd);
-		return -ENOMEM;
-	}
+	ret = hgm_ctx_opendir(ctx, dir, &d);
+	if (ret)
+		return ret;
 	while (!ret && (de = readdir(d))) {
 		if (de->d_type != DT_DIR || de->d_name[0] == '.')
 			continue;
@@ -336,17 +320,11 @@ static int cmp_size(const void *a, const void *b)
 static int read_hugetlb(const struct hgm_ctx *ctx, const char *dir, struct hgm_cgroup *cg)
 {
 	struct dirent *de;
-	int fd, ret = 0;
 	DIR *d;
+	int ret = hgm_ctx_opendir(ctx, dir, &d);
 
-	fd = hgm_ctx_open(ctx, dir, O_RDONLY | O_DIRECTORY);
-	if (fd < 0)
-		return fd;
-	d = fdopendir(fd);
-	if (!d) {
-		close(fd);
-		return -ENOMEM;
-	}
+	if (ret)
+		return ret;
 	while (!ret && (de = readdir(d))) {
 		const char *tag = de->d_name + 8, *dot;
 		struct hgm_cgroup_hugetlb *nv;
@@ -383,18 +361,13 @@ static int read_memory(const struct hgm_ctx *ctx, const char *dir, struct hgm_cg
 {
 	char path[4096], *line = NULL;
 	size_t cap = 0;
-	int fd, ret = 0;
 	FILE *f;
+	int ret;
 
 	snprintf(path, sizeof(path), "%s/memory.stat", dir);
-	fd = hgm_ctx_open(ctx, path, O_RDONLY);
-	if (fd < 0)
-		return fd == -ENOENT ? 0 : fd;
-	f = fdopen(fd, "r");
-	if (!f) {
-		close(fd);
-		return -ENOMEM;
-	}
+	ret = hgm_ctx_fopen(ctx, path, &f);
+	if (ret)
+		return ret == -ENOENT ? 0 : ret;
 	cg->memory = true;
 	while (!ret && getline(&line, &cap, f) > 0) {
 		char *sp = strchr(line, ' ');

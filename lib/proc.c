@@ -201,17 +201,12 @@ static int proc_hugetlb_nodes(const struct hgm_ctx *ctx, pid_t pid, uint64_t *no
 	char path[64], *line = NULL;
 	size_t cap = 0;
 	FILE *f;
-	int fd;
+	int ret;
 
 	hgm_proc_path(path, sizeof(path), pid, "numa_maps");
-	fd = hgm_ctx_open(ctx, path, O_RDONLY);
-	if (fd < 0)
-		return fd;
-	f = fdopen(fd, "r");
-	if (!f) {
-		close(fd);
-		return -ENOMEM;
-	}
+	ret = hgm_ctx_fopen(ctx, path, &f);
+	if (ret)
+		return ret;
 	*nodes = 0;
 	while (getline(&line, &cap, f) > 0) {
 		char *tok, *save = NULL;

@@ -12,6 +12,7 @@
  */
 #include <sys/stat.h>
 
+#include "cgroup2.h"
 #include "live.h"
 
 /* Whether object @obj has member @key (null or not). */
@@ -154,24 +155,6 @@ FIXTURE(cg) {
 	int lock;
 };
 
-/* The first cgroup2 mount point of /proc/self/mountinfo, or -1. */
-static int cg2_mount(char *buf, size_t size)
-{
-	char line[1024], mnt[512];
-	FILE *f = fopen("/proc/self/mountinfo", "r");
-	int ret = -1;
-
-	if (!f)
-		return -1;
-	while (ret && fgets(line, sizeof(line), f))
-		if (strstr(line, " - cgroup2 ") && sscanf(line, "%*s %*s %*s %*s %511s", mnt) == 1) {
-			snprintf(buf, size, "%s", mnt);
-			ret = 0;
-		}
-	fclose(f);
-	return ret;
-}
-
 static int write_str(const char *path, const char *s)
 {
 	int fd = open(path, O_WRONLY), ret;
@@ -181,20 +164,6 @@ static int write_str(const char *path, const char *s)
 	ret = write(fd, s, strlen(s)) == (ssize_t)strlen(s) ? 0 : -1;
 	close(fd);
 	return ret;
-}
-
-static bool file_has_word(const char *path, const char *word)
-{
-	char buf[1024];
-	FILE *f = fopen(path, "r");
-	bool has = false;
-
-	if (!f)
-		return false;
-	while (fscanf(f, "%1023s", buf) == 1)
-		has |= strcmp(buf, word) == 0;
-	fclose(f);
-	return has;
 }
 
 FIXTURE_SETUP(cg)

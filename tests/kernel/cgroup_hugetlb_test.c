@@ -23,6 +23,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "cgroup2.h"
 #include "hgm_sys.h"
 #include "jsonq.h"
 #include "kselftest_harness.h"
@@ -45,36 +46,6 @@ FIXTURE(cg) {
 	struct jq_value *json;
 	pid_t child;
 };
-
-static bool has_word(const char *path, const char *word)
-{
-	char buf[512], *tok, *save = NULL;
-
-	if (sys_read(path, buf, sizeof(buf)))
-		return false;
-	for (tok = strtok_r(buf, " \n", &save); tok; tok = strtok_r(NULL, " \n", &save))
-		if (strcmp(tok, word) == 0)
-			return true;
-	return false;
-}
-
-/* The first cgroup2 mount point of mountinfo into @buf: 0, or -1 if none. */
-static int cg2_mount(char *buf, size_t size)
-{
-	char line[1024], mnt[96];
-	FILE *f = fopen("/proc/self/mountinfo", "r");
-	int ret = -1;
-
-	if (!f)
-		return -1;
-	while (ret && fgets(line, sizeof(line), f))
-		if (strstr(line, " - cgroup2 ") && sscanf(line, "%*s %*s %*s %*s %95s", mnt) == 1) {
-			snprintf(buf, size, "%s", mnt);
-			ret = 0;
-		}
-	fclose(f);
-	return ret;
-}
 
 /* Whether @dir is an empty directory (nothing mounted on it, nothing in it). */
 static bool empty_dir(const char *dir)
@@ -103,14 +74,14 @@ FIXTURE_SETUP(cg)
 	}
 	snprintf(ctl, sizeof(ctl), "%s/cgroup.controllers", self->mnt);
 	snprintf(sub, sizeof(sub), "%s/cgroup.subtree_control", self->mnt);
-	if (!has_word(ctl, "hugetlb"))
+	if (!file_has_word(ctl, "hugetlb"))
 		SKIP(return, "no hugetlb controller on cgroup v2 (CONFIG_CGROUP_HUGETLB)");
-	if (!has_word(sub, "hugetlb")) {
+	if (!file_has_word(sub, "hugetlb")) {
 		ASSERT_EQ(0, sys_write(sub, "+hugetlb"));
 		self->enabled = true;
 	}
 	/* the memory controller too where there is one: memory.stat of the child */
-	if (has_word(ctl, "memory") && !has_word(sub, "memory") && !sys_write(sub, "+memory"))
+	if (file_has_word(ctl, "memory") && !file_has_word(sub, "memory") && !sys_write(sub, "+memory"))
 		self->enabled_memory = true;
 	snprintf(self->dir, sizeof(self->dir), "%s/hgmctl-guest-%d", self->mnt, (int)getpid());
 	ASSERT_EQ(0, mkdir(self->dir, 0755));
