@@ -10,6 +10,7 @@
 
 CMD_FN(cmd_status);
 CMD_FN(cmd_maps);
+CMD_FN(cmd_procs);
 CMD_FN(cmd_pagemap);
 CMD_FN(cmd_rmap);
 CMD_FN(cmd_pool);
@@ -24,9 +25,10 @@ CMD_FN(cmd_bench_gup);
 CMD_FN(cmd_bench_collapse);
 CMD_FN(cmd_bench_top);
 CMD_FN(cmd_bench_postcopy);
+CMD_FN(cmd_bench_procs);
 
 /* The --output columns of the commands that print tables of their own */
-extern const struct hgmctl_columns collapse_columns, pagemap_columns, rmap_columns,
-	uffd_probe_columns;
+extern const struct hgmctl_columns collapse_columns, pagemap_columns, procs_columns,
+	rmap_columns, uffd_probe_columns;
 
 #endif /* HGMCTL_COMMANDS_H */

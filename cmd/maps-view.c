@@ -9,6 +9,7 @@
 #include "output.h"
 #include "views.h"
 #include "levels.h"
+#include "sample.h"
 
 enum { COL_START, COL_END, COL_KIND, COL_PSIZE, COL_PUD, COL_PMD, COL_PTE, COL_RSS,
        COL_FLAGS, COL_NAME, COL_LEVELS,
@@ -216,7 +217,12 @@ static unsigned int maps_flags(const struct hgmctl *g, const struct columns *c, 
 	return flags | HGM_MAPS_NO_VMFLAGS;
 }
 
-int show_maps(struct hgmctl *g, pid_t pid, bool granularity)
+/*
+ * The maps of @pid: a JSON document, or with @outer an element of its open
+ * array; a table and totals in text.  Returns EXIT_OK; on a process that
+ * cannot be read, -errno when @outer or @soft, else exits with the error.
+ */
+static int maps_of(struct hgmctl *g, pid_t pid, bool granularity, struct jw *outer, bool soft)
 {
 	const struct hgm_maps_ops ops = { .vma = on_vma, .folio = on_row };
 	struct maps_state st = { .g = g, .granularity = granularity };
@@ -233,7 +239,12 @@ int show_maps(struct hgmctl *g, pid_t pid, bool granularity)
 	 * mid-read gets an error, never half a table.
 	 */
 	if (g->json) {
-		jdoc_begin(&st.doc);
+		if (outer)
+			jdoc_begin_in(&st.doc, outer);
+		else
+			jdoc_begin(&st.doc);
+		if (!outer)
+			sample_stamp(&st.doc.w);
 		jw_i64(&st.doc.w, "pid", pid);
 		jw_arr_open(&st.doc.w, "vmas");
 	} else {
@@ -256,16 +267,38 @@ int show_maps(struct hgmctl *g, pid_t pid, bool granularity)
 	if (g->json) {
 		jw_arr_close(&st.doc.w);
 		print_totals(g, &st.doc.w, &st.t);
-		jdoc_end(&st.doc, ret == 0);
+		if (outer)
+			jdoc_end_in(&st.doc, outer, ret == 0);
+		else
+			jdoc_end(&st.doc, ret == 0);
 	} else if (ret == 0) {
+		if (outer || soft) {
+			char comm[64];
+
+			hgm_proc_comm(g->ctx, pid, comm, sizeof(comm));
+			printf("\nProcess %d (%s):\n", (int)pid, comm);
+		}
 		table_print(st.tb);
 		if (!g->raw && !g->no_headings)
 			print_totals(g, NULL, &st.t);
 	} else {
 		scols_unref_table(st.tb);
 	}
+	if (ret < 0 && (outer || soft))
+		return ret;
 	if (ret < 0)
 		proc_error(ret, pid, "memory maps");
 	return EXIT_OK;
 }
 
+int show_maps(struct hgmctl *g, pid_t pid, bool granularity)
+{
+	if (!g->json)
+		sample_stamp(NULL);
+	return maps_of(g, pid, granularity, NULL, false);
+}
+
+int show_maps_in(struct hgmctl *g, pid_t pid, bool granularity, struct jw *outer)
+{
+	return maps_of(g, pid, granularity, outer, true);
+}

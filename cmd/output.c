@@ -185,6 +185,8 @@ static size_t utf8_len(const unsigned char *p)
 	return n;
 }
 
+bool jw_compact;
+
 void jw_init(struct jw *w, FILE *f)
 {
 	w->f = f;
@@ -239,11 +241,11 @@ static void jw_member(struct jw *w, const char *key)
 {
 	if (w->need_comma)
 		fputc(',', w->f);
-	if (w->depth)
+	if (w->depth && !jw_compact)
 		fprintf(w->f, "\n%*s", w->depth * 3, "");
 	if (key) {
 		jw_string(w->f, key);
-		fputs(": ", w->f);
+		fputs(jw_compact ? ":" : ": ", w->f);
 	}
 	w->need_comma = true;
 }
@@ -261,7 +263,7 @@ static void jw_close(struct jw *w, char c)
 	bool empty = !w->need_comma;
 
 	w->depth--;
-	if (!empty)
+	if (!empty && !jw_compact)
 		fprintf(w->f, "\n%*s", w->depth * 3, "");
 	fputc(c, w->f);
 	w->need_comma = true;
@@ -345,7 +347,8 @@ void jw_end(struct jw *w)
 	fputc('\n', w->f);
 }
 
-void jdoc_begin(struct jdoc *d)
+/* A document in memory, its object opened at @depth (inside another one's array). */
+static void jdoc_open(struct jdoc *d, int depth)
 {
 	d->buf = NULL;
 	d->len = 0;
@@ -353,7 +356,33 @@ void jdoc_begin(struct jdoc *d)
 	if (!d->mem)
 		err(EXIT_ERROR, "cannot allocate memory");
 	jw_init(&d->w, d->mem);
+	d->w.depth = depth;
 	jw_obj_open(&d->w, NULL);
+}
+
+void jdoc_begin(struct jdoc *d)
+{
+	jdoc_open(d, 0);
+}
+
+void jdoc_begin_in(struct jdoc *d, const struct jw *outer)
+{
+	jdoc_open(d, outer->depth);
+}
+
+void jdoc_end_in(struct jdoc *d, struct jw *outer, bool keep)
+{
+	jw_obj_close(&d->w);
+	fclose(d->mem);
+	if (keep) {
+		if (outer->need_comma)
+			fputc(',', outer->f);
+		fwrite(d->buf, 1, d->len, outer->f);
+		outer->need_comma = true;
+	}
+	free(d->buf);
+	d->mem = NULL;
+	d->buf = NULL;
 }
 
 void jdoc_end(struct jdoc *d, bool print)

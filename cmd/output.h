@@ -153,6 +153,9 @@ struct jw {
 	bool need_comma;
 };
 
+/* One line per document, no spaces (JSON Lines, --interval); set before writing. */
+extern bool jw_compact;
+
 void jw_init(struct jw *w, FILE *f);
 void jw_obj_open(struct jw *w, const char *key);	/* key NULL inside arrays/top */
 void jw_obj_close(struct jw *w);
@@ -186,6 +189,13 @@ struct jdoc {
 void jdoc_begin(struct jdoc *d);
 /* Closes the object and prints the document if @print; frees it either way. */
 void jdoc_end(struct jdoc *d, bool print);
+
+/*
+ * An element of the array open in @outer, built whole before it is added:
+ * jdoc_end_in() adds it when @keep, else drops it (a process gone meanwhile).
+ */
+void jdoc_begin_in(struct jdoc *d, const struct jw *outer);
+void jdoc_end_in(struct jdoc *d, struct jw *outer, bool keep);
 
 /* Nanoseconds as "1.83 ms", "12.0 us", "0.93 s". Returns @buf. */
 const char *fmt_ns(uint64_t ns, char *buf, size_t size);

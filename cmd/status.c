@@ -9,6 +9,7 @@
 #include "cli.h"
 #include "commands.h"
 #include "output.h"
+#include "sample.h"
 #include "views.h"
 
 /* khugepaged's settings and counters: one line of text, or the JSON object. */
@@ -195,31 +196,38 @@ static void print_status(const struct hgmctl *g, struct jw *w, const struct stat
 
 int cmd_status(struct hgmctl *g, const struct hgmctl_cmd *cmd, int argc, const char **argv)
 {
+	const struct poptOption options[] = {
+		{ NULL, 0, POPT_ARG_INCLUDE_TABLE, (void *)sample_options, 0, NULL, NULL },
+		POPT_TABLEEND
+	};
 	char file[512];
 	struct status_info st;
 	const char *what;
 	int ret;
 
-	hgmctl_parse(g, cmd, argc, argv, NULL);
+	hgmctl_parse(g, cmd, argc, argv, options);
+	sample_begin("status");
+	do {
+		ret = status_gather(g, &st, &what);
+		refusal_exit(ret);
+		if (ret)
+			errx(EXIT_ERROR, "%s: %s%s", what, strerror(-ret),
+			     failed_file(g, ret, file, sizeof(file)));
 
-	ret = status_gather(g, &st, &what);
-	refusal_exit(ret);
-	if (ret)
-		errx(EXIT_ERROR, "%s: %s%s", what, strerror(-ret),
-		     failed_file(g, ret, file, sizeof(file)));
+		if (g->json) {
+			struct jw w;
 
-	if (g->json) {
-		struct jw w;
-
-		jw_init(&w, stdout);
-		jw_obj_open(&w, NULL);
-		print_status(g, &w, &st);
-		jw_obj_close(&w);
-		jw_end(&w);
-	} else {
-		print_status(g, NULL, &st);
-	}
-
-	status_release(&st);
+			jw_init(&w, stdout);
+			jw_obj_open(&w, NULL);
+			sample_stamp(&w);
+			print_status(g, &w, &st);
+			jw_obj_close(&w);
+			jw_end(&w);
+		} else {
+			sample_stamp(NULL);
+			print_status(g, NULL, &st);
+		}
+		status_release(&st);
+	} while (sample_next());
 	return EXIT_OK;
 }

@@ -153,20 +153,36 @@ static pid_t *all_pids(const struct hgmctl *g, size_t *n)
 	return pids;
 }
 
-/* Huge-page use of one process. Returns 0 or -errno. */
-static int proc_usage(struct hgmctl *g, pid_t pid, struct top_proc *p)
-{
-	struct hgm_proc_usage pu = HGM_SIZED(pu);
-	int ret = hgm_proc_usage(g->ctx, pid, &pu);
+struct sys_walk {
+	struct top_sys *s;
+	size_t cap;
+	top_cancel *cancel;
+};
 
-	if (ret)
-		return ret;
+/* A process of the walk: kept when it uses hugetlb or THP. */
+static int sys_proc(pid_t pid, const char *comm, const struct hgm_proc_usage *pu, void *arg)
+{
+	struct sys_walk *sw = arg;
+	struct top_sys *s = sw->s;
+	struct top_proc *p;
+
+	if (cancelled(sw->cancel))
+		return 1;
+	if (!pu->hugetlb && !pu->thp && !(HGM_KNOWN(pu->pte) && pu->pte))
+		return 0;
+	if (s->nprocs == sw->cap) {
+		s->procs = realloc(s->procs, (sw->cap *= 2) * sizeof(*s->procs));
+		if (!s->procs)
+			err(EXIT_ERROR, "cannot allocate memory");
+	}
+	p = &s->procs[s->nprocs++];
+	memset(p, 0, sizeof(*p));
 	p->pid = pid;
-	p->hugetlb = pu.hugetlb;
-	p->thp = pu.thp;
-	p->pte_known = HGM_KNOWN(pu.pte);
-	p->pte = p->pte_known ? pu.pte : 0;
-	hgm_proc_comm(g->ctx, pid, p->comm, sizeof(p->comm));
+	snprintf(p->comm, sizeof(p->comm), "%s", comm);
+	p->hugetlb = pu->hugetlb;
+	p->thp = pu->thp;
+	p->pte_known = HGM_KNOWN(pu->pte);
+	p->pte = p->pte_known ? pu->pte : 0;
 	return 0;
 }
 
@@ -193,33 +209,23 @@ void top_gather_status(struct hgmctl *g, struct top_sys *s)
 
 void top_gather_procs(struct hgmctl *g, struct top_sys *s, top_cancel *cancel)
 {
-	size_t n, i, cap = 16;
-	pid_t *pids;
+	const struct hgm_procs_ops ops = { .proc = sys_proc };
+	unsigned long unreadable, scanned;
+	struct sys_walk sw;
 	int ret;
 
-	pids = all_pids(g, &n);
-	s->procs = xcalloc(cap, sizeof(*s->procs));
-	for (i = 0; i < n && !cancelled(cancel); i++) {
-		struct top_proc p = { 0 };
-
-		ret = proc_usage(g, pids[i], &p);
-		if (ret == -ESRCH || ret == -ENOENT)
-			continue;
-		s->scanned++;
-		if (ret) {
-			s->unreadable++;
-			continue;
-		}
-		if (!p.hugetlb && !p.thp && !p.pte)
-			continue;
-		if (s->nprocs == cap) {
-			s->procs = realloc(s->procs, (cap *= 2) * sizeof(*s->procs));
-			if (!s->procs)
-				err(EXIT_ERROR, "cannot allocate memory");
-		}
-		s->procs[s->nprocs++] = p;
-	}
-	free(pids);
+	sw.s = s;
+	sw.cap = 16;
+	sw.cancel = cancel;
+	s->procs = xcalloc(sw.cap, sizeof(*s->procs));
+	/* the same gathering as `procs` (hgm_procs_walk()), without the page scan */
+	ret = hgm_procs_walk(g->ctx, NULL, 0, 0, &ops, &sw, &unreadable, &scanned);
+	if (ret == -ENOMEM)
+		err(EXIT_ERROR, "cannot allocate memory");
+	if (ret < 0)
+		errx(EXIT_ERROR, "cannot list /proc: %s", strerror(-ret));
+	s->scanned = scanned;
+	s->unreadable = unreadable;
 }
 
 void top_gather_sys(struct hgmctl *g, struct top_sys *s, top_cancel *cancel)

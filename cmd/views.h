@@ -30,4 +30,27 @@ struct status_info {
 int status_gather(const struct hgmctl *g, struct status_info *st, const char **what);
 void status_release(struct status_info *st);
 
+/* ---- a cgroup v2 subtree (cgroup-view.c): `procs --cgroup` and `maps --cgroup` ---- */
+struct cgroup_view {
+	char dir[4096];			/* its directory */
+	char name[1024];		/* "/a/b", as /proc/PID/cgroup names it */
+	pid_t *pids;			/* its processes and those below it */
+	size_t n;
+	struct hgm_cgroup *cg;		/* its own counters */
+};
+/*
+ * Resolves --cgroup @path for @cmd: usage error (exit 2) for a ".." in it,
+ * exit 1 without cgroup v2 or without such a cgroup.
+ */
+void cgroup_view_open(struct hgmctl *g, const char *cmd, const char *path,
+		      struct cgroup_view *v);
+/* Reads its processes and counters (again, for each sample); exits 1 on errors. */
+void cgroup_view_read(struct hgmctl *g, const char *cmd, struct cgroup_view *v);
+/* The header block of text (@w NULL), or the "cgroup" member of @w. */
+void cgroup_view_print(const struct hgmctl *g, struct jw *w, const struct cgroup_view *v);
+void cgroup_view_release(struct cgroup_view *v);
+
+/* maps of @pid written into the open array of @outer (JSON), or as a table; returns an exit code */
+int show_maps_in(struct hgmctl *g, pid_t pid, bool granularity, struct jw *outer);
+
 #endif /* HGMCTL_VIEWS_H */

@@ -270,3 +270,33 @@ int hgm_copy_sized(void *out, const void *full, size_t n)
 	       (want < n ? want : n) - sizeof(size_t));
 	return 0;
 }
+
+int hgm_ctx_fopen(const struct hgm_ctx *ctx, const char *path, FILE **f)
+{
+	int fd = hgm_ctx_open(ctx, path, O_RDONLY);
+
+	if (fd < 0)
+		return fd;
+	*f = fdopen(fd, "r");
+	if (!*f) {
+		close(fd);
+		return -ENOMEM;
+	}
+	return 0;
+}
+
+int hgm_ctx_opendir(const struct hgm_ctx *ctx, const char *path, DIR **d)
+{
+	int fd = hgm_ctx_open(ctx, path, O_RDONLY | O_DIRECTORY);
+
+	if (fd < 0)
+		return fd;
+	*d = fdopendir(fd);
+	if (!*d) {
+		int ret = -errno;
+
+		close(fd);
+		return ret;
+	}
+	return 0;
+}

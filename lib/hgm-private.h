@@ -3,6 +3,9 @@
 #ifndef HGM_PRIVATE_H
 #define HGM_PRIVATE_H
 
+#include <dirent.h>
+#include <stdio.h>
+
 #include "hgm.h"
 #include "uapi-compat.h"
 
@@ -68,6 +71,14 @@ static inline uint64_t hgm_add_sat(uint64_t a, uint64_t b)
 {
 	return a + b < a ? UINT64_MAX : a + b;
 }
+
+/*
+ * Opens @path under the context's root as a stream to read (a regular file,
+ * as hgm_ctx_open() checks) or as a directory to list.  Returns 0 and sets
+ * *@f or *@d, or -errno.
+ */
+int hgm_ctx_fopen(const struct hgm_ctx *ctx, const char *path, FILE **f);
+int hgm_ctx_opendir(const struct hgm_ctx *ctx, const char *path, DIR **d);
 
 /* Opens smaps text at @path (smaps, smaps_rollup); refusals name the file. */
 int hgm_smaps_open_path(const struct hgm_ctx *ctx, const char *path, struct hgm_smaps **out);

@@ -430,6 +430,10 @@ int hgm_proc_comm(const struct hgm_ctx *ctx, pid_t pid, char *buf, size_t size);
  */
 int hgm_proc_kthread(const struct hgm_ctx *ctx, pid_t pid);
 
+/** Room for hugetlb page sizes, and for folio orders, in struct hgm_proc_usage. */
+#define HGM_PROC_MAX_SIZES	4
+#define HGM_PROC_MAX_ORDER	16
+
 /** Huge-page use of one process, in bytes.  Size-versioned: each new kind is a member. */
 struct hgm_proc_usage {
 	size_t size;			/* in: sizeof(struct hgm_proc_usage) */
@@ -437,6 +441,23 @@ struct hgm_proc_usage {
 	uint64_t thp;			/* AnonHugePages + ShmemPmdMapped + FilePmdMapped */
 	uint64_t pte;			/* hugetlb mapped by PTEs (unknown without
 					   HugetlbPteMapped: not an HGM kernel) */
+	/* since HGM_0.9_PROCS */
+	uint64_t hugetlb_mapped[HGM_NR_LEVELS];	/* hugetlb by leaf level: the HGM
+					   fields where smaps has them, else the
+					   level of each VMA's page size */
+	size_t nr_hugetlb_sizes;
+	struct {
+		uint64_t page_size, bytes;
+	} hugetlb_sizes[HGM_PROC_MAX_SIZES];	/* hugetlb per page size, ascending */
+	uint64_t hugetlb_nodes;		/* bit N: node N holds some of its hugetlb
+					   pages (numa_maps; unknown without it) */
+	uint64_t thp_anon;		/* AnonHugePages: anonymous THP mapped by PMDs */
+	uint64_t thp_shmem;		/* ShmemPmdMapped */
+	uint64_t thp_file;		/* FilePmdMapped: page-cache THP */
+	uint64_t thp_pte;		/* THP and mTHP folios mapped by PTEs
+					   (HGM_PROC_FOLIOS, else unknown) */
+	uint64_t thp_order[HGM_PROC_MAX_ORDER];	/* THP and mTHP bytes by folio
+					   order, any level (HGM_PROC_FOLIOS) */
 };
 
 /**
@@ -444,6 +465,43 @@ struct hgm_proc_usage {
  * or smaps summed where there is no rollup.  Returns 0 or -errno (-EINVAL: no size).
  */
 int hgm_proc_usage(const struct hgm_ctx *ctx, pid_t pid, struct hgm_proc_usage *pu);
+
+enum {
+	/*
+	 * Also walk the page tables (hgm_scan(), kpageflags): THP and mTHP
+	 * mapped by PTEs, and bytes by folio order.  Costs a scan of every
+	 * process; a recorded tree, or a caller that may not read page flags,
+	 * leaves them unknown.
+	 */
+	HGM_PROC_FOLIOS = 1 << 0,
+};
+
+/**
+ * hgm_proc_measure() - huge-page use of @pid: hgm_proc_usage() and, where the
+ * rollup shows hugetlb memory, smaps and numa_maps for its page sizes, levels
+ * and nodes; with HGM_PROC_FOLIOS also the page scan.
+ * Returns 0 or -errno (-ESRCH/-ENOENT: the process is gone; -EINVAL: no size).
+ */
+int hgm_proc_measure(const struct hgm_ctx *ctx, pid_t pid, unsigned int flags,
+		     struct hgm_proc_usage *pu);
+
+struct hgm_procs_ops {
+	/** Each process that could be read, with its command name; non-zero stops. */
+	int (*proc)(pid_t pid, const char *comm, const struct hgm_proc_usage *pu, void *arg);
+	/** May be NULL: @pid could not be read (-errno @err); it is counted in *failed. */
+	void (*unreadable)(pid_t pid, int err, void *arg);
+};
+
+/**
+ * hgm_procs_walk() - hgm_proc_measure() of each of the @n processes @pids
+ * (NULL: every process in /proc but the caller)
+ * Processes that exit meanwhile are skipped; *@failed (may be NULL) counts
+ * those that could not be read, *@scanned (may be NULL) those that were there.
+ * Returns 0, what ops->proc returned, or -errno (/proc cannot be listed).
+ */
+int hgm_procs_walk(const struct hgm_ctx *ctx, const pid_t *pids, size_t n, unsigned int flags,
+		   const struct hgm_procs_ops *ops, void *arg, unsigned long *failed,
+		   unsigned long *scanned);
 
 /**
  * hgm_pagemap_available() - whether @pid has a pagemap to scan (a recorded
@@ -459,6 +517,72 @@ int hgm_self_exe(char *buf, size_t size);
 
 /** Returns whether the caller may read /proc/kpageflags (PFN flags). */
 bool hgm_kpageflags_readable(const struct hgm_ctx *ctx);
+
+/* ---- cgroup v2: a subtree's processes and its huge-page counters ------------ */
+
+/**
+ * hgm_cgroup_mount() - where cgroup v2 is mounted, from /proc/self/mountinfo
+ * (the first cgroup2 mount listed), into @buf.  Returns 0, -ENOENT when no
+ * cgroup2 file system is mounted, or -errno.
+ */
+int hgm_cgroup_mount(const struct hgm_ctx *ctx, char *buf, size_t size);
+
+/**
+ * hgm_cgroup_resolve() - the directory of cgroup @path into @dir
+ * @path: absolute under the cgroup2 mount ("/sys/fs/cgroup/a/b"), or relative
+ *	to it, with or without a leading "/" ("a/b", "/a/b" as /proc/PID/cgroup
+ *	names it); "" or "/" is the root cgroup
+ * @rel: set to the cgroup's own name, "/a/b" ("/" for the root); may be NULL
+ * Returns 0; -ENOENT (no cgroup2 mount, or no such cgroup), -EINVAL (a ".."
+ * component, or an absolute path outside the mount), -ENAMETOOLONG, or -errno.
+ */
+int hgm_cgroup_resolve(const struct hgm_ctx *ctx, const char *path, char *dir, size_t size,
+		       char *rel, size_t relsize);
+
+/**
+ * hgm_cgroup_pids() - the processes of the cgroup at @dir and of every cgroup
+ * below it (cgroup.procs of each), ascending, each once.
+ * Returns 0 and sets *@pids (free() it) and *@n, or -errno.
+ */
+int hgm_cgroup_pids(const struct hgm_ctx *ctx, const char *dir, pid_t **pids, size_t *n);
+
+/** One hugetlb page size of a cgroup: its hugetlb.SIZE.* files. */
+struct hgm_cgroup_hugetlb {
+	uint64_t page_size;
+	uint64_t current;		/* hugetlb.SIZE.current: bytes charged */
+	uint64_t max;			/* hugetlb.SIZE.max (max_unlimited: "max") */
+	uint64_t rsvd_current;		/* hugetlb.SIZE.rsvd.current (or unknown) */
+	uint64_t rsvd_max;		/* hugetlb.SIZE.rsvd.max (or unknown) */
+	uint64_t events_max;		/* "max" of hugetlb.SIZE.events: allocations
+					   refused at the limit, here and below */
+	uint64_t events_local_max;	/* the same in hugetlb.SIZE.events.local: here only */
+	bool max_unlimited, rsvd_max_unlimited;
+};
+
+/** A memory.stat counter. */
+struct hgm_cgroup_stat {
+	char name[48];
+	uint64_t value;
+};
+
+/** A cgroup's own huge-page counters (hgm_cgroup_read()); grows at its end. */
+struct hgm_cgroup {
+	bool hugetlb;			/* the hugetlb controller's files are there */
+	size_t nr_hugetlb;
+	struct hgm_cgroup_hugetlb *sizes;	/* ascending page size */
+	bool memory;			/* memory.stat is there (the memory controller) */
+	size_t nr_stats;
+	struct hgm_cgroup_stat *stats;	/* the THP counters of memory.stat ("anon_thp",
+					   "thp_fault_alloc", ...), in its order */
+};
+
+/**
+ * hgm_cgroup_read() - the counters of the cgroup at @dir (hgm_cgroup_resolve())
+ * A controller that is not enabled there leaves its flag false and no rows.
+ * Returns 0 and sets *@cg, or -errno (-ENOENT: no such cgroup).
+ */
+int hgm_cgroup_read(const struct hgm_ctx *ctx, const char *dir, struct hgm_cgroup **cg);
+void hgm_cgroup_free(struct hgm_cgroup *cg);
 
 /* ---- reverse map: who maps a folio ------------------------------------------ */
 
