@@ -124,6 +124,23 @@ void __attribute__((noreturn)) child_main(const struct layout *l, int fd)
 				goto fail;
 			/* keep khugepaged away from the split part (splits the VMA there) */
 			madvise(a + off, l->thp - off, MADV_NOHUGEPAGE);
+			for (; l->carve && off < l->thp; off += 2 * M)
+				if (mprotect(a + off, 4096, PROT_READ) ||
+				    munmap(a + off + 4096, 4096))
+					goto fail;
+			if (l->carve) {
+				char *to = thp_map(4 * M, 2 * M, false);
+				char *last = a + l->thp - 2 * M + 8192;
+
+				/* moved over a fresh PMD-aligned area: page 2 lands on a boundary */
+				if (to == MAP_FAILED)
+					goto fail;
+				to = mremap(last, 2 * M - 8192, 2 * M - 8192,
+					    MREMAP_MAYMOVE | MREMAP_FIXED, to);
+				if (to == MAP_FAILED)
+					goto fail;
+				p.moved_addr = (uintptr_t)to;
+			}
 		}
 		p.thp_addr = (uintptr_t)a;
 	}
