@@ -70,6 +70,7 @@ static void __attribute__((noreturn)) workload_child(const struct workload *d, i
 {
 	uint64_t off, base = (uint64_t)sysconf(_SC_PAGESIZE);
 	pid_t sharer = 0;
+	uint64_t where[2] = { 0, 0 };	/* hugetlb, THP */
 	int ret = 0;
 
 	if (d->hugetlb) {
@@ -84,6 +85,7 @@ static void __attribute__((noreturn)) workload_child(const struct workload *d, i
 			goto fail;
 		for (off = 0; off < d->hugetlb; off += base)
 			p[off] = 1;
+		where[0] = (uintptr_t)p;
 		if (d->many_vmas && (sharer = share_hugetlb(p, d->hugetlb, d->page_size)) < 0)
 			goto fail;
 	}
@@ -93,6 +95,7 @@ static void __attribute__((noreturn)) workload_child(const struct workload *d, i
 
 		if (p == MAP_FAILED)
 			goto fail;
+		where[1] = (uintptr_t)p;
 		madvise(p, d->thp, MADV_COLLAPSE);	/* for THP "never"; may fail, fine */
 		/* the upper half mapped by PTEs */
 		if (thp_split_pmds(p + half, d->thp - half, d->pmd_size))
@@ -105,7 +108,8 @@ static void __attribute__((noreturn)) workload_child(const struct workload *d, i
 		madvise(p + half, d->thp - half, MADV_NOHUGEPAGE);
 	}
 	if (write(fd, &ret, sizeof(ret)) != sizeof(ret) ||
-	    write(fd, &sharer, sizeof(sharer)) != sizeof(sharer))
+	    write(fd, &sharer, sizeof(sharer)) != sizeof(sharer) ||
+	    write(fd, where, sizeof(where)) != sizeof(where))
 		_exit(1);
 	close(fd);
 	for (;;)
@@ -379,6 +383,14 @@ int workload_start(const struct hgmctl *g, struct workload *w)
 		if (n == sizeof(child_err) && !child_err &&
 		    read(fds[0], &w->sharer, sizeof(w->sharer)) == sizeof(w->sharer) && w->sharer > 0)
 			pool_watch(w->sharer);
+		if (n == sizeof(child_err) && !child_err) {
+			uint64_t where[2];
+
+			if (read(fds[0], where, sizeof(where)) == sizeof(where)) {
+				w->hugetlb_addr = where[0];
+				w->thp_addr = where[1];
+			}
+		}
 	}
 	if (sfd >= 0)
 		close(sfd);

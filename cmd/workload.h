@@ -18,6 +18,7 @@ struct workload {
 	bool many_vmas;
 	pid_t pid;
 	pid_t sharer;			/* the child sharing the hugetlb memory, or 0 */
+	uint64_t hugetlb_addr, thp_addr;	/* where the process mapped them (0: not) */
 };
 
 /* Checks the sizes of @w (usage errors name @cmd). */

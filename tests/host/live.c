@@ -144,6 +144,21 @@ void __attribute__((noreturn)) child_main(const struct layout *l, int fd)
 		}
 		p.thp_addr = (uintptr_t)a;
 	}
+	if (l->shmem_thp) {
+		int mfd = memfd_create("host-test-shmem", 0);
+		char *at = thp_map(l->shmem_thp, 2 * M, false), *a;
+
+		/* a PMD-aligned place (thp_map's), the memfd mapped over it */
+		if (mfd < 0 || ftruncate(mfd, l->shmem_thp) || at == MAP_FAILED)
+			goto fail;
+		a = mmap(at, l->shmem_thp, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_FIXED, mfd, 0);
+		if (a == MAP_FAILED)
+			goto fail;
+		for (off = 0; off < l->shmem_thp; off += 4096)
+			a[off] = 1;
+		if (madvise(a, l->shmem_thp, 25 /* MADV_COLLAPSE */) == 0)
+			p.shmem_addr = (uintptr_t)a;
+	}
 	if (l->small) {
 		char *a = mmap(NULL, l->small, PROT_READ | PROT_WRITE,
 			       MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);

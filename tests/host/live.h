@@ -88,11 +88,13 @@ struct layout {
 	 * the kernel would not have put that page of a folio).
 	 */
 	bool carve;
+	uint64_t shmem_thp;	/* bytes of a memfd (shmem) mapping, collapsed to THP */
 	uint64_t small;		/* bytes of anonymous memory in a VMA too small for PMDs */
 };
 
 struct placed {
 	uint64_t hugetlb_addr, thp_addr, small_addr, moved_addr;
+	uint64_t shmem_addr;	/* 0: MADV_COLLAPSE refused, no shmem THP */
 	pid_t sharer;
 	int err;
 };
