@@ -172,7 +172,7 @@ int cmd_bench_scan(struct hgmctl *g, const struct hgmctl_cmd *cmd, int argc, con
 {
 	char *page_types = NULL, *thpmaps = NULL, *hugetlb = NULL, *thp = NULL;
 	char *runs_s = NULL;
-	int runs = 5, rc = EXIT_OK;
+	int runs = 5, rc = EXIT_OK, many_vmas = 0;
 	const struct poptOption options[] = {
 		{ "runs", 'n', POPT_ARG_STRING, &runs_s, 0, "runs of each contender; the best counts (5)",
 		  "N" },
@@ -184,6 +184,8 @@ int cmd_bench_scan(struct hgmctl *g, const struct hgmctl_cmd *cmd, int argc, con
 		  "hugetlb memory of the workload (default 1G)", "SIZE" },
 		{ "thp", 0, POPT_ARG_STRING, &thp, 0,
 		  "THP memory of the workload, half split to PTEs (default 4G)", "SIZE" },
+		{ "many-vmas", 0, POPT_ARG_NONE, &many_vmas, 0,
+		  "the split half cut into VMAs (about 2 per 2M), hugetlb shared with a child", NULL },
 		POPT_TABLEEND
 	};
 	enum { C_FLOOR, C_START, C_MAPS, C_MAPS_G, C_PAGEMAP, C_PAGE_TYPES, C_THPMAPS, NC };
@@ -211,9 +213,9 @@ int cmd_bench_scan(struct hgmctl *g, const struct hgmctl_cmd *cmd, int argc, con
 	arg = poptGetArg(pc);
 	if (runs_s)
 		runs = num_arg("bench scan", "--runs", runs_s, 1, 1000000);
-	if (arg && (hugetlb || thp))
-		usage_error("bench scan: --hugetlb and --thp size the workload it starts; "
-			    "with a PID it measures that process");
+	if (arg && (hugetlb || thp || many_vmas))
+		usage_error("bench scan: --hugetlb, --thp and --many-vmas shape the workload it "
+			    "starts; with a PID it measures that process");
 	if (arg)
 		pid = pid_arg(arg);
 	ret = hgm_self_exe(self, sizeof(self));
@@ -226,6 +228,7 @@ int cmd_bench_scan(struct hgmctl *g, const struct hgmctl_cmd *cmd, int argc, con
 		w.hugetlb = hugetlb ? size_arg("bench scan", "--hugetlb", hugetlb) : UINT64_C(1) << 30;
 		w.page_size = UINT64_C(2) << 20;
 		w.thp = thp ? size_arg("bench scan", "--thp", thp) : UINT64_C(4) << 30;
+		w.many_vmas = many_vmas;
 		workload_check(g, "bench scan", &w);
 		if (workload_start(g, &w))
 			return EXIT_ERROR;
@@ -308,6 +311,9 @@ int cmd_bench_scan(struct hgmctl *g, const struct hgmctl_cmd *cmd, int argc, con
 
 	doc_begin(&doc, g, 0);
 	print_i64(d, "pid", "process %s", pid);
+	if (!arg)
+		print_str_as(d, "workload", " (%s)", many_vmas ? "many_vmas" : "merged_vmas",
+			     many_vmas ? "many-VMA workload" : "merged-VMA workload");
 	print_i64(d, "runs", ", best of %s runs each\n\n", runs);
 	rows_begin(&r, g, d->w, "results", cols, NCOLS, order, NCOLS, fill, NULL);
 	for (i = 0; i < NC; i++) {

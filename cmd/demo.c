@@ -48,7 +48,18 @@ int cmd_demo(struct hgmctl *g, const struct hgmctl_cmd *cmd, int argc, const cha
 		fmt_size(g, w.hugetlb, a, sizeof(a)), fmt_size(g, w.page_size, b, sizeof(b)),
 		fmt_size(g, w.thp, c, sizeof(c)),
 		fmt_size(g, w.thp / w.pmd_size / 2 * w.pmd_size, e, sizeof(e)));
-	rc = show_maps(g, w.pid, false);
+	{
+		/* the VMAs it made, not every library mapping of the binary */
+		struct addr_range made[2];
+		struct maps_view view = { .granularity = true, .ranges = made };
+
+		if (w.hugetlb_addr)
+			made[view.nranges++] = (struct addr_range){ w.hugetlb_addr,
+								    w.hugetlb_addr + w.hugetlb, -1 };
+		if (w.thp_addr)
+			made[view.nranges++] = (struct addr_range){ w.thp_addr, w.thp_addr + w.thp, -1 };
+		rc = view.nranges ? show_maps(g, w.pid, &view) : EXIT_OK;
+	}
 	if (hold) {
 		int sig;
 

@@ -44,6 +44,8 @@ void level_totals_add(struct level_totals *t, const struct hgm_vma_usage *u)
 			continue;
 		if (u->kind == HGM_KIND_HUGETLB)
 			t->hugetlb[l] += u->mapped[l];
+		else if (u->kind == HGM_KIND_FILE || u->kind == HGM_KIND_SHMEM)
+			t->file_thp[l] += u->mapped[l];
 		else
 			t->thp[l] += u->mapped[l];
 	}
@@ -67,6 +69,14 @@ void print_level_totals(struct detail *d, const struct level_totals *t)
 	if (!t->thp_pte_known)
 		print_text(d, " (THP mapped by PTEs is not visible in smaps)");
 	print_obj_close(d);
+	/* page-cache and shmem THP apart, where there is any (hgmctl(8), maps) */
+	if (t->file_thp[HGM_LEVEL_PMD] || t->file_thp[HGM_LEVEL_PTE]) {
+		print_obj_open(d, "file_thp", "file THP:");
+		print_size(d, "pmd", " %s PMD-mapped", t->file_thp[HGM_LEVEL_PMD]);
+		print_size_opt(d, "pte", ", %s PTE-mapped", t->thp_pte_known,
+			       t->file_thp[HGM_LEVEL_PTE]);
+		print_obj_close(d);
+	}
 	print_obj_close(d);
 	detail_end(d);
 }

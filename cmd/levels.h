@@ -25,7 +25,8 @@ extern const char *const level_legend[LK_NR];
 /* What a process maps at each level, summed over its VMAs as `maps` and `top` show it. */
 struct level_totals {
 	uint64_t hugetlb[HGM_NR_LEVELS];
-	uint64_t thp[HGM_NR_LEVELS];		/* THP/mTHP (non-hugetlb VMAs) */
+	uint64_t thp[HGM_NR_LEVELS];		/* THP/mTHP of anonymous (and other) VMAs */
+	uint64_t file_thp[HGM_NR_LEVELS];	/* of file and shmem VMAs: page cache */
 	bool thp_pte_known;			/* every non-hugetlb VMA measured its PTEs */
 };
 

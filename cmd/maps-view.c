@@ -4,6 +4,7 @@
 #include <inttypes.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "cli.h"
 #include "output.h"
@@ -12,7 +13,7 @@
 #include "sample.h"
 
 enum { COL_START, COL_END, COL_KIND, COL_PSIZE, COL_PUD, COL_PMD, COL_PTE, COL_RSS,
-       COL_FLAGS, COL_NAME, COL_LEVELS,
+       COL_FLAGS, COL_NAME, COL_LEVELS, COL_MTHP, COL_NODES,
        /* JSON only */
        COL_GRAN_BLOCK };
 
@@ -38,13 +39,19 @@ static const struct colinfo maps_cols[] = {
 			 "levels along the VMA (--granularity): G PUD, H PMD, p PTE-mapped "
 			 "huge folio, b base pages, . unmapped, * mixed", "granularity.map", CT_STR,
 			 CJ_OMIT },
+	[COL_MTHP] = { "MTHP", 12, SCOLS_FL_TRUNC,
+		       "THP/mTHP bytes mapped by PTEs, by folio size (\"64K:1M,2M:6M\")",
+		       "thp.by_order", CT_OBJECT, CJ_OMIT },
+	[COL_NODES] = { "NODES", 12, SCOLS_FL_TRUNC,
+			"NUMA nodes of the huge folios (hugetlb, THP, mTHP): \"0:6M,1:2M\"",
+			"nodes", CT_OBJECT, CJ_OMIT },
 	[COL_GRAN_BLOCK] = { NULL, 0, 0, NULL, "granularity.block", CT_U64, CJ_OMIT },
 };
 
 /* The order of the JSON contract's keys. */
 static const int maps_json[] = {
 	COL_START, COL_END, COL_KIND, COL_PSIZE, COL_PUD, COL_PMD, COL_PTE, COL_RSS, COL_FLAGS,
-	COL_NAME, COL_GRAN_BLOCK, COL_LEVELS,
+	COL_NAME, COL_GRAN_BLOCK, COL_LEVELS, COL_MTHP, COL_NODES,
 };
 
 static const int maps_defaults[] = {
@@ -72,12 +79,80 @@ static void gran_string(const struct granularity *gr, char *buf)
 	buf[gr->n] = '\0';
 }
 
-/* A row of `maps`: one VMA, what it maps, and its granularity line (or NULL). */
+#define MAX_ORDER_SHOWN	31		/* folio orders counted by MTHP */
+#define MAX_NODES_SHOWN	64		/* NUMA nodes counted by NODES */
+
+/* What the rows of one VMA add up to, for MTHP and NODES. */
+struct vma_rows {
+	uint64_t by_order[MAX_ORDER_SHOWN + 1];	/* THP/mTHP bytes mapped by PTEs */
+	uint64_t by_node[MAX_NODES_SHOWN];	/* bytes of huge folios */
+	bool orders_unknown;	/* a row whose folio could not be told */
+	bool nodes_unknown;	/* a huge row without its node */
+};
+
+/* A row of `maps`: one VMA, what it maps, its granularity line and rows (or NULL). */
 struct maps_row {
 	const struct hgm_vma *v;
 	const struct hgm_vma_usage *u;
 	const struct granularity *gr;
+	const struct vma_rows *rows;
+	const struct hgmctl *g;
 };
+
+static void by_order_json(struct jw *w, const char *key, const void *obj)
+{
+	const struct vma_rows *r = obj;
+	char name[8];
+	int o;
+
+	jw_obj_open(w, key);
+	for (o = 0; o <= MAX_ORDER_SHOWN; o++)
+		if (r->by_order[o]) {
+			snprintf(name, sizeof(name), "%d", o);
+			jw_u64(w, name, r->by_order[o]);
+		}
+	jw_obj_close(w);
+}
+
+static void by_node_json(struct jw *w, const char *key, const void *obj)
+{
+	const struct vma_rows *r = obj;
+	char name[8];
+	int n;
+
+	jw_obj_open(w, key);
+	for (n = 0; n < MAX_NODES_SHOWN; n++)
+		if (r->by_node[n]) {
+			snprintf(name, sizeof(name), "%d", n);
+			jw_u64(w, name, r->by_node[n]);
+		}
+	jw_obj_close(w);
+}
+
+/*
+ * "KEY:SIZE,..." of the non-zero @v[0..@n), KEY the index (@sizes: the folio
+ * size of that order, in pages of @page bytes), into @buf.
+ */
+static void sizes_text(const struct hgmctl *g, const uint64_t *v, int n, bool sizes,
+		       uint64_t page, char *buf, size_t size)
+{
+	size_t len = 0;
+	int i;
+
+	buf[0] = '\0';
+	for (i = 0; i < n && len < size; i++) {
+		char a[32], b[32];
+
+		if (!v[i])
+			continue;
+		if (sizes)
+			fmt_size(g, page << i, a, sizeof(a));
+		else
+			snprintf(a, sizeof(a), "%d", i);
+		len += (size_t)snprintf(buf + len, size - len, "%s%s:%s", len ? "," : "", a,
+					fmt_size(g, v[i], b, sizeof(b)));
+	}
+}
 
 /* One cell of a row: the only place that knows what each column shows. */
 static void fill(int col, const void *row, struct cell *c, void *arg)
@@ -105,6 +180,26 @@ static void fill(int col, const void *row, struct cell *c, void *arg)
 		c->s = c->buf;
 		break;
 	case COL_GRAN_BLOCK: c->known = r->gr != NULL; c->u = r->gr ? r->gr->block : 0; break;
+	case COL_MTHP:
+		/* not for hugetlb VMAs; unknown where a PTE-mapped folio could not be told */
+		c->known = r->rows && !r->rows->orders_unknown && r->u->kind != HGM_KIND_HUGETLB &&
+			   HGM_KNOWN(r->u->mapped[HGM_LEVEL_PTE]);
+		if (c->known)
+			sizes_text(r->g, r->rows->by_order, MAX_ORDER_SHOWN + 1, true,
+				   (uint64_t)sysconf(_SC_PAGESIZE), c->buf, sizeof(c->buf));
+		c->s = c->buf;
+		c->json = by_order_json;
+		c->obj = r->rows;
+		break;
+	case COL_NODES:
+		c->known = r->rows && !r->rows->nodes_unknown;
+		if (c->known)
+			sizes_text(r->g, r->rows->by_node, MAX_NODES_SHOWN, false, 0, c->buf,
+				   sizeof(c->buf));
+		c->s = c->buf;
+		c->json = by_node_json;
+		c->obj = r->rows;
+		break;
 	}
 }
 
@@ -119,16 +214,18 @@ static void print_totals(const struct hgmctl *g, struct jw *w, const struct leve
 
 struct maps_state {
 	struct hgmctl *g;
+	const struct maps_view *view;
 	struct columns c;
 	struct libscols_table *tb;
 	struct jdoc doc;
 	struct level_totals t;
 	uint64_t pmd_size;
 	bool said_light;		/* -v: told where the figures come from */
-	bool granularity;		/* --granularity */
-	uint64_t gr_vma;		/* the VMA st->gr is for */
+	bool want_rows;			/* MTHP, NODES: summed from the rows */
+	uint64_t gr_vma;		/* the VMA st->gr and st->rows are for */
 	bool have_gr;
 	struct granularity gr;
+	struct vma_rows rows;
 };
 
 /* Block size for @v: a PMD (or its page size) at least, GRAN_WIDTH blocks at most. */
@@ -144,8 +241,32 @@ static void gran_init(struct maps_state *st, const struct hgm_vma *v)
 	st->gr.block = block;
 	st->gr.n = (unsigned int)((size + block - 1) / block);
 	memset(st->gr.bits, 0, sizeof(st->gr.bits));
+	memset(&st->rows, 0, sizeof(st->rows));
 	st->gr_vma = hgm_vma_start(v);
 	st->have_gr = true;
+}
+
+/* What the MTHP and NODES columns add up from row @f. */
+static void vma_rows_add(struct vma_rows *r, const struct hgm_folio *f)
+{
+	uint64_t len = f->end - f->start;
+	bool huge = f->kind == HGM_FOLIO_THP || f->kind == HGM_FOLIO_MTHP ||
+		    f->kind == HGM_FOLIO_HUGETLB || f->level != HGM_LEVEL_PTE;
+
+	if (f->kind == HGM_FOLIO_UNKNOWN)
+		r->orders_unknown = true;
+	else if (f->level == HGM_LEVEL_PTE && (f->kind == HGM_FOLIO_THP || f->kind == HGM_FOLIO_MTHP)) {
+		if (HGM_KNOWN(f->order) && f->order <= MAX_ORDER_SHOWN)
+			r->by_order[f->order] += len;
+		else
+			r->orders_unknown = true;
+	}
+	if (!huge)
+		return;
+	if (f->node >= 0 && f->node < MAX_NODES_SHOWN)
+		r->by_node[f->node] += len;
+	else
+		r->nodes_unknown = true;
 }
 
 /* Rows come before their VMA's figures: the first row of a VMA starts its line. */
@@ -157,6 +278,7 @@ static int on_row(const struct hgm_folio *f, void *arg)
 
 	if (!st->have_gr || st->gr_vma != vstart)
 		gran_init(st, f->vma);
+	vma_rows_add(&st->rows, f);
 	if (f->level == HGM_LEVEL_PUD)
 		bit = LB_PUD;
 	else if (f->level == HGM_LEVEL_PMD)
@@ -174,27 +296,60 @@ static int on_row(const struct hgm_folio *f, void *arg)
 	return 0;
 }
 
+/* Whether a VMA has any huge mapping: bytes at PUD or PMD level, or huge folios by PTEs. */
+static bool vma_is_huge(const struct hgm_vma_usage *u)
+{
+	return u->mapped[HGM_LEVEL_PUD] || u->mapped[HGM_LEVEL_PMD] ||
+	       (HGM_KNOWN(u->mapped[HGM_LEVEL_PTE]) && u->mapped[HGM_LEVEL_PTE]);
+}
+
+/* Whether the VMA passes --kind, --huge and the ranges of the view. */
+static bool vma_shown(const struct maps_view *view, const struct hgm_vma *v,
+		      const struct hgm_vma_usage *u)
+{
+	size_t i;
+
+	if (view->kinds && !(view->kinds & (1u << u->kind)))
+		return false;
+	if (view->huge && !vma_is_huge(u))
+		return false;
+	if (!view->nranges)
+		return true;
+	for (i = 0; i < view->nranges; i++)
+		if (hgm_vma_start(v) < view->ranges[i].end && view->ranges[i].start < hgm_vma_end(v))
+			return true;
+	return false;
+}
+
 /* Emits the row of one VMA. */
 static int on_vma(const struct hgm_vma *v, const struct hgm_vma_usage *u, void *arg)
 {
 	struct maps_state *st = arg;
 	const struct granularity *gr = NULL;
+	const struct vma_rows *rows = NULL;
 	struct maps_row row;
 
 	if (u->from_scan_only && st->g->verbose && !st->said_light) {
 		warnx("maps: VMAs from PROCMAP_QUERY, every figure from the page scan (smaps not read)");
 		st->said_light = true;
 	}
-	if (st->granularity) {
+	if (st->view->granularity || st->want_rows) {
 		if (!st->have_gr || st->gr_vma != hgm_vma_start(v))
 			gran_init(st, v);	/* nothing mapped in it */
 		st->have_gr = false;
-		gr = &st->gr;
+		if (st->view->granularity)
+			gr = &st->gr;
+		if (st->want_rows)
+			rows = &st->rows;
 	}
+	if (!vma_shown(st->view, v, u))
+		return 0;
 	level_totals_add(&st->t, u);
 	row.v = v;
 	row.u = u;
 	row.gr = gr;
+	row.rows = rows;
+	row.g = st->g;
 	if (st->g->json)
 		row_json(&st->doc.w, maps_cols, maps_json, sizeof(maps_json) / sizeof(maps_json[0]),
 			 fill, &row, st);
@@ -203,32 +358,46 @@ static int on_vma(const struct hgm_vma *v, const struct hgm_vma_usage *u, void *
 	return 0;
 }
 
-/* The FLAGS column, and "flags" in JSON, are VmFlags: only smaps has them. */
-static unsigned int maps_flags(const struct hgmctl *g, const struct columns *c, bool granularity)
+/* Whether the columns shown include @col (JSON has every column). */
+static bool shows(const struct hgmctl *g, const struct columns *c, int col)
 {
-	unsigned int flags = granularity ? HGM_MAPS_ROWS : 0;
 	size_t i;
 
 	if (g->json)
-		return flags;
+		return true;
 	for (i = 0; i < c->n; i++)
-		if (c->id[i] == COL_FLAGS)
-			return flags;
+		if (c->id[i] == col)
+			return true;
+	return false;
+}
+
+/* The FLAGS column, and "flags" in JSON, are VmFlags: only smaps has them. */
+static unsigned int maps_flags(const struct hgmctl *g, const struct columns *c, bool rows)
+{
+	unsigned int flags = rows ? HGM_MAPS_ROWS : 0;
+
+	if (shows(g, c, COL_NODES))
+		flags |= HGM_MAPS_NODES;
+	if (shows(g, c, COL_FLAGS))
+		return flags;
 	return flags | HGM_MAPS_NO_VMFLAGS;
 }
 
 /*
- * The maps of @pid: a JSON document, or with @outer an element of its open
- * array; a table and totals in text.  Returns EXIT_OK; on a process that
- * cannot be read, -errno when @outer or @soft, else exits with the error.
+ * The maps of @pid as @view says: a JSON document, or with @outer an
+ * element of its open array; a table and totals in text.  Returns EXIT_OK;
+ * on a process that cannot be read, -errno when @outer or @soft, else exits
+ * with the error.
  */
-static int maps_of(struct hgmctl *g, pid_t pid, bool granularity, struct jw *outer, bool soft)
+static int maps_of(struct hgmctl *g, pid_t pid, const struct maps_view *view, struct jw *outer,
+		   bool soft)
 {
 	const struct hgm_maps_ops ops = { .vma = on_vma, .folio = on_row };
-	struct maps_state st = { .g = g, .granularity = granularity };
+	struct maps_state st = { .g = g, .view = view };
 	static const int gran_defaults[] = {
 		COL_START, COL_END, COL_KIND, COL_PSIZE, COL_PUD, COL_PMD, COL_PTE, COL_LEVELS, COL_NAME,
 	};
+	bool granularity = view->granularity;
 	unsigned long bad_line = 0;
 	int ret;
 
@@ -258,7 +427,11 @@ static int maps_of(struct hgmctl *g, pid_t pid, bool granularity, struct jw *out
 	}
 	if (granularity && !hgm_ctx_is_live(g->ctx))
 		usage_error("maps: --granularity needs page tables; --root does not apply");
-	ret = hgm_maps_walk(g->ctx, pid, maps_flags(g, &st.c, granularity), &ops, &st, &bad_line);
+	/* rows exist on a live process only: a recorded tree has no MTHP or NODES figures */
+	st.want_rows = hgm_ctx_is_live(g->ctx) &&
+		       (shows(g, &st.c, COL_MTHP) || shows(g, &st.c, COL_NODES));
+	ret = hgm_maps_walk(g->ctx, pid, maps_flags(g, &st.c, granularity || st.want_rows), &ops,
+			    &st, &bad_line);
 	refusal_exit(ret);
 	if (ret == -EBADMSG && !hgm_ctx_is_live(g->ctx))
 		errx(EXIT_ERROR, "cannot parse smaps of process %d: malformed line %lu",
@@ -291,14 +464,14 @@ static int maps_of(struct hgmctl *g, pid_t pid, bool granularity, struct jw *out
 	return EXIT_OK;
 }
 
-int show_maps(struct hgmctl *g, pid_t pid, bool granularity)
+int show_maps(struct hgmctl *g, pid_t pid, const struct maps_view *view)
 {
 	if (!g->json)
 		sample_stamp(NULL);
-	return maps_of(g, pid, granularity, NULL, false);
+	return maps_of(g, pid, view, NULL, false);
 }
 
-int show_maps_in(struct hgmctl *g, pid_t pid, bool granularity, struct jw *outer)
+int show_maps_in(struct hgmctl *g, pid_t pid, const struct maps_view *view, struct jw *outer)
 {
-	return maps_of(g, pid, granularity, outer, true);
+	return maps_of(g, pid, view, outer, true);
 }

@@ -8,8 +8,16 @@
 
 /* ---- maps of one process (maps-view.c): `maps` and `demo` ---- */
 extern const struct hgmctl_columns maps_columns;
+/* What `maps` and `demo` show of a process. */
+struct maps_view {
+	bool granularity;		/* --granularity: the LEVELS line of each VMA */
+	unsigned int kinds;		/* --kind: bits 1 << enum hgm_kind; 0: every kind */
+	bool huge;			/* --huge: VMAs with a huge mapping only */
+	const struct addr_range *ranges;	/* only VMAs meeting one of these (demo) */
+	size_t nranges;
+};
 /* maps of @pid as a table or JSON; returns an exit code */
-int show_maps(struct hgmctl *g, pid_t pid, bool granularity);
+int show_maps(struct hgmctl *g, pid_t pid, const struct maps_view *view);
 
 /* ---- hugetlb pools (pools-view.c): `pool` and `status` ---- */
 extern const struct hgmctl_columns pool_columns;
@@ -51,6 +59,6 @@ void cgroup_view_print(const struct hgmctl *g, struct jw *w, const struct cgroup
 void cgroup_view_release(struct cgroup_view *v);
 
 /* maps of @pid written into the open array of @outer (JSON), or as a table; returns an exit code */
-int show_maps_in(struct hgmctl *g, pid_t pid, bool granularity, struct jw *outer);
+int show_maps_in(struct hgmctl *g, pid_t pid, const struct maps_view *view, struct jw *outer);
 
 #endif /* HGMCTL_VIEWS_H */

@@ -18,10 +18,59 @@
 #include "workload.h"
 #include "uapi-compat.h"
 
-/* The child: maps, fills and splits, reports 0 or errno on @fd, then waits to be killed. */
+/*
+ * A child of the workload that maps the hugetlb memory [@p, @p + @len) too,
+ * so that its pages have a mapcount of 2; it dies with the workload.  Forked
+ * before the THP memory exists, so that only the hugetlb memory is shared.
+ * Returns its PID, or -1 with errno set.
+ */
+static pid_t share_hugetlb(volatile char *p, uint64_t len, uint64_t page_size)
+{
+	pid_t parent = getpid(), pid, ret = -1;
+	int fds[2];
+	char c;
+
+	if (pipe(fds))
+		return -1;
+	pid = fork();
+	if (pid < 0)
+		goto out;
+	if (pid == 0) {
+		uint64_t off;
+
+		prctl(PR_SET_PDEATHSIG, SIGKILL);
+		if (getppid() != parent)
+			_exit(1);
+		/* a shared mapping's page tables are not copied by fork: fault them in */
+		for (off = 0; off < len; off += page_size)
+			(void)p[off];
+		if (write(fds[1], "", 1) != 1)
+			_exit(1);
+		for (;;)
+			pause();
+	}
+	close(fds[1]);
+	fds[1] = -1;
+	if (read(fds[0], &c, 1) == 1)
+		ret = pid;
+	else
+		errno = ECHILD;
+out:
+	close(fds[0]);
+	if (fds[1] >= 0)
+		close(fds[1]);
+	return ret;
+}
+
+/*
+ * The child: maps, fills and splits, reports 0 or errno on @fd (and then the
+ * PID of the process sharing its hugetlb memory, or 0), then waits to be killed.
+ */
 static void __attribute__((noreturn)) workload_child(const struct workload *d, int fd)
 {
 	uint64_t off, base = (uint64_t)sysconf(_SC_PAGESIZE);
+	pid_t sharer = 0;
+	uint64_t where[2] = { 0, 0 };	/* hugetlb, THP */
 	int ret = 0;
 
 	if (d->hugetlb) {
@@ -36,6 +85,9 @@ static void __attribute__((noreturn)) workload_child(const struct workload *d, i
 			goto fail;
 		for (off = 0; off < d->hugetlb; off += base)
 			p[off] = 1;
+		where[0] = (uintptr_t)p;
+		if (d->many_vmas && (sharer = share_hugetlb(p, d->hugetlb, d->page_size)) < 0)
+			goto fail;
 	}
 	if (d->thp) {
 		uint64_t half = d->thp / d->pmd_size / 2 * d->pmd_size;
@@ -43,14 +95,21 @@ static void __attribute__((noreturn)) workload_child(const struct workload *d, i
 
 		if (p == MAP_FAILED)
 			goto fail;
+		where[1] = (uintptr_t)p;
 		madvise(p, d->thp, MADV_COLLAPSE);	/* for THP "never"; may fail, fine */
 		/* the upper half mapped by PTEs */
 		if (thp_split_pmds(p + half, d->thp - half, d->pmd_size))
 			goto fail;
+		/* and with --many-vmas cut into VMAs: the first page of each PMD read-only */
+		for (off = half; d->many_vmas && off + d->pmd_size <= d->thp; off += d->pmd_size)
+			if (mprotect(p + off, base, PROT_READ))
+				goto fail;
 		/* keep khugepaged from collapsing them back while we are watched */
 		madvise(p + half, d->thp - half, MADV_NOHUGEPAGE);
 	}
-	if (write(fd, &ret, sizeof(ret)) != sizeof(ret))
+	if (write(fd, &ret, sizeof(ret)) != sizeof(ret) ||
+	    write(fd, &sharer, sizeof(sharer)) != sizeof(sharer) ||
+	    write(fd, where, sizeof(where)) != sizeof(where))
 		_exit(1);
 	close(fd);
 	for (;;)
@@ -320,6 +379,18 @@ int workload_start(const struct hgmctl *g, struct workload *w)
 		child_err = -1;
 	} else {
 		n = read(fds[0], &child_err, sizeof(child_err));
+		/* the sharer goes before the pool is restored, as the workload does */
+		if (n == sizeof(child_err) && !child_err &&
+		    read(fds[0], &w->sharer, sizeof(w->sharer)) == sizeof(w->sharer) && w->sharer > 0)
+			pool_watch(w->sharer);
+		if (n == sizeof(child_err) && !child_err) {
+			uint64_t where[2];
+
+			if (read(fds[0], where, sizeof(where)) == sizeof(where)) {
+				w->hugetlb_addr = where[0];
+				w->thp_addr = where[1];
+			}
+		}
 	}
 	if (sfd >= 0)
 		close(sfd);
@@ -339,6 +410,11 @@ int workload_stop(const struct hgmctl *g, struct workload *w)
 {
 	int status;
 
+	/* a zombie until the workload goes: its PID is not reused before */
+	if (w->sharer > 0) {
+		kill(w->sharer, SIGKILL);
+		w->sharer = 0;
+	}
 	if (w->pid > 0) {
 		kill(w->pid, SIGKILL);
 		waitpid(w->pid, &status, 0);

@@ -11,7 +11,14 @@
 struct workload {
 	uint64_t hugetlb, page_size;	/* hugetlb bytes, in pages of page_size */
 	uint64_t thp, pmd_size;		/* THP bytes: half PMD-mapped, half split */
+	/*
+	 * The split half stays cut into VMAs (a read-only page every PMD), about
+	 * two VMAs per split PMD, and the hugetlb memory is mapped by a child too.
+	 */
+	bool many_vmas;
 	pid_t pid;
+	pid_t sharer;			/* the child sharing the hugetlb memory, or 0 */
+	uint64_t hugetlb_addr, thp_addr;	/* where the process mapped them (0: not) */
 };
 
 /* Checks the sizes of @w (usage errors name @cmd). */

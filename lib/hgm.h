@@ -235,6 +235,12 @@ enum hgm_kind {
 /** Returns "hugetlb", "thp", "anon", "file", "shmem" or "other". */
 const char *hgm_kind_name(enum hgm_kind k);
 
+/**
+ * hgm_kind_nth() - the @n-th kind (from 0) into *@k, for lists of every kind
+ * that this libhgm knows.  Returns 0, or -ENOENT past the last one.
+ */
+int hgm_kind_nth(unsigned int n, enum hgm_kind *k);
+
 /** Returns the kind of @vma, judged from its flags, name and THP fields. */
 enum hgm_kind hgm_vma_kind(const struct hgm_vma *vma);
 
@@ -392,6 +398,7 @@ enum {
 	 * are readable, VMAs come from PROCMAP_QUERY and every figure from the scan.
 	 */
 	HGM_MAPS_NO_VMFLAGS = 1 << 1,
+	HGM_MAPS_NODES = 1 << 2,	/* rows (HGM_MAPS_ROWS) with their NUMA node */
 };
 
 struct hgm_maps_ops {

@@ -161,7 +161,8 @@ HGM_EXPORT int hgm_maps_walk(const struct hgm_ctx *ctx, pid_t pid, unsigned int 
 	if (!mw.cur)
 		return -ENOMEM;
 	if (hgm_ctx_is_live(ctx))
-		ret = hgm_scan(ctx, pid, 0, 0, HGM_SCAN_NO_COUNT | light_flag(ctx, flags), &sops, &mw);
+		ret = hgm_scan(ctx, pid, 0, 0, HGM_SCAN_NO_COUNT | light_flag(ctx, flags) |
+			       (flags & HGM_MAPS_NODES ? HGM_SCAN_NODES : 0), &sops, &mw);
 	else
 		ret = from_smaps(&mw, pid, bad_line);
 	if (ret == 0)

@@ -239,6 +239,13 @@ struct scan {
 	struct page_region regions[NR_REGIONS];
 	uint64_t pme[PM_BATCH];
 	uint64_t kf[64];			/* flags of base pages, in batches */
+	/*
+	 * The folio found last, for the next rows that fall in it: the rest
+	 * of a run, and the next VMA when a folio is cut by VMA boundaries.
+	 */
+	uint64_t fol_head, fol_hkf;
+	unsigned int fol_order;
+	bool have_fol;
 	/* rows waiting for their NUMA node */
 	struct hgm_folio pending[NODE_BATCH];
 	unsigned int npending;
@@ -486,20 +493,106 @@ static int kpf_at(int fd, uint64_t drop, uint64_t pfn, uint64_t *kf)
 }
 
 /*
- * The folio holding @pfn (whose flags are @kf): sets its head PFN, the head's
- * flags and its order.  Folios are naturally aligned, which makes both
- * searches binary, about 4 single-entry reads each instead of one per page:
+ * With @h a compound head aligned to 2^@j (1 <= @j), whether its folio has
+ * at least 2^@j pages: whether @h + 2^(@j-1) is a tail.  A tail there belongs
+ * to @h's folio, as folios are naturally aligned: one starting between @h and
+ * it would have to start at it.  Returns 1, 0 (also past the end of
+ * kpageflags) or -errno.
+ */
+static int order_at_least(int fd, uint64_t drop, uint64_t h, unsigned int j)
+{
+	uint64_t x;
+	int ret = kpf_at(fd, drop, h + (UINT64_C(1) << (j - 1)), &x);
+
+	if (ret == -ENXIO)
+		return 0;
+	return ret ? ret : !!(x & KPF_TAIL_BIT);
+}
+
+/*
+ * The order of the folio headed by @h: the largest j <= @jmax (the head's
+ * alignment) with order_at_least(j), found by a binary search whose first
+ * probes are @guess and @guess + 1, two reads when the guess is right.
+ * Sets *@order (-1: larger than @jmax, not a folio looked for); 0 or -errno.
+ */
+static int head_order(int fd, uint64_t drop, uint64_t h, unsigned int jmax, unsigned int guess,
+		      int *order)
+{
+	unsigned int lo = 1, hi = jmax + 1, mid;	/* the answer is in [lo - 1, hi] */
+	int ret;
+
+	if (guess < 1)
+		guess = 1;
+	if (guess > jmax)
+		guess = jmax;
+	/* order >= lo - 1 is known (a head has at least 2 pages), order <= hi too */
+	for (mid = guess; lo <= hi; mid = (lo + hi) / 2) {
+		ret = order_at_least(fd, drop, h, mid);
+		if (ret < 0)
+			return ret;
+		if (ret) {
+			lo = mid + 1;
+			/* right at the guess: the one above settles it */
+			if (mid == guess && lo <= hi) {
+				mid = lo;
+				ret = order_at_least(fd, drop, h, mid);
+				if (ret < 0)
+					return ret;
+				if (!ret)
+					hi = mid - 1;
+				else
+					lo = mid + 1;
+			}
+		} else {
+			hi = mid - 1;
+		}
+		guess = UINT_MAX;	/* only the first probe is guided */
+	}
+	*order = hi > jmax ? -1 : (int)hi;
+	return 0;
+}
+
+/*
+ * With @h a head (flags @hkf), the order of its folio if it holds @pfn: sets
+ * *@head, *@head_kf and *@order, or leaves *@order 0 (inconsistent: larger
+ * than any folio looked for, or not holding @pfn).  Returns 0 or -errno.
+ */
+static int folio_settle(int fd, uint64_t drop, uint64_t pfn, uint64_t h, uint64_t hkf,
+			unsigned int guess, uint64_t *head, uint64_t *head_kf, unsigned int *order)
+{
+	unsigned int jmax = h ? (unsigned int)__builtin_ctzll(h) : MAX_FOLIO_ORDER;
+	int ret, o;
+
+	if (jmax > MAX_FOLIO_ORDER)
+		jmax = MAX_FOLIO_ORDER;
+	ret = head_order(fd, drop, h, jmax, guess, &o);
+	if (ret)
+		return ret;
+	if (o < 1 || h + (UINT64_C(1) << o) <= pfn)
+		return 0;
+	*head = h;
+	*head_kf = hkf;
+	*order = (unsigned int)o;
+	return 0;
+}
+
+/*
+ * The folio holding @pfn (whose flags are @kf), mapped at page number @vpn:
+ * sets its head PFN, the head's flags and its order.  A folio mapped where
+ * the kernel puts it (a THP fault, an mTHP) has @pfn and @vpn congruent
+ * modulo its size: that guesses the head and the order, and two or three
+ * reads confirm the guess (head_order()).  Otherwise binary searches, about
+ * 4 single-entry reads each instead of one per page:
  * - the head is @pfn rounded down to 2^j for the smallest j whose rounding is
  *   not a tail (roundings below the head are tails, from the head down not);
- * - the order is the smallest j with head + 2^j not a tail, for j up to the
- *   head's alignment (beyond the folio, such a PFN starts a folio of its own).
+ * - the order as head_order() finds it.
  * When the flags change under us (a folio split or freed meanwhile), @pfn is
  * reported as a folio of its own rather than guessed.
  */
-static int folio_probe(int fd, uint64_t drop, uint64_t pfn, uint64_t kf, uint64_t *head,
-		       uint64_t *head_kf, unsigned int *order)
+static int folio_probe(int fd, uint64_t drop, uint64_t pfn, uint64_t vpn, uint64_t kf,
+		       uint64_t *head, uint64_t *head_kf, unsigned int *order)
 {
-	unsigned int lo, hi, jmax;
+	unsigned int lo, hi, guess = MAX_FOLIO_ORDER;
 	uint64_t h = pfn, hkf = kf, x;
 	int ret;
 
@@ -508,6 +601,20 @@ static int folio_probe(int fd, uint64_t drop, uint64_t pfn, uint64_t kf, uint64_
 	*order = 0;
 	if (!(kf & (KPF_HEAD_BIT | KPF_TAIL_BIT)))
 		return 0;
+	if ((pfn ^ vpn) && (unsigned int)__builtin_ctzll(pfn ^ vpn) < guess)
+		guess = (unsigned int)__builtin_ctzll(pfn ^ vpn);
+	if (kf & KPF_TAIL_BIT && guess) {
+		/* the guessed head first: a head there whose folio holds @pfn is it */
+		h = pfn & ~((UINT64_C(1) << guess) - 1);
+		ret = kpf_at(fd, drop, h, &hkf);
+		if (ret && ret != -ENXIO)
+			return ret;
+		if (!ret && (hkf & KPF_HEAD_BIT)) {
+			ret = folio_settle(fd, drop, pfn, h, hkf, guess, head, head_kf, order);
+			if (ret || *order)
+				return ret;
+		}
+	}
 	if (kf & KPF_TAIL_BIT) {
 		for (lo = 1, hi = MAX_FOLIO_ORDER + 1; lo < hi; ) {
 			unsigned int mid = (lo + hi) / 2;
@@ -526,28 +633,7 @@ static int folio_probe(int fd, uint64_t drop, uint64_t pfn, uint64_t kf, uint64_
 		if (lo > MAX_FOLIO_ORDER || !(hkf & KPF_HEAD_BIT))
 			return 0;
 	}
-	jmax = h ? (unsigned int)__builtin_ctzll(h) : MAX_FOLIO_ORDER;
-	if (jmax > MAX_FOLIO_ORDER)
-		jmax = MAX_FOLIO_ORDER;
-	for (lo = 0, hi = jmax + 1; lo < hi; ) {
-		unsigned int mid = (lo + hi) / 2;
-
-		/* past the end of kpageflags no folio goes on */
-		ret = kpf_at(fd, drop, h + (UINT64_C(1) << mid), &x);
-		if (ret && ret != -ENXIO)
-			return ret;
-		if (!ret && (x & KPF_TAIL_BIT))
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
-	/* larger than any folio looked for, or not holding @pfn: inconsistent */
-	if (lo > jmax || h + (UINT64_C(1) << lo) <= pfn)
-		return 0;
-	*head = h;
-	*head_kf = hkf;
-	*order = lo;
-	return 0;
+	return folio_settle(fd, drop, pfn, h, hkf, guess, head, head_kf, order);
 }
 
 /*
@@ -567,9 +653,6 @@ static int scan_ptes(struct scan *s, uint64_t a, const uint64_t *pme, size_t n)
 	while (i < n) {
 		uint64_t pfn0 = pme[i] & PM_PFN_MASK;
 		size_t run = 1, k, nkf = 0, kf0 = 0;	/* s->kf[j] holds pfn0 + kf0 + j */
-		uint64_t last_head = 0, last_hkf = 0;	/* the folio found last (--pages) */
-		unsigned int last_order = 0;
-		bool have_last = false;
 		struct hgm_folio f;
 
 		/*
@@ -597,6 +680,13 @@ static int scan_ptes(struct scan *s, uint64_t a, const uint64_t *pme, size_t n)
 				else if (ret)
 					return ret;
 				kf = hkf;
+			} else if (known && s->have_fol && s->fol_order && pfn > s->fol_head &&
+				   pfn < s->fol_head + (UINT64_C(1) << s->fol_order)) {
+				/* a tail of the folio found last: its head's flags say it all */
+				kf = hkf = s->fol_hkf;
+				head = s->fol_head;
+				order = s->fol_order;
+				npages = head + (UINT64_C(1) << order) - pfn;
 			} else if (known) {
 				/* base pages come in batches; a folio's first page says what it is */
 				if (k < kf0 || k >= kf0 + nkf) {
@@ -611,30 +701,25 @@ static int scan_ptes(struct scan *s, uint64_t a, const uint64_t *pme, size_t n)
 						size_t want = run - k < ARRAY_SIZE(s->kf) ? run - k
 										   : ARRAY_SIZE(s->kf);
 
-						r = read_entries(s->kflags_fd, pfn, s->kf, want);
+						/* the first one is read already */
+						r = read_entries(s->kflags_fd, pfn + 1, s->kf + 1, want - 1);
 						if (r < 0)
 							return (int)r;
-						nkf = r > 0 ? (size_t)r : 1;
+						nkf = 1 + (size_t)r;
 					}
 				}
 				if (k >= kf0 + nkf) {
 					known = false;		/* beyond the end of kpageflags */
-				} else if (have_last && pfn >= last_head &&
-					   pfn < last_head + (UINT64_C(1) << last_order)) {
-					kf = s->kf[k - kf0] & ~s->kpf_drop;
-					head = last_head;
-					hkf = last_hkf;
-					order = last_order;
 				} else {
 					kf = s->kf[k - kf0] & ~s->kpf_drop;
-					ret = folio_probe(s->kflags_fd, s->kpf_drop, pfn, kf, &head,
-							  &hkf, &order);
+					ret = folio_probe(s->kflags_fd, s->kpf_drop, pfn,
+							  f.start / s->page, kf, &head, &hkf, &order);
 					if (ret)
 						return ret;
-					last_head = head;
-					last_hkf = hkf;
-					last_order = order;
-					have_last = true;
+					s->fol_head = head;
+					s->fol_hkf = hkf;
+					s->fol_order = order;
+					s->have_fol = true;
 				}
 				if (known)
 					npages = head + (UINT64_C(1) << order) - pfn;
@@ -719,6 +804,15 @@ static int scan_run(struct scan *s, uint64_t a, uint64_t e, uint64_t cat)
 	return 0;
 }
 
+/* Whether the current VMA holds no PMD-aligned range of a PMD's size. */
+static bool pmd_free_vma(const struct scan *s)
+{
+	uint64_t first = (s->vma->start + s->pmd_size - 1) & ~(s->pmd_size - 1);
+
+	return first < s->vma->start || first + s->pmd_size > s->vma->end ||
+	       first + s->pmd_size < first;
+}
+
 static int scan_vma(struct scan *s, uint64_t start, uint64_t end)
 {
 	struct pm_scan_arg arg = {
@@ -728,13 +822,22 @@ static int scan_vma(struct scan *s, uint64_t start, uint64_t end)
 		.vec = (uintptr_t)s->regions,
 		.vec_len = NR_REGIONS,
 		.category_anyof_mask = PAGE_IS_PRESENT | PAGE_IS_SWAPPED,
-		.return_mask = PAGE_IS_PRESENT | PAGE_IS_SWAPPED | PAGE_IS_HUGE | PAGE_IS_FILE,
+		/*
+		 * Not PAGE_IS_FILE: it costs the kernel a page lookup per PTE,
+		 * and the pagemap entries (PM_FILE) say it for every row.
+		 */
+		.return_mask = PAGE_IS_PRESENT | PAGE_IS_SWAPPED | PAGE_IS_HUGE,
 	};
+	bool hugetlb = hgm_vma_flag(s->vma, HGM_VF_HT);
 	int ret;
 
-	if (!s->use_ioctl)
-		return scan_run(s, start, end, hgm_vma_flag(s->vma, HGM_VF_HT) ?
-				PAGE_IS_PRESENT | PAGE_IS_HUGE : 0);
+	/*
+	 * A VMA holding no aligned PMD-sized range can have no huge leaf, and
+	 * the pagemap entries are read anyway: one walk of its page tables,
+	 * not two.  (Such a VMA is smaller than two PMDs.)
+	 */
+	if (!s->use_ioctl || (!hugetlb && pmd_free_vma(s)))
+		return scan_run(s, start, end, hugetlb ? PAGE_IS_PRESENT | PAGE_IS_HUGE : 0);
 	while (arg.start < end) {
 		long n = ioctl(s->pagemap, PAGEMAP_SCAN, &arg);
 		long i;

@@ -652,6 +652,14 @@ HGM_EXPORT const char *hgm_kind_name(enum hgm_kind k)
 	return k < ARRAY_SIZE(kind_names) ? kind_names[k] : "other";
 }
 
+HGM_EXPORT int hgm_kind_nth(unsigned int n, enum hgm_kind *k)
+{
+	if (n >= ARRAY_SIZE(kind_names) || !kind_names[n])
+		return -ENOENT;
+	*k = (enum hgm_kind)n;
+	return 0;
+}
+
 static const char *const level_names[] = {
 	[HGM_LEVEL_PTE] = "pte", [HGM_LEVEL_PMD] = "pmd", [HGM_LEVEL_PUD] = "pud",
 };

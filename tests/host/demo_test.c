@@ -10,8 +10,10 @@
 TEST_F(live, demo_shows_its_mappings_and_restores_the_pool)
 {
 	char cmd[256], path[256], *out;
+	const struct jq_value *vmas;
 	uint64_t before, after;
 	int status;
+	size_t i;
 
 	NEED_ROOT("let demo grow the hugetlb pool");
 	pool_path(path, sizeof(path), 2 * M, "nr_hugepages");
@@ -24,6 +26,18 @@ TEST_F(live, demo_shows_its_mappings_and_restores_the_pool)
 	free(out);
 	ASSERT_NE(NULL, self->json);
 	EXPECT_EQ(8 * M, u64_at(self->json, "totals.hugetlb.pmd"));
+	/* only the VMAs it made (the THP one split in two), each with its levels line */
+	vmas = jq_get(self->json, "vmas");
+	EXPECT_LE(2, jq_len(vmas));
+	EXPECT_GE(3, jq_len(vmas));
+	for (i = 0; i < jq_len(vmas); i++) {
+		const struct jq_value *v = jq_at(vmas, i);
+		const char *kind = jq_str(jq_get(v, "kind")) ?: "";
+
+		EXPECT_TRUE(!strcmp(kind, "hugetlb") || !strcmp(kind, "thp"))
+			TH_LOG("a VMA of kind %s: %s", kind, jq_str(jq_get(v, "name")));
+		EXPECT_NE(NULL, jq_str(jq_get(v, "granularity.map")));
+	}
 	ASSERT_EQ(0, read_u64(path, &after));
 	EXPECT_EQ(before, after);
 }

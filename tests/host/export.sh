@@ -191,13 +191,14 @@ else
 		sample = re.compile(r'[a-z_]+(\{[^}]*\})? [0-9.]+$')
 		reads = 0
 		def alive():
+		    # a zombie (exited, not reaped yet) is done writing; a process
+		    # that goes between the two calls makes the read fail (ESRCH)
 		    try:
 		        os.kill(writer, 0)
-		    except ProcessLookupError:
+		        with open("/proc/%d/stat" % writer) as f:
+		            return f.read().rsplit(")", 1)[1].split()[0] != "Z"
+		    except (ProcessLookupError, FileNotFoundError):
 		        return False
-		    # a zombie (exited, not reaped yet) is done writing
-		    with open("/proc/%d/stat" % writer) as f:
-		        return f.read().rsplit(")", 1)[1].split()[0] != "Z"
 		while alive() or reads == 0:
 		    with open(path) as f:
 		        text = f.read()

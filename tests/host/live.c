@@ -124,8 +124,40 @@ void __attribute__((noreturn)) child_main(const struct layout *l, int fd)
 				goto fail;
 			/* keep khugepaged away from the split part (splits the VMA there) */
 			madvise(a + off, l->thp - off, MADV_NOHUGEPAGE);
+			for (; l->carve && off < l->thp; off += 2 * M)
+				if (mprotect(a + off, 4096, PROT_READ) ||
+				    munmap(a + off + 4096, 4096))
+					goto fail;
+			if (l->carve) {
+				char *to = thp_map(4 * M, 2 * M, false);
+				char *last = a + l->thp - 2 * M + 8192;
+
+				/* moved over a fresh PMD-aligned area: page 2 lands on a boundary */
+				if (to == MAP_FAILED)
+					goto fail;
+				to = mremap(last, 2 * M - 8192, 2 * M - 8192,
+					    MREMAP_MAYMOVE | MREMAP_FIXED, to);
+				if (to == MAP_FAILED)
+					goto fail;
+				p.moved_addr = (uintptr_t)to;
+			}
 		}
 		p.thp_addr = (uintptr_t)a;
+	}
+	if (l->shmem_thp) {
+		int mfd = memfd_create("host-test-shmem", 0);
+		char *at = thp_map(l->shmem_thp, 2 * M, false), *a;
+
+		/* a PMD-aligned place (thp_map's), the memfd mapped over it */
+		if (mfd < 0 || ftruncate(mfd, l->shmem_thp) || at == MAP_FAILED)
+			goto fail;
+		a = mmap(at, l->shmem_thp, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_FIXED, mfd, 0);
+		if (a == MAP_FAILED)
+			goto fail;
+		for (off = 0; off < l->shmem_thp; off += 4096)
+			a[off] = 1;
+		if (madvise(a, l->shmem_thp, 25 /* MADV_COLLAPSE */) == 0)
+			p.shmem_addr = (uintptr_t)a;
 	}
 	if (l->small) {
 		char *a = mmap(NULL, l->small, PROT_READ | PROT_WRITE,

@@ -81,11 +81,20 @@ struct layout {
 	bool split;		/* split the upper half of the THP to PTE mappings */
 	bool split_all;		/* split every THP to PTE mappings */
 	bool share;		/* a second process maps the hugetlb memory too */
+	/*
+	 * With split_all: each folio partly mapped and cut by a VMA boundary,
+	 * its first page made read-only (a VMA of its own), its second unmapped;
+	 * the rest of the last folio moved to moved_addr, a PMD boundary (where
+	 * the kernel would not have put that page of a folio).
+	 */
+	bool carve;
+	uint64_t shmem_thp;	/* bytes of a memfd (shmem) mapping, collapsed to THP */
 	uint64_t small;		/* bytes of anonymous memory in a VMA too small for PMDs */
 };
 
 struct placed {
-	uint64_t hugetlb_addr, thp_addr, small_addr;
+	uint64_t hugetlb_addr, thp_addr, small_addr, moved_addr;
+	uint64_t shmem_addr;	/* 0: MADV_COLLAPSE refused, no shmem THP */
 	pid_t sharer;
 	int err;
 };

@@ -172,6 +172,138 @@ TEST_F(live, maps_from_the_page_scan_alone_agrees_with_smaps_on_every_vma)
 }
 
 /* The reference: 1 GiB hugetlb and 4 GiB THP, half of it PMD-mapped. */
+/* A member of "totals" that is there only when not zero (file_thp): 0 when absent. */
+static uint64_t total_at(const struct jq_value *json, const char *path)
+{
+	return jq_get(json, path) ? u64_at(json, path) : 0;
+}
+
+/*
+ * Page-cache and shmem THP are not anonymous THP: the totals keep them
+ * apart ("THP" counted them until now), and the VMA is "shmem".
+ */
+TEST_F(live, maps_keeps_shmem_thp_apart_from_anonymous_thp)
+{
+	const struct layout l = { .shmem_thp = 4 * M, .thp = 2 * M };
+	char smaps[64];
+	struct placed p;
+	int status;
+
+	NEED_ROOT("read page flags");
+	self->child = spawn(&l, &p);
+	ASSERT_EQ(0, p.err);
+	if (!p.shmem_addr)
+		SKIP(return, "MADV_COLLAPSE made no shmem THP here");
+	snprintf(smaps, sizeof(smaps), "/proc/%d/smaps_rollup", self->child);
+	if (smaps_sum(smaps, "ShmemPmdMapped") != 4 * M || smaps_sum(smaps, "AnonHugePages") != 2 * M)
+		SKIP(return, "the kernel gave other THPs than asked");
+	self->json = maps_json(self->child, &status);
+	ASSERT_NE(NULL, self->json);
+	ASSERT_EQ(0, status);
+	EXPECT_STREQ("shmem", jq_str(jq_get(vma_at(self->json, p.shmem_addr), "kind")));
+	EXPECT_EQ(4 * M, u64_at(vma_at(self->json, p.shmem_addr), "mapped.pmd"));
+	EXPECT_EQ(2 * M, u64_at(self->json, "totals.thp.pmd"));
+	EXPECT_EQ(4 * M, total_at(self->json, "totals.file_thp.pmd"));
+}
+
+/*
+ * --kind and --huge leave out the other VMAs, totals included; an unknown
+ * kind is a usage error that names the kinds there are.
+ */
+TEST_F(live, maps_kind_and_huge_show_only_those_vmas)
+{
+	const struct layout l = { .hugetlb = 4 * M, .hpage = 2 * M, .shared = true,
+				  .thp = 4 * M, .split = true, .small = 64 * K };
+	const struct jq_value *vmas;
+	char args[128], out[4096];
+	struct placed p;
+	int status;
+	size_t i;
+
+	NEED_ROOT("reserve hugetlb pages");
+	if (pool_make_free(2 * M, 2))
+		SKIP(return, "cannot reserve 2 free 2 MiB hugepages");
+	self->child = spawn(&l, &p);
+	ASSERT_EQ(0, p.err);
+
+	snprintf(args, sizeof(args), "maps --kind hugetlb %d --json", (int)self->child);
+	self->json = hgmctl_json(args, &status);
+	ASSERT_NE(NULL, self->json);
+	ASSERT_EQ(0, status);
+	vmas = jq_get(self->json, "vmas");
+	ASSERT_EQ(1, jq_len(vmas));
+	EXPECT_STREQ("hugetlb", jq_str(jq_get(jq_at(vmas, 0), "kind")));
+	EXPECT_EQ(4 * M, u64_at(self->json, "totals.hugetlb.pmd"));
+	EXPECT_EQ(0, u64_at(self->json, "totals.thp.pmd"));
+	jq_free(self->json);
+
+	snprintf(args, sizeof(args), "maps --huge %d --json", (int)self->child);
+	self->json = hgmctl_json(args, &status);
+	ASSERT_NE(NULL, self->json);
+	ASSERT_EQ(0, status);
+	vmas = jq_get(self->json, "vmas");
+	ASSERT_LE(2, jq_len(vmas));
+	for (i = 0; i < jq_len(vmas); i++) {
+		const struct jq_value *v = jq_at(vmas, i);
+		uint64_t pte = u64_at(v, "mapped.pte");
+
+		EXPECT_LT(0, u64_at(v, "mapped.pud") + u64_at(v, "mapped.pmd") +
+			  (pte == UINT64_MAX ? 0 : pte)) TH_LOG("%s", jq_str(jq_get(v, "start")));
+	}
+	EXPECT_NE(NULL, vma_at(self->json, p.hugetlb_addr));
+	EXPECT_NE(NULL, vma_at(self->json, p.thp_addr));
+	EXPECT_EQ(NULL, vma_at(self->json, p.small_addr));
+
+	snprintf(args, sizeof(args), "maps --kind thp,bogus %d", (int)self->child);
+	EXPECT_EQ(2, hgmctl_text(args, out, sizeof(out)));
+	EXPECT_NE(NULL, strstr(out, "unknown kind 'bogus'")) TH_LOG("%s", out);
+	EXPECT_NE(NULL, strstr(out, "hugetlb, thp, anon, file, shmem")) TH_LOG("%s", out);
+}
+
+/*
+ * The PTE-mapped THP of a VMA by folio order (thp.by_order, MTHP), and where
+ * its huge folios are (nodes, NODES): each adds up to what the VMA maps.
+ */
+TEST_F(live, maps_splits_pte_mapped_thp_by_order_and_node)
+{
+	const struct layout l = { .thp = 8 * M, .split = true };
+	const struct jq_value *pmd_half, *pte_half, *nodes;
+	char args[128], out[4096];
+	uint64_t sum = 0;
+	struct placed p;
+	int status;
+	size_t i;
+
+	NEED_ROOT("read page flags");
+	self->child = spawn(&l, &p);
+	ASSERT_EQ(0, p.err);
+	self->json = maps_json(self->child, &status);
+	ASSERT_NE(NULL, self->json);
+	ASSERT_EQ(0, status);
+	pmd_half = vma_at(self->json, p.thp_addr);
+	pte_half = vma_at(self->json, p.thp_addr + 4 * M);
+	ASSERT_NE(NULL, pte_half);
+	if (u64_at(pte_half, "mapped.pte") != 4 * M || u64_at(pmd_half, "mapped.pmd") != 4 * M)
+		SKIP(return, "the kernel gave fewer THPs than asked");
+	EXPECT_EQ(4 * M, u64_at(pte_half, "thp.by_order.9"));
+	EXPECT_EQ(1, jq_len(jq_get(pte_half, "thp.by_order")));
+	/* PMD-mapped THP is not in by_order (PTE-mapped only) */
+	EXPECT_EQ(0, jq_len(jq_get(pmd_half, "thp.by_order")));
+	nodes = jq_get(pte_half, "nodes");
+	ASSERT_NE(NULL, nodes);
+	for (i = 0; i < jq_len(nodes); i++) {
+		unsigned long long x = 0;
+
+		jq_u64(jq_at(nodes, i), &x);
+		sum += x;
+	}
+	EXPECT_EQ(4 * M, sum);
+
+	snprintf(args, sizeof(args), "maps -n -o START,MTHP %d", (int)self->child);
+	ASSERT_EQ(0, hgmctl_text(args, out, sizeof(out)));
+	EXPECT_NE(NULL, strstr(out, " 2M:4M")) TH_LOG("%s", out);
+}
+
 TEST_F_TIMEOUT(live, reference_workload_totals_equal_smaps_rollup, 120)
 {
 	const struct layout l = { .hugetlb = 1 * G, .hpage = 2 * M, .shared = true,
@@ -195,8 +327,9 @@ TEST_F_TIMEOUT(live, reference_workload_totals_equal_smaps_rollup, 120)
 	EXPECT_EQ(1 * G, u64_at(self->json, "totals.hugetlb.pmd"));
 	EXPECT_EQ(smaps_sum(rollup, "Shared_Hugetlb") + smaps_sum(rollup, "Private_Hugetlb"),
 		  u64_at(self->json, "totals.hugetlb.pmd"));
-	EXPECT_EQ(smaps_sum(rollup, "AnonHugePages") + smaps_sum(rollup, "ShmemPmdMapped") +
-		  smaps_sum(rollup, "FilePmdMapped"), u64_at(self->json, "totals.thp.pmd"));
+	EXPECT_EQ(smaps_sum(rollup, "AnonHugePages"), u64_at(self->json, "totals.thp.pmd"));
+	EXPECT_EQ(smaps_sum(rollup, "ShmemPmdMapped") + smaps_sum(rollup, "FilePmdMapped"),
+		  total_at(self->json, "totals.file_thp.pmd"));
 	EXPECT_EQ(2 * G, u64_at(self->json, "totals.thp.pmd")) {
 		TH_LOG("THP allocation fell short: AnonHugePages %" PRIu64,
 		       smaps_sum(rollup, "AnonHugePages"));

@@ -9,6 +9,13 @@
  */
 #include "live.h"
 
+/* Whether pagemap gave @n rows, the first THP: what the test asked the kernel for. */
+static bool thp_rows_as_asked(const struct jq_value *json, size_t n)
+{
+	return jq_len(jq_get(json, "folios")) == n &&
+	       strcmp(jq_str(jq_get(json, "folios[0].kind")) ?: "", "thp") == 0;
+}
+
 TEST_F(live, pagemap_shows_pmd_mapped_thp_as_order_9_pmd_rows)
 {
 	const struct layout l = { .thp = 8 * M };
@@ -54,8 +61,7 @@ TEST_F(live, pagemap_shows_split_thp_as_pte_rows_of_whole_folios)
 	self->json = pagemap_json(self->child, p.thp_addr, 8 * M, &status);
 	ASSERT_NE(NULL, self->json);
 	ASSERT_EQ(0, status);
-	if (jq_len(jq_get(self->json, "folios")) != 4 ||
-	    strcmp(jq_str(jq_get(self->json, "folios[0].kind")) ?: "", "thp"))
+	if (!thp_rows_as_asked(self->json, 4))
 		SKIP(return, "the kernel gave fewer THPs than asked");
 	/* the PMDs are split, the folios are not: each is one row, mapped by PTEs */
 	ASSERT_EQ(0, rows_of(self->json, p.thp_addr, 2 * M, 4));
@@ -66,6 +72,64 @@ TEST_F(live, pagemap_shows_split_thp_as_pte_rows_of_whole_folios)
 		EXPECT_STREQ("thp", jq_str(jq_get(r, "kind")));
 		EXPECT_EQ(9, u64_at(r, "order"));
 		EXPECT_EQ(1, u64_at(r, "mapcount"));
+	}
+}
+
+/*
+ * A folio cut by a VMA boundary and partly unmapped is still one folio of
+ * order 9 mapped by PTEs, in each VMA: the scanner guesses the order from
+ * where the page is mapped and confirms it, and must not take the pieces for
+ * smaller folios.
+ */
+TEST_F(live, pagemap_shows_partly_mapped_split_thp_at_its_order)
+{
+	const struct layout l = { .thp = 4 * M, .split_all = true, .carve = true };
+	struct placed p;
+	int status;
+
+	NEED_ROOT("read PFNs and kpageflags");
+	self->child = spawn(&l, &p);
+	ASSERT_EQ(0, p.err);
+	self->json = pagemap_json(self->child, p.thp_addr, 4 * M, &status);
+	ASSERT_NE(NULL, self->json);
+	ASSERT_EQ(0, status);
+	if (!thp_rows_as_asked(self->json, 3))
+		SKIP(return, "the kernel gave fewer THPs than asked");
+	/* the first folio: its first page (a VMA of its own), then pages 2 to 511 */
+	{
+		const struct jq_value *one = jq_at(jq_get(self->json, "folios"), 0);
+		const struct jq_value *rest = jq_at(jq_get(self->json, "folios"), 1);
+		uint64_t base = p.thp_addr;
+
+		EXPECT_EQ(base, hex_at(one, "start"));
+		EXPECT_EQ(base + 4096, hex_at(one, "end"));
+		EXPECT_EQ(base + 8192, hex_at(rest, "start"));
+		EXPECT_EQ(base + 2 * M, hex_at(rest, "end"));
+		EXPECT_STREQ("pte", jq_str(jq_get(one, "level")));
+		EXPECT_STREQ("pte", jq_str(jq_get(rest, "level")));
+		EXPECT_STREQ("thp", jq_str(jq_get(one, "kind")));
+		EXPECT_STREQ("thp", jq_str(jq_get(rest, "kind")));
+		EXPECT_EQ(9, u64_at(one, "order"));
+		EXPECT_EQ(9, u64_at(rest, "order"));
+		EXPECT_EQ(0, hex_at(one, "head_pfn") % 512);
+		EXPECT_EQ(hex_at(one, "pfn"), hex_at(one, "head_pfn"));
+		EXPECT_EQ(hex_at(one, "head_pfn"), hex_at(rest, "head_pfn"));
+		EXPECT_EQ(hex_at(one, "head_pfn") + 2, hex_at(rest, "pfn"));
+	}
+	/* the rest of the last folio, moved: where it is mapped guesses wrong */
+	{
+		uint64_t head = hex_at(self->json, "folios[2].head_pfn");
+
+		jq_free(self->json);
+		self->json = pagemap_json(self->child, p.moved_addr, 2 * M - 8192, &status);
+		ASSERT_NE(NULL, self->json);
+		ASSERT_EQ(0, status);
+		ASSERT_EQ(1, jq_len(jq_get(self->json, "folios")));
+		EXPECT_STREQ("pte", jq_str(jq_get(self->json, "folios[0].level")));
+		EXPECT_STREQ("thp", jq_str(jq_get(self->json, "folios[0].kind")));
+		EXPECT_EQ(9, u64_at(self->json, "folios[0].order"));
+		EXPECT_EQ(head, hex_at(self->json, "folios[0].head_pfn"));
+		EXPECT_EQ(head + 2, hex_at(self->json, "folios[0].pfn"));
 	}
 }
 
