@@ -691,6 +691,39 @@ struct hgm_pool_change {
 int hgm_pool_apply(const struct hgm_ctx *ctx, uint64_t page_size, struct hgm_pool_change *ch,
 		   size_t n);
 
+/**
+ * hgm_pool_predict() - what a write of @count to the nr_hugepages of pool
+ * @page_size on @node (HGM_NODE_ALL: system-wide) would leave, as the kernel
+ * accounts it (mm/hugetlb.c set_max_huge_pages()): a shrink frees no page
+ * that is in use or reserved system-wide and turns the pages it keeps above
+ * @count into surplus; a grow turns surplus pages persistent before it
+ * allocates.  @pools (from hgm_pools_read()) is updated in place: the
+ * system-wide pool, and the node's for a node write (a system-wide write
+ * leaves the per-node pools as they were: the kernel picks the nodes).
+ * Assumes every page a grow allocates is found.
+ * Returns 0, -ENOENT (no such pool) or -EINVAL (no reserved count, or
+ * counters that do not add up).
+ */
+int hgm_pool_predict(struct hgm_pools *pools, uint64_t page_size, int node, uint64_t count);
+
+/**
+ * hgm_pool_overcommit_path() - the nr_overcommit_hugepages file of pool
+ * @page_size (system-wide only), as a path of the live system.
+ * Returns its length, or -ENAMETOOLONG.
+ */
+int hgm_pool_overcommit_path(uint64_t page_size, char *buf, size_t size);
+
+/**
+ * hgm_pool_set_overcommit() - set how many surplus pages of @page_size the
+ * kernel may allocate on demand beyond the persistent pool, and read it back
+ * into *@obtained.  Returns 0, or -errno of the write or the read.
+ */
+int hgm_pool_set_overcommit(const struct hgm_ctx *ctx, uint64_t page_size, uint64_t count,
+			    uint64_t *obtained);
+
+/** Whether hgm_pool_set_overcommit() may write: as hgm_pool_check_write(). */
+int hgm_pool_check_overcommit(const struct hgm_ctx *ctx, uint64_t page_size);
+
 /** The steps of hgm_make_room(), in order. */
 enum hgm_room_step { HGM_ROOM_DROP_CACHES, HGM_ROOM_COMPACT, HGM_NR_ROOM_STEPS };
 
