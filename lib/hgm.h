@@ -851,6 +851,10 @@ struct hgm_thp {
 	int64_t full_scans;			/* or unknown */
 	size_t nr_sizes;
 	struct hgm_thp_size *sizes;		/* mTHP sizes, ascending */
+	/* since HGM_0.8: the rest of khugepaged's settings */
+	int64_t max_ptes_swap;			/* or unknown */
+	int64_t max_ptes_shared;		/* or unknown */
+	int64_t alloc_sleep_ms;			/* or unknown */
 };
 
 /** Reads THP and mTHP settings. Returns 0 (available may be false) or -errno. */
@@ -859,6 +863,66 @@ void hgm_thp_free(struct hgm_thp *thp);
 
 /** Returns the PMD leaf size from sysfs, or the x86_64 value (2 MiB) without THP. */
 uint64_t hgm_thp_pmd_size(const struct hgm_ctx *ctx);
+
+/*
+ * THP settings are named by their file under /sys/kernel/mm/transparent_hugepage:
+ * "enabled", "defrag", "shmem_enabled", "hugepages-64kB/enabled",
+ * "hugepages-64kB/shmem_enabled", "khugepaged/pages_to_scan", ...
+ */
+
+/**
+ * hgm_thp_setting_path() - the live path of THP setting @name (never under a
+ * context's root): what a write changes.  Returns its length, -EINVAL for a
+ * name that leaves the directory, or -ENAMETOOLONG.
+ */
+int hgm_thp_setting_path(const char *name, char *buf, size_t size);
+
+/**
+ * hgm_thp_setting_read() - the value of THP setting @name: its selected word
+ * ("madvise") or number into @value, and into @choices the file as the kernel
+ * writes it ("always [madvise] never"; a number for a number).
+ * Returns 0, -ENOENT (no such setting), -EINVAL (bad name) or -errno.
+ */
+int hgm_thp_setting_read(const struct hgm_ctx *ctx, const char *name, char *value, size_t vsize,
+			 char *choices, size_t csize);
+
+/**
+ * hgm_thp_setting_check() - whether @value may be written to THP setting
+ * @name, checked before anything is written: one of the words of the file, or
+ * a decimal number in the range the kernel takes (max_ptes_* up to a PMD's
+ * pages less one, pages_to_scan from 1, defrag and use_zero_page 0 or 1).
+ * On -EINVAL, @allowed says what is: the file ("always [madvise] never") or "0 to 511".
+ * Returns 0, -EINVAL, -ENOENT (no such setting), -EROFS (a counter, read-only)
+ * or -errno.
+ */
+int hgm_thp_setting_check(const struct hgm_ctx *ctx, const char *name, const char *value,
+			  char *allowed, size_t size);
+
+/**
+ * hgm_thp_check_write() - whether hgm_thp_apply() may write THP setting @name
+ * Returns 0; -EACCES/-EPERM (needs root), -ENOENT, or -EROFS on a recorded tree.
+ */
+int hgm_thp_check_write(const struct hgm_ctx *ctx, const char *name);
+
+/** One THP setting to change, for hgm_thp_apply(). */
+struct hgm_thp_change {
+	const char *name;		/* in: the setting, as above */
+	const char *value;		/* in: the word or number to write */
+	char previous[HGM_SETTING_MAX];	/* out: the value before ("" unknown) */
+	char obtained[HGM_SETTING_MAX];	/* out: the value read back after ("" unknown) */
+	int error;			/* out: -errno of the write, -EIO when the value read
+					 * back is not the one written, or 0 */
+	bool written;			/* out: the kernel took the write */
+	bool restored;			/* out: put back to previous after a later one failed */
+	int restore_error;		/* out: -errno of putting it back, or 0 */
+};
+
+/**
+ * hgm_thp_apply() - write @n THP settings in order, reading each back; when
+ * one fails, put back those written before it (last first) and stop there.
+ * Returns 0 (all landed), or the -errno of the change that failed.
+ */
+int hgm_thp_apply(const struct hgm_ctx *ctx, struct hgm_thp_change *ch, size_t n);
 
 /* ---- THP event counters ---------------------------------------------------- */
 

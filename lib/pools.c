@@ -242,20 +242,9 @@ HGM_EXPORT int hgm_pool_get(const struct hgm_ctx *ctx, uint64_t page_size, int n
 static int write_u64(const struct hgm_ctx *ctx, const char *path, uint64_t val)
 {
 	char buf[32];
-	ssize_t n;
-	int fd, len;
 
-	fd = hgm_ctx_open(ctx, path, O_WRONLY);
-	if (fd < 0)
-		return fd;
-	len = snprintf(buf, sizeof(buf), "%" PRIu64 "\n", val);
-	n = write(fd, buf, len);
-	if (n < 0)
-		n = -errno;
-	else if (n != len)
-		n = -EIO;
-	close(fd);
-	return n < 0 ? (int)n : 0;
+	snprintf(buf, sizeof(buf), "%" PRIu64 "\n", val);
+	return hgm_ctx_write(ctx, path, buf);
 }
 
 HGM_EXPORT int hgm_pool_path(uint64_t page_size, int node, char *buf, size_t size)
@@ -277,25 +266,12 @@ HGM_EXPORT int hgm_pool_set(const struct hgm_ctx *ctx, uint64_t page_size, int n
 	return ret < 0 ? ret : write_u64(ctx, path, count);
 }
 
-/*
- * Whether the caller may write @path of the live system: the effective ids
- * and capabilities decide (AT_EACCESS), as they will for the write itself.
- */
-static int live_writable(const struct hgm_ctx *ctx, const char *path)
-{
-	if (!hgm_ctx_is_live(ctx))
-		return -EROFS;
-	if (faccessat(AT_FDCWD, path, W_OK, AT_EACCESS))
-		return -errno;
-	return 0;
-}
-
 HGM_EXPORT int hgm_pool_check_write(const struct hgm_ctx *ctx, uint64_t page_size, int node)
 {
 	char path[300];
 	int ret = hgm_pool_path(page_size, node, path, sizeof(path));
 
-	return ret < 0 ? ret : live_writable(ctx, path);
+	return ret < 0 ? ret : hgm_ctx_check_write(ctx, path);
 }
 
 /* Persistent pages of @p: the count nr_hugepages takes; the surplus is on top. */
@@ -381,7 +357,7 @@ HGM_EXPORT int hgm_make_room_check(const struct hgm_ctx *ctx)
 	int i, ret;
 
 	for (i = 0; i < HGM_NR_ROOM_STEPS; i++) {
-		ret = live_writable(ctx, room_steps[i].path);
+		ret = hgm_ctx_check_write(ctx, room_steps[i].path);
 		if (ret)
 			return ret;
 	}
@@ -503,7 +479,7 @@ HGM_EXPORT int hgm_pool_check_overcommit(const struct hgm_ctx *ctx, uint64_t pag
 	char path[300];
 	int ret = hgm_pool_overcommit_path(page_size, path, sizeof(path));
 
-	return ret < 0 ? ret : live_writable(ctx, path);
+	return ret < 0 ? ret : hgm_ctx_check_write(ctx, path);
 }
 
 HGM_EXPORT int hgm_pool_set_overcommit(const struct hgm_ctx *ctx, uint64_t page_size,
