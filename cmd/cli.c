@@ -67,8 +67,7 @@ void refusal_exit(int ret)
 		errx(EXIT_ERROR, "%s", msg);
 }
 
-/* Why reading @pid was refused, after "permission denied: ". */
-static void access_text(char *buf, size_t size, pid_t pid)
+void access_text(char *buf, size_t size, pid_t pid)
 {
 	struct hgm_access a;
 

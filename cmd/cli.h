@@ -111,6 +111,9 @@ const char *refusal(int ret);
 /* Exits 1 with refusal(@ret) when there is one; returns otherwise. */
 void refusal_exit(int ret);
 
+/* Why reading @pid's memory was refused, to follow "permission denied: ", into @buf. */
+void access_text(char *buf, size_t size, pid_t pid);
+
 /*
  * What -errno @ret means for reading @what of pid @pid, into @buf: a file
  * refused (refusal()), a kernel thread, a process gone, or what ptrace read
