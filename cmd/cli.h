@@ -129,6 +129,14 @@ void proc_error(int ret, pid_t pid, const char *what) __attribute__((noreturn));
  */
 const char *failed_file(const struct hgmctl *g, int ret, char *buf, size_t size);
 
+/*
+ * Exits 1 because the check before a write of @path refused it (-errno @ret):
+ * "CMD: setting WHAT needs root (or CAP_DAC_OVERRIDE): cannot write 'PATH';
+ * nothing changed" for -EACCES/-EPERM, the error otherwise.
+ */
+void write_refused(const char *cmd, const char *what, const char *path, int ret)
+	__attribute__((noreturn));
+
 /* Checks stdout on exit (util-linux close_stdout). */
 void close_stdout(void);
 

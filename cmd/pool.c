@@ -464,19 +464,11 @@ static void check_privileges(const struct hgmctl *g, const struct pool_set *ps)
 		if (!ret)
 			continue;
 		hgm_pool_path(ps->size, ps->ch[i].node, path, sizeof(path));
-		if (ret == -EACCES || ret == -EPERM)
-			errx(EXIT_ERROR, "pool: setting hugetlb pools needs root "
-			     "(or CAP_DAC_OVERRIDE): cannot write '%s'; nothing changed", path);
-		errx(EXIT_ERROR, "pool: cannot write '%s': %s; nothing changed", path,
-		     strerror(-ret));
+		write_refused("pool", "hugetlb pools", path, ret);
 	}
 	if (ps->overcommit && (ret = hgm_pool_check_overcommit(g->ctx, ps->size))) {
 		hgm_pool_overcommit_path(ps->size, path, sizeof(path));
-		if (ret == -EACCES || ret == -EPERM)
-			errx(EXIT_ERROR, "pool: setting the overcommit needs root "
-			     "(or CAP_DAC_OVERRIDE): cannot write '%s'; nothing changed", path);
-		errx(EXIT_ERROR, "pool: cannot write '%s': %s; nothing changed", path,
-		     strerror(-ret));
+		write_refused("pool", "the overcommit", path, ret);
 	}
 	if (!ps->compact)
 		return;

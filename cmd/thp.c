@@ -284,11 +284,7 @@ static void check_privileges(const struct hgmctl *g, const struct thp_set *ts)
 		if (!ret)
 			continue;
 		hgm_thp_setting_path(ts->ch[i].name, path, sizeof(path));
-		if (ret == -EACCES || ret == -EPERM)
-			errx(EXIT_ERROR, "thp: setting THP needs root (write access to sysfs): "
-			     "cannot write '%s'; nothing changed", path);
-		errx(EXIT_ERROR, "thp: cannot write '%s': %s; nothing changed", path,
-		     strerror(-ret));
+		write_refused("thp", "THP", path, ret);
 	}
 }
 

@@ -138,17 +138,9 @@ TEST_F(live, unreadable_processes_are_named_once_with_why)
 	NEED_ROOT("be root without CAP_SYS_PTRACE");
 	snprintf(pfn, sizeof(pfn), "%" PRIu64, own_pfn());
 	ASSERT_STRNE("0", pfn);
-	nobody = fork();
-	if (nobody == 0) {
-		prctl(PR_SET_PDEATHSIG, SIGKILL);
-		if (setgid(65534) || setuid(65534))
-			_exit(1);
-		for (;;)
-			pause();
-	}
+	nobody = spawn_nobody();
 	ASSERT_LT(0, nobody);
 	self->sharer = nobody;	/* the teardown reaps it */
-	usleep(100 * 1000);
 	snprintf(pids, sizeof(pids), "1,%d", (int)nobody);
 
 	rc = run_hgmctl_as(RUN_AS_ROOT_NO_PTRACE, &self->child, out, sizeof(out), argv);
