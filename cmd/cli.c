@@ -67,8 +67,7 @@ void refusal_exit(int ret)
 		errx(EXIT_ERROR, "%s", msg);
 }
 
-/* Why reading @pid was refused, after "permission denied: ". */
-static void access_text(char *buf, size_t size, pid_t pid)
+void access_text(char *buf, size_t size, pid_t pid)
 {
 	struct hgm_access a;
 
@@ -307,4 +306,12 @@ void resolve_range(struct hgmctl *g, pid_t pid, const char *arg, uint64_t *start
 	*start = hgm_vma_start(v);
 	*end = hgm_vma_end(v);
 	hgm_vma_free(v);
+}
+
+void write_refused(const char *cmd, const char *what, const char *path, int ret)
+{
+	if (ret == -EACCES || ret == -EPERM)
+		errx(EXIT_ERROR, "%s: setting %s needs root (or CAP_DAC_OVERRIDE): cannot write "
+		     "'%s'; nothing changed", cmd, what, path);
+	errx(EXIT_ERROR, "%s: cannot write '%s': %s; nothing changed", cmd, path, strerror(-ret));
 }

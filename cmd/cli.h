@@ -111,6 +111,9 @@ const char *refusal(int ret);
 /* Exits 1 with refusal(@ret) when there is one; returns otherwise. */
 void refusal_exit(int ret);
 
+/* Why reading @pid's memory was refused, to follow "permission denied: ", into @buf. */
+void access_text(char *buf, size_t size, pid_t pid);
+
 /*
  * What -errno @ret means for reading @what of pid @pid, into @buf: a file
  * refused (refusal()), a kernel thread, a process gone, or what ptrace read
@@ -125,6 +128,14 @@ void proc_error(int ret, pid_t pid, const char *what) __attribute__((noreturn));
  * end a message with; "" when there is none or @ret (-errno) is no file's fault.
  */
 const char *failed_file(const struct hgmctl *g, int ret, char *buf, size_t size);
+
+/*
+ * Exits 1 because the check before a write of @path refused it (-errno @ret):
+ * "CMD: setting WHAT needs root (or CAP_DAC_OVERRIDE): cannot write 'PATH';
+ * nothing changed" for -EACCES/-EPERM, the error otherwise.
+ */
+void write_refused(const char *cmd, const char *what, const char *path, int ret)
+	__attribute__((noreturn));
 
 /* Checks stdout on exit (util-linux close_stdout). */
 void close_stdout(void);

@@ -14,6 +14,7 @@ CMD_FN(cmd_procs);
 CMD_FN(cmd_pagemap);
 CMD_FN(cmd_rmap);
 CMD_FN(cmd_pool);
+CMD_FN(cmd_thp);
 CMD_FN(cmd_collapse);
 CMD_FN(cmd_top);
 CMD_FN(cmd_demo);
@@ -29,6 +30,6 @@ CMD_FN(cmd_bench_procs);
 
 /* The --output columns of the commands that print tables of their own */
 extern const struct hgmctl_columns collapse_columns, pagemap_columns, procs_columns,
-	rmap_columns, uffd_probe_columns;
+	rmap_columns, thp_columns, uffd_probe_columns;
 
 #endif /* HGMCTL_COMMANDS_H */

@@ -68,6 +68,8 @@ static const struct hgmctl_cmd commands[] = {
 	  .summary = "every process, VMA and address that maps a folio, and at which level" },
 	{ "pool", cmd_pool, CMD_ARGS, 1, .cols = &pool_columns, .args = "[OPTION...] [SIZE]",
 	  .summary = "show hugetlb pools, or set them per node or system-wide (verified)" },
+	{ "thp", cmd_thp, CMD_ARGS, 0, .cols = &thp_columns, .args = "[OPTION...]",
+	  .summary = "show THP, mTHP and khugepaged settings, or set them (verified)" },
 	{ "collapse", cmd_collapse, CMD_LIVE, 0, "changes the live kernel's page tables",
 	  .cols = &collapse_columns,
 	  .args = "[OPTION...] PID [RANGE...]",

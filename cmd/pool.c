@@ -77,6 +77,38 @@ static bool parse_count(const char *s, uint64_t *v)
 }
 
 /*
+ * COUNT or SIZE: a bare number is pages, a number with a unit bytes, which
+ * must be whole pages of @size (-EDOM).  0, or -EINVAL/-ERANGE as parse.h says.
+ */
+static int parse_amount(const char *s, uint64_t size, uint64_t *pages)
+{
+	bool bytes;
+	int ret = parse_pages(s, size, pages, &bytes);
+
+	/* the kernel takes an unsigned long; stay well inside what it parses */
+	if (!ret && *pages > UINT32_MAX)
+		ret = -ERANGE;
+	return ret;
+}
+
+/* The COUNT|SIZE of option @opt ("--total"), or a usage error. */
+static uint64_t option_amount(const char *opt, const char *s, uint64_t size,
+			      const char *size_str)
+{
+	uint64_t pages;
+	int ret = parse_amount(s, size, &pages);
+
+	if (ret == -EDOM)
+		usage_error("pool: %s '%s' is not a whole number of %s pages", opt, s, size_str);
+	if (ret == -ERANGE)
+		usage_error("pool: %s '%s' is more pages than the kernel takes", opt, s);
+	if (ret)
+		usage_error("pool: invalid %s '%s': expected a page count, or a size with a unit "
+			    "(K, M, G, T)", opt, s);
+	return pages;
+}
+
+/*
  * Parses the --node lists ("0=100,1=20", possibly given several times) into
  * @ch; every node must have a pool of @size, and appear once.
  */
@@ -94,7 +126,7 @@ static size_t parse_nodes(const struct hgm_pools *pools, uint64_t size, const ch
 		int ret;
 
 		if (!*p)
-			usage_error("pool: empty --node list (expected N=COUNT[,N=COUNT...]; "
+			usage_error("pool: empty --node list (expected N=COUNT|SIZE[,...]; "
 				    "nodes: %s)", valid);
 		while ((ret = list_next(&p, item, sizeof(item))) != 0) {
 			char *eq = strchr(item, '=');
@@ -102,14 +134,17 @@ static size_t parse_nodes(const struct hgm_pools *pools, uint64_t size, const ch
 
 			if (ret < 0)
 				usage_error("pool: invalid --node list '%s': %s (expected "
-					    "N=COUNT[,N=COUNT...]; nodes: %s)", lists[k],
+					    "N=COUNT|SIZE[,...]; nodes: %s)", lists[k],
 					    ret == -EINVAL ? "an empty entry" : "an entry too long",
 					    valid);
 
-			if (!eq || eq == item || !parse_count(eq + 1, &count)) {
-				usage_error("pool: invalid --node entry '%s': expected N=COUNT "
-					    "(nodes: %s)", item, valid);
-			}
+			ret = eq ? parse_amount(eq + 1, size, &count) : -EINVAL;
+			if (ret == -EDOM)
+				usage_error("pool: --node entry '%s' is not a whole number of %s "
+					    "pages", item, size_str);
+			if (ret || eq == item)
+				usage_error("pool: invalid --node entry '%s': expected N=COUNT or "
+					    "N=SIZE (nodes: %s)", item, valid);
 			*eq = '\0';
 			if (!parse_count(item, &node) || node > INT32_MAX)
 				usage_error("pool: invalid node '%s' in --node (nodes: %s)", item, valid);
@@ -132,7 +167,7 @@ static size_t parse_nodes(const struct hgm_pools *pools, uint64_t size, const ch
 		}
 	}
 	if (!n)
-		usage_error("pool: empty --node list (expected N=COUNT[,N=COUNT...]; nodes: %s)",
+		usage_error("pool: empty --node list (expected N=COUNT|SIZE[,...]; nodes: %s)",
 			    valid);
 	*out = ch;
 	return n;
@@ -141,13 +176,17 @@ static size_t parse_nodes(const struct hgm_pools *pools, uint64_t size, const ch
 /* ---- setting ---------------------------------------------------------------------- */
 
 struct pool_set {
-	uint64_t *in_use;	/* dry run: pages in use per change, before */
+	uint64_t *kept;		/* dry run: pages in use or reserved system-wide, before each */
 	uint64_t size;
 	char size_str[32];
 	struct hgm_pool_change *ch;
 	size_t n;
 	bool dry_run, compact, compacted;
 	int room_error;		/* -errno of hgm_make_room(), or 0 */
+	/* --overcommit: nr_overcommit_hugepages, before, asked for and read back */
+	bool overcommit;
+	uint64_t oc_previous, oc_requested, oc_obtained;
+	int oc_error;
 };
 
 /* "2M pool, node 0" / "2M pool, system-wide" */
@@ -191,6 +230,13 @@ static void dry_run_text(const struct pool_set *ps)
 	size_t i;
 	int pass, s;
 
+	if (ps->overcommit) {
+		hgm_pool_overcommit_path(ps->size, path, sizeof(path));
+		printf("# %s pool, overcommit: %" PRIu64 " -> %" PRIu64 " surplus pages at most\n",
+		       ps->size_str, ps->oc_previous, ps->oc_requested);
+		printf("echo %" PRIu64 " > %s\n", ps->oc_requested, path);
+	}
+
 	for (pass = 0; pass < 2; pass++) {
 		for (i = 0; i < ps->n; i++) {
 			const struct hgm_pool_change *c = &ps->ch[i];
@@ -200,10 +246,11 @@ static void dry_run_text(const struct pool_set *ps)
 			hgm_pool_path(ps->size, c->node, path, sizeof(path));
 			printf("# %s: %" PRIu64 " -> %" PRIu64 " pages",
 			       change_name(ps, c, name, sizeof(name)), c->current, c->requested);
-			if (ps->in_use[i] > c->requested)
-				printf(" (%" PRIu64 " in use: up to %" PRIu64 " would stay as "
-				       "surplus until freed)", ps->in_use[i],
-				       ps->in_use[i] - c->requested);
+			if (!HGM_KNOWN(c->surplus))
+				printf(" (the kernel's accounting is unknown: no reserved count)");
+			else if (c->surplus)
+				printf(" (%" PRIu64 " in use or reserved system-wide: %" PRIu64
+				       " would stay as surplus until freed)", ps->kept[i], c->surplus);
 			putchar('\n');
 			printf("echo %" PRIu64 " > %s\n", c->requested, path);
 		}
@@ -253,8 +300,8 @@ static void change_fill(int col, const void *row, struct cell *c, void *arg)
 {
 	const struct hgm_pool_change *ch = row;
 	const struct pool_set *ps = arg;
-	/* what was read back after the write; a dry run writes nothing */
-	bool known = !ps->dry_run && HGM_KNOWN(ch->obtained);
+	/* what was read back after the write, or what a dry run expects the kernel to keep */
+	bool known = HGM_KNOWN(ch->obtained);
 
 	switch (col) {
 	case CH_SIZE: c->u = ps->size; break;
@@ -262,7 +309,7 @@ static void change_fill(int col, const void *row, struct cell *c, void *arg)
 	case CH_PREVIOUS: c->u = ch->previous; break;
 	case CH_REQUESTED: c->u = ch->requested; break;
 	case CH_OBTAINED: c->known = known; c->u = ch->obtained; break;
-	case CH_SURPLUS: c->known = known; c->u = ch->surplus; break;
+	case CH_SURPLUS: c->known = HGM_KNOWN(ch->surplus); c->u = ch->surplus; break;
 	case CH_ATTEMPTS: c->u = ch->attempts; break;
 	case CH_RESULT: c->known = !ps->dry_run; c->s = result_name(ch); break;
 	}
@@ -289,13 +336,36 @@ static void set_report(const struct hgmctl *g, struct pool_set *ps)
 	print_size(d, "size", NULL, ps->size);
 	print_bool(d, "dry_run", NULL, ps->dry_run);
 	print_bool(d, "compacted", NULL, ps->compacted);
-	rows_begin(&r, g, d->w, "nodes", change_cols, NCHCOLS, change_order, NCHCOLS,
-		   change_fill, ps);
-	for (i = 0; i < ps->n; i++)
-		rows_add(&r, &ps->ch[i]);
-	rows_end(&r);
+	if (ps->overcommit) {
+		/* text: "2M overcommit: 0 -> 16 pages, read back 16" */
+		print_text(d, "%s overcommit:", ps->size_str);
+		print_obj_open(d, "overcommit", NULL);
+		print_u64(d, "previous", " %s", ps->oc_previous);
+		print_u64(d, "requested", " -> %s pages", ps->oc_requested);
+		print_u64_opt(d, "obtained", ", read back %s", !ps->dry_run &&
+			      HGM_KNOWN(ps->oc_obtained), ps->oc_obtained);
+		print_str_opt(d, "result", NULL, ps->dry_run ? NULL : ps->oc_error ?
+			      errno_name(ps->oc_error) : ps->oc_obtained == ps->oc_requested ?
+			      "ok" : "differs");
+		print_obj_close(d);
+		print_text(d, "\n");
+	}
+	if (ps->n || d->w) {
+		rows_begin(&r, g, d->w, "nodes", change_cols, NCHCOLS, change_order, NCHCOLS,
+			   change_fill, ps);
+		for (i = 0; i < ps->n; i++)
+			rows_add(&r, &ps->ch[i]);
+		rows_end(&r);
+	}
 	if (d->w && ps->dry_run) {
 		print_list_open(d, "writes", NULL);
+		if (ps->overcommit) {
+			hgm_pool_overcommit_path(ps->size, path, sizeof(path));
+			print_obj_open(d, NULL, NULL);
+			print_str(d, "path", NULL, path);
+			print_u64(d, "value", NULL, ps->oc_requested);
+			print_obj_close(d);
+		}
 		for (pass = 0; pass < 2; pass++) {
 			for (i = 0; i < ps->n; i++) {
 				if (write_first_pass(&ps->ch[i]) != (pass == 0))
@@ -364,9 +434,20 @@ static int set_verdict(const struct pool_set *ps)
 	if (ps->room_error)
 		warnx("pool: cannot make room (drop caches, compact memory): %s",
 		      strerror(-ps->room_error));
+	if (ps->overcommit && (ps->oc_error || ps->oc_obtained != ps->oc_requested)) {
+		bad++;
+		if (ps->oc_error) {
+			failed++;
+			warnx("pool: %s overcommit: cannot set: %s", ps->size_str,
+			      strerror(-ps->oc_error));
+		} else {
+			warnx("pool: %s overcommit: %" PRIu64 " read back, %" PRIu64 " written",
+			      ps->size_str, ps->oc_obtained, ps->oc_requested);
+		}
+	}
 	if (!bad)
 		return EXIT_OK;
-	return failed == ps->n ? EXIT_ERROR : EXIT_PARTIAL;
+	return failed == ps->n + ps->overcommit ? EXIT_ERROR : EXIT_PARTIAL;
 }
 
 static void check_privileges(const struct hgmctl *g, const struct pool_set *ps)
@@ -383,11 +464,11 @@ static void check_privileges(const struct hgmctl *g, const struct pool_set *ps)
 		if (!ret)
 			continue;
 		hgm_pool_path(ps->size, ps->ch[i].node, path, sizeof(path));
-		if (ret == -EACCES || ret == -EPERM)
-			errx(EXIT_ERROR, "pool: setting hugetlb pools needs root "
-			     "(or CAP_DAC_OVERRIDE): cannot write '%s'; nothing changed", path);
-		errx(EXIT_ERROR, "pool: cannot write '%s': %s; nothing changed", path,
-		     strerror(-ret));
+		write_refused("pool", "hugetlb pools", path, ret);
+	}
+	if (ps->overcommit && (ret = hgm_pool_check_overcommit(g->ctx, ps->size))) {
+		hgm_pool_overcommit_path(ps->size, path, sizeof(path));
+		write_refused("pool", "the overcommit", path, ret);
 	}
 	if (!ps->compact)
 		return;
@@ -421,6 +502,59 @@ static void catch_signals(bool on)
 		sigaction(sigs[i], &sa, NULL);
 }
 
+/*
+ * What the writes of a dry run would leave, in the order hgm_pool_apply()
+ * makes them, each on the pools the one before left: the kernel's own
+ * accounting (hgm_pool_predict()), assuming it finds the pages a grow needs.
+ */
+static void dry_run_predict(const struct hgmctl *g, struct pool_set *ps)
+{
+	struct hgm_pools *pools;
+	char file[512];
+	size_t i;
+	int pass, ret;
+
+	ret = hgm_pools_read(g->ctx, &pools);
+	refusal_exit(ret);
+	if (ret)
+		errx(EXIT_ERROR, "pool: cannot read the %s pool: %s%s", ps->size_str,
+		     strerror(-ret), failed_file(g, ret, file, sizeof(file)));
+	ps->kept = calloc(ps->n ? ps->n : 1, sizeof(*ps->kept));
+	if (!ps->kept)
+		err(EXIT_ERROR, "cannot allocate memory");
+	if (ps->overcommit) {
+		const struct hgm_pool *sys = find_pool(pools, ps->size, HGM_NODE_ALL);
+
+		ps->oc_previous = sys ? sys->overcommit : (uint64_t)HGM_UNKNOWN;
+	}
+	for (i = 0; i < ps->n; i++) {
+		const struct hgm_pool *p = find_pool(pools, ps->size, ps->ch[i].node);
+
+		if (!p)
+			errx(EXIT_ERROR, "pool: cannot read the %s pool", ps->size_str);
+		ps->ch[i].previous = ps->ch[i].current =
+			p->total > p->surplus ? p->total - p->surplus : 0;
+	}
+	for (pass = 0; pass < 2; pass++) {
+		for (i = 0; i < ps->n; i++) {
+			struct hgm_pool_change *c = &ps->ch[i];
+			const struct hgm_pool *sys = find_pool(pools, ps->size, HGM_NODE_ALL);
+			const struct hgm_pool *p;
+
+			if (write_first_pass(c) != (pass == 0))
+				continue;
+			ps->kept[i] = sys->reserved + sys->total - sys->free;
+			c->obtained = c->surplus = HGM_UNKNOWN;
+			if (hgm_pool_predict(pools, ps->size, c->node, c->requested))
+				continue;
+			p = find_pool(pools, ps->size, c->node);
+			c->obtained = p->total - p->surplus;
+			c->surplus = p->surplus;
+		}
+	}
+	hgm_pools_free(pools);
+}
+
 static int pool_set(const struct hgmctl *g, struct pool_set *ps)
 {
 	char file[512];
@@ -430,26 +564,12 @@ static int pool_set(const struct hgmctl *g, struct pool_set *ps)
 	if (!ps->dry_run)
 		check_privileges(g, ps);
 	if (ps->dry_run) {
-		ps->in_use = calloc(ps->n, sizeof(*ps->in_use));
-		if (!ps->in_use)
-			err(EXIT_ERROR, "cannot allocate memory");
-		for (i = 0; i < ps->n; i++) {
-			struct hgm_pool p;
-
-			ret = hgm_pool_get(g->ctx, ps->size, ps->ch[i].node, &p);
-			refusal_exit(ret);
-			if (ret)
-				errx(EXIT_ERROR, "pool: cannot read the %s pool: %s%s", ps->size_str,
-				     strerror(-ret), failed_file(g, ret, file, sizeof(file)));
-			ps->ch[i].previous = ps->ch[i].current =
-				p.total > p.surplus ? p.total - p.surplus : 0;
-			ps->in_use[i] = p.total > p.free ? p.total - p.free : 0;
-		}
+		dry_run_predict(g, ps);
 		if (g->json)
 			set_report(g, ps);
 		else
 			dry_run_text(ps);
-		free(ps->in_use);
+		free(ps->kept);
 		return EXIT_OK;
 	}
 
@@ -460,8 +580,26 @@ static int pool_set(const struct hgmctl *g, struct pool_set *ps)
 			hgm_pool_path(ps->size, ps->ch[i].node, path, sizeof(path));
 			warnx("pool: writing %" PRIu64 " to %s", ps->ch[i].requested, path);
 		}
+	if (ps->overcommit) {
+		struct hgm_pool sys;
+
+		ret = hgm_pool_get(g->ctx, ps->size, HGM_NODE_ALL, &sys);
+		refusal_exit(ret);
+		if (ret)
+			errx(EXIT_ERROR, "pool: cannot read the %s pool: %s%s; nothing changed",
+			     ps->size_str, strerror(-ret), failed_file(g, ret, file, sizeof(file)));
+		ps->oc_previous = sys.overcommit;
+		if (g->verbose) {
+			char path[256];
+
+			hgm_pool_overcommit_path(ps->size, path, sizeof(path));
+			warnx("pool: writing %" PRIu64 " to %s", ps->oc_requested, path);
+		}
+		ps->oc_error = hgm_pool_set_overcommit(g->ctx, ps->size, ps->oc_requested,
+						       &ps->oc_obtained);
+	}
 	catch_signals(true);
-	ret = hgm_pool_apply(g->ctx, ps->size, ps->ch, ps->n);
+	ret = ps->n ? hgm_pool_apply(g->ctx, ps->size, ps->ch, ps->n) : 0;
 	refusal_exit(ret);
 	if (ret < 0)
 		errx(EXIT_ERROR, "pool: cannot read the %s pool: %s%s; nothing changed",
@@ -511,15 +649,18 @@ static int pool_set(const struct hgmctl *g, struct pool_set *ps)
 int cmd_pool(struct hgmctl *g, const struct hgmctl_cmd *cmd, int argc, const char **argv)
 {
 	const char **node_lists = NULL;
-	char *total = NULL;
+	char *total = NULL, *overcommit = NULL;
 	int dry_run = 0, compact = 0;
 	const struct poptOption options[] = {
 		{ "node", 0, POPT_ARG_ARGV, &node_lists, 0,
-		  "set the pool of each node N to COUNT pages (other nodes are left alone)",
-		  "N=COUNT[,N=COUNT...]" },
+		  "set the pool of each node N to COUNT pages or SIZE bytes (other nodes are "
+		  "left alone)", "N=COUNT|SIZE[,...]" },
 		{ "total", 0, POPT_ARG_STRING, &total, 0,
-		  "set the system-wide pool to COUNT pages (the kernel spreads them over nodes)",
-		  "COUNT" },
+		  "set the system-wide pool to COUNT pages or SIZE bytes (the kernel spreads "
+		  "them over nodes)", "COUNT|SIZE" },
+		{ "overcommit", 0, POPT_ARG_STRING, &overcommit, 0,
+		  "let the kernel allocate up to COUNT pages (SIZE bytes) of surplus on demand",
+		  "COUNT|SIZE" },
 		{ "dry-run", 0, POPT_ARG_NONE, &dry_run, 0,
 		  "print the writes (shell commands) and change nothing", NULL },
 		{ "compact", 0, POPT_ARG_NONE, &compact, 0,
@@ -537,9 +678,11 @@ int cmd_pool(struct hgmctl *g, const struct hgmctl_cmd *cmd, int argc, const cha
 	if (node_lists && total)
 		usage_error("pool: --node and --total cannot be combined (one sets nodes, "
 			    "the other the system-wide pool)");
-	if (!node_lists && !total && (dry_run || compact))
-		usage_error("pool: %s needs --node or --total", dry_run ? "--dry-run" : "--compact");
-	if (g->output && (node_lists || total))
+	if (!node_lists && !total && !overcommit && dry_run)
+		usage_error("pool: --dry-run needs --node, --total or --overcommit");
+	if (!node_lists && !total && compact)
+		usage_error("pool: --compact needs --node or --total");
+	if (g->output && (node_lists || total || overcommit))
 		usage_error("pool: --output chooses the columns of the pools table; setting a pool "
 			    "prints a report, not the table");
 
@@ -559,7 +702,7 @@ int cmd_pool(struct hgmctl *g, const struct hgmctl_cmd *cmd, int argc, const cha
 				    nr_sizes(pools) ? sizes : "none: this kernel has no hugetlb");
 	}
 
-	if (!node_lists && !total) {
+	if (!node_lists && !total && !overcommit) {
 		if (g->json) {
 			struct jdoc d;
 
@@ -587,14 +730,18 @@ int cmd_pool(struct hgmctl *g, const struct hgmctl_cmd *cmd, int argc, const cha
 			usage_error("pool: no per-node %s pools here (no NUMA nodes in sysfs); "
 				    "use --total", ps.size_str);
 		ps.n = parse_nodes(pools, ps.size, ps.size_str, node_lists, &ps.ch);
-	} else {
+	} else if (total) {
 		ps.ch = calloc(1, sizeof(*ps.ch));
 		if (!ps.ch)
 			err(EXIT_ERROR, "cannot allocate memory");
-		if (!parse_count(total, &ps.ch[0].requested))
-			usage_error("pool: invalid --total '%s': expected a page count", total);
+		ps.ch[0].requested = option_amount("--total", total, ps.size, ps.size_str);
 		ps.ch[0].node = HGM_NODE_ALL;
 		ps.n = 1;
+	}
+	if (overcommit) {
+		ps.overcommit = true;
+		ps.oc_requested = option_amount("--overcommit", overcommit, ps.size, ps.size_str);
+		ps.oc_obtained = HGM_UNKNOWN;
 	}
 	ps.dry_run = dry_run;
 	ps.compact = compact;
@@ -603,6 +750,7 @@ int cmd_pool(struct hgmctl *g, const struct hgmctl_cmd *cmd, int argc, const cha
 out:
 	hgm_pools_free(pools);
 	free(total);
+	free(overcommit);
 	if (node_lists) {
 		for (size_t i = 0; node_lists[i]; i++)
 			free((void *)node_lists[i]);

@@ -40,11 +40,21 @@ static const int rmap_defaults[] = {
 #define NCOLS (sizeof(rmap_cols) / sizeof(rmap_cols[0]))
 const struct hgmctl_columns rmap_columns = { rmap_cols, NCOLS };
 
+/* A process the walk could not read, and why. */
+struct unread {
+	pid_t pid;
+	int err;			/* -errno of the read */
+	struct hgm_access a;		/* for -EACCES/-EPERM; why UNKNOWN otherwise */
+	bool said;			/* already in a line of the warning */
+};
+
 struct rmap_state {
 	struct hgmctl *g;
 	struct columns cols;
 	struct libscols_table *tb;
 	struct jdoc doc;
+	struct unread *bad;
+	size_t nbad;
 };
 
 /* One cell of a mapping's row: the only place that knows what each column shows. */
@@ -164,20 +174,111 @@ static void progress(size_t i, size_t n, unsigned long found, void *arg)
 			i, n, found);
 }
 
-static void unreadable(pid_t pid, int err, void *arg)
+static void unreadable(pid_t pid, int error, void *arg)
 {
 	struct rmap_state *st = arg;
+	struct unread *nb = realloc(st->bad, (st->nbad + 1) * sizeof(*nb)), *u;
 
 	if (st->g->verbose)
-		warnx("cannot scan process %d: %s", (int)pid, strerror(-err));
+		warnx("cannot scan process %d: %s", (int)pid, strerror(-error));
+	if (!nb)
+		err(EXIT_ERROR, "cannot allocate memory");
+	st->bad = nb;
+	u = &st->bad[st->nbad++];
+	memset(u, 0, sizeof(*u));
+	u->pid = pid;
+	u->err = error;
+	if ((error == -EACCES || error == -EPERM) && hgm_access_explain(st->g->ctx, pid, &u->a))
+		u->a.why = HGM_ACCESS_UNKNOWN;
+}
+
+/* Whether @a and @b are refused for one reason, said in one line. */
+static bool same_reason(const struct unread *a, const struct unread *b)
+{
+	return a->err == b->err && a->a.why == b->a.why &&
+	       (a->a.why != HGM_ACCESS_OTHER_USER || a->a.uid == b->a.uid) &&
+	       (a->a.why != HGM_ACCESS_MORE_CAPS || !strcmp(a->a.caps, b->a.caps));
+}
+
+/* The reason of @u's line, after its processes. */
+static void reason_text(const struct unread *u, char *buf, size_t size)
+{
+	char why[320];
+
+	if (u->err == -EACCES || u->err == -EPERM) {
+		access_text(why, sizeof(why), u->pid);
+		snprintf(buf, size, "permission denied: %s", why);
+	} else {
+		snprintf(buf, size, "%s", strerror(-u->err));
+	}
+}
+
+/*
+ * Says once, on stderr, which processes could not be read and why: a line
+ * for the count, then one per reason with its processes ("1 (systemd), 42
+ * (sshd)", at most 8 and how many more).
+ */
+static void say_unreadable(struct rmap_state *st, bool accepted)
+{
+	size_t i, j;
+
+	warnx("rmap: %zu process%s could not be read: the answer %s", st->nbad,
+	      st->nbad == 1 ? "" : "es", accepted ?
+	      "covers the readable ones only (--readable-only)" : "may be incomplete");
+	for (i = 0; i < st->nbad; i++) {
+		char list[512], why[512], comm[32];
+		size_t len = 0, shown = 0, more = 0;
+
+		if (st->bad[i].said)
+			continue;
+		for (j = i; j < st->nbad; j++) {
+			if (st->bad[j].said || !same_reason(&st->bad[i], &st->bad[j]))
+				continue;
+			st->bad[j].said = true;
+			if (shown == 8 || len >= sizeof(list)) {
+				more++;
+				continue;
+			}
+			if (hgm_proc_comm(st->g->ctx, st->bad[j].pid, comm, sizeof(comm)))
+				snprintf(comm, sizeof(comm), "?");
+			len += snprintf(list + len, sizeof(list) - len, "%s%d (%s)", len ? ", " : "",
+					(int)st->bad[j].pid, comm);
+			shown++;
+		}
+		if (more && len < sizeof(list))
+			snprintf(list + len, sizeof(list) - len, " and %zu more", more);
+		reason_text(&st->bad[i], why, sizeof(why));
+		warnx("rmap:   %s: %s", list, why);
+	}
+}
+
+/* The "unreadable_processes" array: each process with its error and reason. */
+static void unreadable_json(struct jw *w, const struct rmap_state *st)
+{
+	char why[512];
+	size_t i;
+
+	jw_arr_open(w, "unreadable_processes");
+	for (i = 0; i < st->nbad; i++) {
+		jw_obj_open(w, NULL);
+		jw_u64(w, "pid", (uint64_t)st->bad[i].pid);
+		jw_str(w, "error", errno_name(st->bad[i].err));
+		reason_text(&st->bad[i], why, sizeof(why));
+		jw_str(w, "reason", why);
+		jw_obj_close(w);
+	}
+	jw_arr_close(w);
 }
 
 int cmd_rmap(struct hgmctl *g, const struct hgmctl_cmd *cmd, int argc, const char **argv)
 {
 	char *pids = NULL;
+	int readable_only = 0;
 	const struct poptOption options[] = {
 		{ "pids", 'p', POPT_ARG_STRING, &pids, 0,
 		  "scan only these processes (default: all)", "PID,..." },
+		{ "readable-only", 0, POPT_ARG_NONE, &readable_only, 0,
+		  "exit 0 when some processes cannot be read (they are still named)", NULL },
 		POPT_TABLEEND
 	};
 	struct hgm_rmap_ops ops = { .hit = add_mapper, .unreadable = unreadable };
@@ -239,16 +340,18 @@ int cmd_rmap(struct hgmctl *g, const struct hgmctl_cmd *cmd, int argc, const cha
 	if (g->json) {
 		jw_arr_close(&st.doc.w);
 		jw_u64(&st.doc.w, "unreadable", failed);
+		unreadable_json(&st.doc.w, &st);
 		jdoc_end(&st.doc, true);
 	} else {
 		table_print(st.tb);
 	}
 	free(list);
 	free(pids);
-	if (failed) {
-		warnx("%lu processes could not be read (permission?): the answer may be incomplete",
+	if (st.nbad)
+		say_unreadable(&st, readable_only);
+	else if (failed)
+		warnx("rmap: %lu processes could not be read: the answer may be incomplete",
 		      failed);
-		return EXIT_PARTIAL;
-	}
-	return EXIT_OK;
+	free(st.bad);
+	return failed && !readable_only ? EXIT_PARTIAL : EXIT_OK;
 }

@@ -300,3 +300,34 @@ int hgm_ctx_opendir(const struct hgm_ctx *ctx, const char *path, DIR **d)
 	}
 	return 0;
 }
+
+int hgm_ctx_write(const struct hgm_ctx *ctx, const char *path, const char *s)
+{
+	size_t len = strlen(s);
+	ssize_t n;
+	int fd;
+
+	fd = hgm_ctx_open(ctx, path, O_WRONLY);
+	if (fd < 0)
+		return fd;
+	n = write(fd, s, len);
+	if (n < 0)
+		n = -errno;
+	else if ((size_t)n != len)
+		n = -EIO;
+	close(fd);
+	return n < 0 ? (int)n : 0;
+}
+
+/*
+ * The effective ids and capabilities decide (AT_EACCESS), as they will for
+ * the write itself.
+ */
+int hgm_ctx_check_write(const struct hgm_ctx *ctx, const char *path)
+{
+	if (!hgm_ctx_is_live(ctx))
+		return -EROFS;
+	if (faccessat(AT_FDCWD, path, W_OK, AT_EACCESS))
+		return -errno;
+	return 0;
+}

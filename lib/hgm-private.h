@@ -83,6 +83,15 @@ int hgm_ctx_opendir(const struct hgm_ctx *ctx, const char *path, DIR **d);
 /* Opens smaps text at @path (smaps, smaps_rollup); refusals name the file. */
 int hgm_smaps_open_path(const struct hgm_ctx *ctx, const char *path, struct hgm_smaps **out);
 
+/* Writes the string @s to @path under the context, in one write(); 0 or -errno. */
+int hgm_ctx_write(const struct hgm_ctx *ctx, const char *path, const char *s);
+
+/*
+ * Whether the caller may write @path of the live system: 0, -errno of
+ * faccessat(), or -EROFS for a context with a root (never written).
+ */
+int hgm_ctx_check_write(const struct hgm_ctx *ctx, const char *path);
+
 /* Whether @size is a page size: a power of two, at least the base page. */
 bool hgm_is_page_size(uint64_t size);
 

@@ -698,6 +698,39 @@ struct hgm_pool_change {
 int hgm_pool_apply(const struct hgm_ctx *ctx, uint64_t page_size, struct hgm_pool_change *ch,
 		   size_t n);
 
+/**
+ * hgm_pool_predict() - what a write of @count to the nr_hugepages of pool
+ * @page_size on @node (HGM_NODE_ALL: system-wide) would leave, as the kernel
+ * accounts it (mm/hugetlb.c set_max_huge_pages()): a shrink frees no page
+ * that is in use or reserved system-wide and turns the pages it keeps above
+ * @count into surplus; a grow turns surplus pages persistent before it
+ * allocates.  @pools (from hgm_pools_read()) is updated in place: the
+ * system-wide pool, and the node's for a node write (a system-wide write
+ * leaves the per-node pools as they were: the kernel picks the nodes).
+ * Assumes every page a grow allocates is found.
+ * Returns 0, -ENOENT (no such pool) or -EINVAL (no reserved count, or
+ * counters that do not add up).
+ */
+int hgm_pool_predict(struct hgm_pools *pools, uint64_t page_size, int node, uint64_t count);
+
+/**
+ * hgm_pool_overcommit_path() - the nr_overcommit_hugepages file of pool
+ * @page_size (system-wide only), as a path of the live system.
+ * Returns its length, or -ENAMETOOLONG.
+ */
+int hgm_pool_overcommit_path(uint64_t page_size, char *buf, size_t size);
+
+/**
+ * hgm_pool_set_overcommit() - set how many surplus pages of @page_size the
+ * kernel may allocate on demand beyond the persistent pool, and read it back
+ * into *@obtained.  Returns 0, or -errno of the write or the read.
+ */
+int hgm_pool_set_overcommit(const struct hgm_ctx *ctx, uint64_t page_size, uint64_t count,
+			    uint64_t *obtained);
+
+/** Whether hgm_pool_set_overcommit() may write: as hgm_pool_check_write(). */
+int hgm_pool_check_overcommit(const struct hgm_ctx *ctx, uint64_t page_size);
+
 /** The steps of hgm_make_room(), in order. */
 enum hgm_room_step { HGM_ROOM_DROP_CACHES, HGM_ROOM_COMPACT, HGM_NR_ROOM_STEPS };
 
@@ -825,6 +858,10 @@ struct hgm_thp {
 	int64_t full_scans;			/* or unknown */
 	size_t nr_sizes;
 	struct hgm_thp_size *sizes;		/* mTHP sizes, ascending */
+	/* since HGM_0.8: the rest of khugepaged's settings */
+	int64_t max_ptes_swap;			/* or unknown */
+	int64_t max_ptes_shared;		/* or unknown */
+	int64_t alloc_sleep_ms;			/* or unknown */
 };
 
 /** Reads THP and mTHP settings. Returns 0 (available may be false) or -errno. */
@@ -833,6 +870,66 @@ void hgm_thp_free(struct hgm_thp *thp);
 
 /** Returns the PMD leaf size from sysfs, or the x86_64 value (2 MiB) without THP. */
 uint64_t hgm_thp_pmd_size(const struct hgm_ctx *ctx);
+
+/*
+ * THP settings are named by their file under /sys/kernel/mm/transparent_hugepage:
+ * "enabled", "defrag", "shmem_enabled", "hugepages-64kB/enabled",
+ * "hugepages-64kB/shmem_enabled", "khugepaged/pages_to_scan", ...
+ */
+
+/**
+ * hgm_thp_setting_path() - the live path of THP setting @name (never under a
+ * context's root): what a write changes.  Returns its length, -EINVAL for a
+ * name that leaves the directory, or -ENAMETOOLONG.
+ */
+int hgm_thp_setting_path(const char *name, char *buf, size_t size);
+
+/**
+ * hgm_thp_setting_read() - the value of THP setting @name: its selected word
+ * ("madvise") or number into @value, and into @choices the file as the kernel
+ * writes it ("always [madvise] never"; a number for a number).
+ * Returns 0, -ENOENT (no such setting), -EINVAL (bad name) or -errno.
+ */
+int hgm_thp_setting_read(const struct hgm_ctx *ctx, const char *name, char *value, size_t vsize,
+			 char *choices, size_t csize);
+
+/**
+ * hgm_thp_setting_check() - whether @value may be written to THP setting
+ * @name, checked before anything is written: one of the words of the file, or
+ * a decimal number in the range the kernel takes (max_ptes_* up to a PMD's
+ * pages less one, pages_to_scan from 1, defrag and use_zero_page 0 or 1).
+ * On -EINVAL, @allowed says what is: the file ("always [madvise] never") or "0 to 511".
+ * Returns 0, -EINVAL, -ENOENT (no such setting), -EROFS (a counter, read-only)
+ * or -errno.
+ */
+int hgm_thp_setting_check(const struct hgm_ctx *ctx, const char *name, const char *value,
+			  char *allowed, size_t size);
+
+/**
+ * hgm_thp_check_write() - whether hgm_thp_apply() may write THP setting @name
+ * Returns 0; -EACCES/-EPERM (needs root), -ENOENT, or -EROFS on a recorded tree.
+ */
+int hgm_thp_check_write(const struct hgm_ctx *ctx, const char *name);
+
+/** One THP setting to change, for hgm_thp_apply(). */
+struct hgm_thp_change {
+	const char *name;		/* in: the setting, as above */
+	const char *value;		/* in: the word or number to write */
+	char previous[HGM_SETTING_MAX];	/* out: the value before ("" unknown) */
+	char obtained[HGM_SETTING_MAX];	/* out: the value read back after ("" unknown) */
+	int error;			/* out: -errno of the write, -EIO when the value read
+					 * back is not the one written, or 0 */
+	bool written;			/* out: the kernel took the write */
+	bool restored;			/* out: put back to previous after a later one failed */
+	int restore_error;		/* out: -errno of putting it back, or 0 */
+};
+
+/**
+ * hgm_thp_apply() - write @n THP settings in order, reading each back; when
+ * one fails, put back those written before it (last first) and stop there.
+ * Returns 0 (all landed), or the -errno of the change that failed.
+ */
+int hgm_thp_apply(const struct hgm_ctx *ctx, struct hgm_thp_change *ch, size_t n);
 
 /* ---- THP event counters ---------------------------------------------------- */
 

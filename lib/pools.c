@@ -242,20 +242,9 @@ HGM_EXPORT int hgm_pool_get(const struct hgm_ctx *ctx, uint64_t page_size, int n
 static int write_u64(const struct hgm_ctx *ctx, const char *path, uint64_t val)
 {
 	char buf[32];
-	ssize_t n;
-	int fd, len;
 
-	fd = hgm_ctx_open(ctx, path, O_WRONLY);
-	if (fd < 0)
-		return fd;
-	len = snprintf(buf, sizeof(buf), "%" PRIu64 "\n", val);
-	n = write(fd, buf, len);
-	if (n < 0)
-		n = -errno;
-	else if (n != len)
-		n = -EIO;
-	close(fd);
-	return n < 0 ? (int)n : 0;
+	snprintf(buf, sizeof(buf), "%" PRIu64 "\n", val);
+	return hgm_ctx_write(ctx, path, buf);
 }
 
 HGM_EXPORT int hgm_pool_path(uint64_t page_size, int node, char *buf, size_t size)
@@ -277,25 +266,12 @@ HGM_EXPORT int hgm_pool_set(const struct hgm_ctx *ctx, uint64_t page_size, int n
 	return ret < 0 ? ret : write_u64(ctx, path, count);
 }
 
-/*
- * Whether the caller may write @path of the live system: the effective ids
- * and capabilities decide (AT_EACCESS), as they will for the write itself.
- */
-static int live_writable(const struct hgm_ctx *ctx, const char *path)
-{
-	if (!hgm_ctx_is_live(ctx))
-		return -EROFS;
-	if (faccessat(AT_FDCWD, path, W_OK, AT_EACCESS))
-		return -errno;
-	return 0;
-}
-
 HGM_EXPORT int hgm_pool_check_write(const struct hgm_ctx *ctx, uint64_t page_size, int node)
 {
 	char path[300];
 	int ret = hgm_pool_path(page_size, node, path, sizeof(path));
 
-	return ret < 0 ? ret : live_writable(ctx, path);
+	return ret < 0 ? ret : hgm_ctx_check_write(ctx, path);
 }
 
 /* Persistent pages of @p: the count nr_hugepages takes; the surplus is on top. */
@@ -381,7 +357,7 @@ HGM_EXPORT int hgm_make_room_check(const struct hgm_ctx *ctx)
 	int i, ret;
 
 	for (i = 0; i < HGM_NR_ROOM_STEPS; i++) {
-		ret = live_writable(ctx, room_steps[i].path);
+		ret = hgm_ctx_check_write(ctx, room_steps[i].path);
 		if (ret)
 			return ret;
 	}
@@ -400,4 +376,123 @@ HGM_EXPORT int hgm_make_room(const struct hgm_ctx *ctx)
 			return ret;
 	}
 	return 0;
+}
+
+static struct hgm_pool *pool_of(struct hgm_pools *pools, uint64_t page_size, int node)
+{
+	size_t i;
+
+	for (i = 0; i < pools->nr; i++)
+		if (pools->pool[i].page_size == page_size && pools->pool[i].node == node)
+			return &pools->pool[i];
+	return NULL;
+}
+
+static uint64_t min_u64(uint64_t a, uint64_t b)
+{
+	return a < b ? a : b;
+}
+
+/*
+ * The model follows set_max_huge_pages() in mm/hugetlb.c (Linux 6.12), with
+ * G the system-wide counters and n those of the pool written (G itself for a
+ * system-wide write):
+ *
+ *   a node's count becomes a system-wide one: count + P(G) - P(n), P = N - S;
+ *   growing turns surplus pages of n persistent first, then allocates;
+ *   shrinking frees free pages of n, but never below
+ *     min_count = max(count, resv + N(G) - F(G))  (reserved and in use, system-wide),
+ *   and makes what is left above count surplus, on nodes with non-surplus pages.
+ *
+ * try_to_free_low() only exists with CONFIG_HIGHMEM (32-bit): not modelled.
+ */
+HGM_EXPORT int hgm_pool_predict(struct hgm_pools *pools, uint64_t page_size, int node,
+				uint64_t count)
+{
+	struct hgm_pool *g = pool_of(pools, page_size, HGM_NODE_ALL);
+	struct hgm_pool *n = node == HGM_NODE_ALL ? g : pool_of(pools, page_size, node);
+	uint64_t p, min_count, k;
+
+	if (!g || !n)
+		return -ENOENT;
+	if (!HGM_KNOWN(g->reserved) || g->surplus > g->total || g->free > g->total ||
+	    n->surplus > n->total || n->free > n->total)
+		return -EINVAL;
+	p = g->total - g->surplus;
+	if (n != g) {
+		uint64_t np = n->total - n->surplus;
+
+		count = count + p - np < count ? UINT64_MAX : count + p - np;
+	}
+	if (count > p) {
+		/* surplus pages first, then fresh ones (assumed found) */
+		k = min_u64(n->surplus, count - p);
+		g->surplus -= k;
+		if (n != g)
+			n->surplus -= k;
+		p += k;
+		k = count - p;
+		g->total += k;
+		g->free += k;
+		if (n != g) {
+			n->total += k;
+			n->free += k;
+		}
+		return 0;
+	}
+	min_count = g->reserved + g->total - g->free;
+	if (min_count < count)
+		min_count = count;
+	if (p > min_count) {
+		/* remove_pool_hugetlb_folio(): free pages of n, reserved ones too */
+		k = min_u64(n->free, p - min_count);
+		g->total -= k;
+		g->free -= k;
+		if (n != g) {
+			n->total -= k;
+			n->free -= k;
+		}
+		p -= k;
+	}
+	if (p > count) {
+		/* adjust_pool_surplus(): any page of n that is not surplus yet */
+		k = min_u64(n->total - n->surplus, p - count);
+		g->surplus += k;
+		if (n != g)
+			n->surplus += k;
+	}
+	return 0;
+}
+
+HGM_EXPORT int hgm_pool_overcommit_path(uint64_t page_size, char *buf, size_t size)
+{
+	char dir[256];
+	int n;
+
+	pool_dir(dir, sizeof(dir), page_size, HGM_NODE_ALL);
+	n = snprintf(buf, size, "%s/nr_overcommit_hugepages", dir);
+	return n < 0 || (size_t)n >= size ? -ENAMETOOLONG : n;
+}
+
+HGM_EXPORT int hgm_pool_check_overcommit(const struct hgm_ctx *ctx, uint64_t page_size)
+{
+	char path[300];
+	int ret = hgm_pool_overcommit_path(page_size, path, sizeof(path));
+
+	return ret < 0 ? ret : hgm_ctx_check_write(ctx, path);
+}
+
+HGM_EXPORT int hgm_pool_set_overcommit(const struct hgm_ctx *ctx, uint64_t page_size,
+				       uint64_t count, uint64_t *obtained)
+{
+	char path[300];
+	int ret = hgm_pool_overcommit_path(page_size, path, sizeof(path));
+
+	if (ret < 0)
+		return ret;
+	ret = write_u64(ctx, path, count);
+	/* a refused write may still tell what is there: read back either way */
+	if (hgm_ctx_read_u64(ctx, path, obtained))
+		*obtained = HGM_UNKNOWN;
+	return ret;
 }

@@ -157,6 +157,28 @@ int parse_size(const char *str, uint64_t *bytes)
 	return with_unit(str, dec_at, 1, units, ARRAY_SIZE(units), bytes);
 }
 
+int parse_pages(const char *str, uint64_t page_size, uint64_t *pages, bool *bytes)
+{
+	uint64_t v;
+	int ret;
+
+	if (!str || !page_size)
+		return -EINVAL;
+	if (parse_u64(str, &v) == 0) {
+		*pages = v;
+		*bytes = false;
+		return 0;
+	}
+	ret = parse_size(str, &v);
+	if (ret)
+		return ret;
+	if (v % page_size)
+		return -EDOM;
+	*pages = v / page_size;
+	*bytes = true;
+	return 0;
+}
+
 int parse_range(const char *str, struct addr_range *r)
 {
 	uint64_t page = (uint64_t)sysconf(_SC_PAGESIZE), a, b, n;

@@ -9,6 +9,7 @@
 #ifndef HGM_COMMON_PARSE_H
 #define HGM_COMMON_PARSE_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <sys/types.h>
@@ -18,6 +19,13 @@ int parse_u64(const char *str, uint64_t *val);
 
 /* A size: a decimal number of bytes and a binary suffix ("2M", "2048kB", "1GiB"). */
 int parse_size(const char *str, uint64_t *bytes);
+
+/*
+ * A COUNT or a SIZE of pages of @page_size: a bare decimal number is a count
+ * of pages, a number with a unit is bytes and must be a whole number of
+ * pages (-EDOM when it is not).  *@bytes says which it was.
+ */
+int parse_pages(const char *str, uint64_t page_size, uint64_t *pages, bool *bytes);
 
 /* An address: hexadecimal, with or without a leading 0x. */
 int parse_addr(const char *str, uint64_t *addr);

@@ -474,3 +474,20 @@ int live_restore_pools(const uint64_t saved[LIVE_POOLS], const bool have[LIVE_PO
 	}
 	return bad;
 }
+
+pid_t spawn_nobody(void)
+{
+	pid_t pid = fork();
+
+	if (pid == 0) {
+		prctl(PR_SET_PDEATHSIG, SIGKILL);
+		if (setgid(65534) || setuid(65534))
+			_exit(1);
+		for (;;)
+			pause();
+	}
+	/* let it change its credentials before anyone looks at it */
+	if (pid > 0)
+		usleep(100 * 1000);
+	return pid;
+}

@@ -113,6 +113,13 @@ pid_t fork_reporter(int *fd);
 /* Reads the report of @size bytes from @fd and closes it: 0, or -1 if short. */
 int read_report(int fd, void *buf, size_t size);
 
+/*
+ * spawn_nobody() - fork a child that becomes user and group 65534 and waits to
+ * be killed (it dies with the caller).  Not dumpable after the change of
+ * credentials, as the kernel makes it.  Returns its pid, or -1.
+ */
+pid_t spawn_nobody(void);
+
 /* Runs hgmctl with @args; returns its parsed JSON stdout or NULL. */
 struct jq_value *hgmctl_json(const char *args, int *status);
 

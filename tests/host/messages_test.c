@@ -90,16 +90,8 @@ TEST_F(msg, root_without_cap_sys_ptrace_is_not_told_to_run_as_root)
 	int rc;
 
 	NEED_ROOT("start a process of user nobody");
-	nobody = fork();
-	if (nobody == 0) {
-		prctl(PR_SET_PDEATHSIG, SIGKILL);
-		if (setgid(65534) || setuid(65534))
-			_exit(1);
-		for (;;)
-			pause();
-	}
+	nobody = spawn_nobody();
 	ASSERT_LT(0, nobody);
-	usleep(100 * 1000);
 	snprintf(pid, sizeof(pid), "%d", (int)nobody);
 	rc = run_hgmctl_as(RUN_AS_ROOT_NO_PTRACE, &self->child, out, sizeof(out), argv);
 	kill(nobody, SIGKILL);

@@ -307,6 +307,126 @@ TEST_F(live, shrink_below_pages_in_use_reports_them_as_surplus)
 	EXPECT_EQ(0, split_restore(&sp));
 }
 
+/*
+ * A child that maps 4 shared 2M hugetlb pages and touches the first 2: two
+ * pages in use, two reserved (free, but promised to the mapping).  Returns
+ * its pid, or -1.
+ */
+static pid_t spawn_half_touched(void)
+{
+	int fd, ok = 0;
+	pid_t pid = fork_reporter(&fd);
+
+	if (pid == 0) {
+		char *m = mmap(NULL, 4 * 2 * M, PROT_READ | PROT_WRITE,
+			       MAP_SHARED | MAP_ANONYMOUS | MAP_HUGETLB | (21 << MAP_HUGE_SHIFT),
+			       -1, 0);
+
+		if (m != MAP_FAILED) {
+			m[0] = 1;
+			m[2 * M] = 1;
+			ok = 1;
+		}
+		if (write(fd, &ok, sizeof(ok)) != sizeof(ok))
+			_exit(1);
+		close(fd);
+		for (;;)
+			pause();
+	}
+	if (pid < 0 || read_report(fd, &ok, sizeof(ok)) || !ok)
+		return pid > 0 ? -pid : -1;
+	return pid;
+}
+
+/*
+ * A dry run of a shrink below what is in use and reserved says what the
+ * kernel will keep (mm/hugetlb.c set_max_huge_pages()): it frees no page
+ * below reserved + in use, and the pages kept above the request are surplus.
+ *
+ *   before:  total T, in use U = T - F, reserved R (ours: 2 in use, 2 reserved)
+ *   --total U-2:  the kernel keeps U + R pages, U + R - (U - 2) = R + 2 surplus
+ */
+TEST_F(live, dry_run_predicts_the_surplus_the_kernel_keeps)
+{
+	uint64_t total, free_, resv, surplus, used, target, want;
+	struct split sp;
+	char args[128], phrase[96], *out;
+	int status;
+	pid_t pid;
+
+	NEED_ROOT("set hugetlb pools");
+	split_save(&sp);
+	if (pool_make_free(2 * M, 4))
+		SKIP(return, "cannot reserve 4 free 2 MiB hugepages");
+	pid = spawn_half_touched();
+	self->child = pid < -1 ? -pid : pid > 0 ? pid : 0;	/* the teardown reaps it */
+	ASSERT_LT(0, pid) TH_LOG("cannot map 4 hugetlb pages in a child");
+	total = sys_read("nr_hugepages");
+	free_ = sys_read("free_hugepages");
+	resv = sys_read("resv_hugepages");
+	surplus = sys_read("surplus_hugepages");
+	ASSERT_EQ(0, surplus) TH_LOG("the 2M pool has surplus pages already");
+	used = total - free_;
+	ASSERT_LE(2, used);
+	ASSERT_LE(2, resv);
+	target = used - 2;
+	want = used + resv - target;
+
+	snprintf(args, sizeof(args), "%s pool 2M --total %" PRIu64 " --dry-run", hgmctl(), target);
+	out = jq_read_cmd(args, &status);
+	ASSERT_NE(NULL, out);
+	EXPECT_EQ(0, status);
+	snprintf(phrase, sizeof(phrase), " %" PRIu64 " would stay as surplus", want);
+	EXPECT_NE(NULL, strstr(out, phrase)) TH_LOG("want '%s' in: %s", phrase, out);
+	free(out);
+
+	snprintf(args, sizeof(args), "pool 2M --total %" PRIu64 " --dry-run --json", target);
+	self->json = hgmctl_json(args, &status);
+	ASSERT_NE(NULL, self->json);
+	EXPECT_EQ(want, u64_at(self->json, "nodes[0].surplus"));
+	EXPECT_EQ(target, u64_at(self->json, "nodes[0].obtained"));
+	EXPECT_EQ(total, sys_read("nr_hugepages"));
+
+	/* what the kernel does with the same write */
+	EXPECT_EQ(0, run("pool 2M --total %" PRIu64, target));
+	EXPECT_EQ(want, sys_read("surplus_hugepages"));
+	EXPECT_EQ(used + resv, sys_read("nr_hugepages"));
+
+	EXPECT_EQ(0, run("pool 2M --total %" PRIu64, total));
+	kill(self->child, SIGKILL);
+	waitpid(self->child, NULL, 0);
+	self->child = 0;
+	EXPECT_EQ(0, split_restore(&sp));
+}
+
+/* --total and --overcommit in bytes: whole 2M pages, read back from /sys, and put back. */
+TEST_F(live, sizes_in_bytes_and_overcommit_land_and_restore)
+{
+	uint64_t persistent, oc;
+	char path[256];
+	int rc;
+
+	NEED_ROOT("set hugetlb pools");
+	persistent = sys_read("nr_hugepages") - sys_read("surplus_hugepages");
+	oc = sys_read("nr_overcommit_hugepages");
+	ASSERT_NE(UINT64_MAX, oc);
+	pool_path(path, sizeof(path), 2 * M, "nr_overcommit_hugepages");
+
+	rc = run("pool 2M --total %" PRIu64 "M --overcommit %" PRIu64 "M", (persistent + 2) * 2,
+		 (oc + 3) * 2);
+	EXPECT_EQ(oc + 3, sys_read("nr_overcommit_hugepages"));
+	if (rc == 3)
+		TH_LOG("the kernel found fewer than 2 more 2M pages: not counted against it");
+	else
+		EXPECT_EQ(persistent + 2, sys_read("nr_hugepages") - sys_read("surplus_hugepages"));
+	EXPECT_EQ(0, write_u64(path, oc));
+
+	/* 3M is not whole 2M pages: refused before any write */
+	EXPECT_EQ(2, run("pool 2M --overcommit 3M"));
+	EXPECT_EQ(oc, sys_read("nr_overcommit_hugepages"));
+	EXPECT_EQ(0, run("pool 2M --total %" PRIu64, persistent));
+}
+
 TEST_F(live, setting_without_root_fails_before_any_write)
 {
 	uint64_t before = node_persistent(0);

@@ -95,4 +95,83 @@ TEST_F(live, rmap_of_a_split_thp_finds_its_ptes_in_the_owner)
 	jq_free(rmap);
 }
 
+/* The PFN of a page of this process that is mapped, or 0. */
+static uint64_t own_pfn(void)
+{
+	static char page[4096] __attribute__((aligned(4096)));
+	uint64_t e = 0;
+	int fd = open("/proc/self/pagemap", O_RDONLY);
+
+	page[0] = 1;
+	if (fd < 0)
+		return 0;
+	if (pread(fd, &e, sizeof(e), (off_t)((uintptr_t)page / 4096) * 8) != sizeof(e))
+		e = 0;
+	close(fd);
+	return (e >> 63) & 1 ? e & ((UINT64_C(1) << 55) - 1) : 0;
+}
+
+/* How many times @needle occurs in @hay. */
+static int count_of(const char *hay, const char *needle)
+{
+	int n = 0;
+
+	while ((hay = strstr(hay, needle))) {
+		n++;
+		hay += strlen(needle);
+	}
+	return n;
+}
+
+/*
+ * Root without CAP_SYS_PTRACE (as in a container) cannot read PID 1, which
+ * holds it, nor a process of user nobody: rmap says once which processes it
+ * could not read and why, exits 3, and 0 with --readable-only.
+ */
+TEST_F(live, unreadable_processes_are_named_once_with_why)
+{
+	char pfn[32], pids[64], one[32], out[8192];
+	char *argv[] = { "hgmctl", "rmap", "--pids", pids, pfn, NULL, NULL };
+	pid_t nobody;
+	int rc;
+
+	NEED_ROOT("be root without CAP_SYS_PTRACE");
+	snprintf(pfn, sizeof(pfn), "%" PRIu64, own_pfn());
+	ASSERT_STRNE("0", pfn);
+	nobody = spawn_nobody();
+	ASSERT_LT(0, nobody);
+	self->sharer = nobody;	/* the teardown reaps it */
+	snprintf(pids, sizeof(pids), "1,%d", (int)nobody);
+
+	rc = run_hgmctl_as(RUN_AS_ROOT_NO_PTRACE, &self->child, out, sizeof(out), argv);
+	self->child = 0;
+	ASSERT_NE(-1, rc);
+	rc = WEXITSTATUS(rc);
+	if (rc == 125)
+		SKIP(return, "cannot drop CAP_SYS_PTRACE from the bounding set");
+	if (rc == 0 && !strstr(out, "could not be read"))
+		SKIP(return, "root without CAP_SYS_PTRACE reads PID 1 and nobody's process here");
+	EXPECT_EQ(3, rc) TH_LOG("%s", out);
+	EXPECT_EQ(1, count_of(out, "could not be read")) TH_LOG("%s", out);
+	/*
+	 * PID 1 holds capabilities the caller lacks, where the kernel gave it all;
+	 * nobody's process needs CAP_SYS_PTRACE, where the kernel checks the user
+	 */
+	snprintf(one, sizeof(one), " %d (", (int)nobody);
+	EXPECT_GE(1, count_of(out, " 1 (")) TH_LOG("%s", out);
+	EXPECT_GE(1, count_of(out, one)) TH_LOG("%s", out);
+	EXPECT_LE(1, count_of(out, " 1 (") + count_of(out, one)) TH_LOG("%s", out);
+	if (strstr(out, " 1 ("))
+		EXPECT_NE(NULL, strstr(out, "holds capabilities hgmctl lacks")) TH_LOG("%s", out);
+	if (strstr(out, one))
+		EXPECT_NE(NULL, strstr(out, "it runs as uid 65534")) TH_LOG("%s", out);
+
+	argv[5] = "--readable-only";
+	rc = run_hgmctl_as(RUN_AS_ROOT_NO_PTRACE, &self->child, out, sizeof(out), argv);
+	self->child = 0;
+	ASSERT_NE(-1, rc);
+	EXPECT_EQ(0, WEXITSTATUS(rc)) TH_LOG("%s", out);
+	EXPECT_EQ(1, count_of(out, "could not be read")) TH_LOG("%s", out);
+}
+
 TEST_HARNESS_MAIN

@@ -6,6 +6,7 @@
  */
 #include <errno.h>
 #include <limits.h>
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdlib.h>
 
@@ -44,6 +45,35 @@ TEST(sizes_take_binary_suffixes)
 	EXPECT_EQ(-ERANGE, parse_size("16777216T", &v));
 	EXPECT_EQ(-ERANGE, parse_size("99999999999999999999", &v));
 	EXPECT_EQ(-EINVAL, parse_size(NULL, &v));
+}
+
+TEST(page_amounts_are_counts_or_whole_pages_of_bytes)
+{
+	uint64_t v = 7;
+	bool bytes;
+
+	EXPECT_EQ(0, parse_pages("8", 2 * M, &v, &bytes));
+	EXPECT_EQ(8, v);
+	EXPECT_FALSE(bytes);
+	EXPECT_EQ(0, parse_pages("8G", 2 * M, &v, &bytes));
+	EXPECT_EQ(4096, v);
+	EXPECT_TRUE(bytes);
+	EXPECT_EQ(0, parse_pages("0M", G, &v, &bytes));
+	EXPECT_EQ(0, v);
+	EXPECT_TRUE(bytes);
+	EXPECT_EQ(0, parse_pages("4096b", 4096, &v, &bytes));
+	EXPECT_EQ(1, v);
+	/* not whole pages: said apart from garbage, and *pages untouched */
+	v = 7;
+	EXPECT_EQ(-EDOM, parse_pages("3M", 2 * M, &v, &bytes));
+	EXPECT_EQ(-EDOM, parse_pages("1536M", G, &v, &bytes));
+	EXPECT_EQ(7, v);
+	EXPECT_EQ(-EINVAL, parse_pages("2X", 2 * M, &v, &bytes));
+	EXPECT_EQ(-EINVAL, parse_pages("", 2 * M, &v, &bytes));
+	EXPECT_EQ(-EINVAL, parse_pages("-2M", 2 * M, &v, &bytes));
+	EXPECT_EQ(-EINVAL, parse_pages("2M", 0, &v, &bytes));
+	EXPECT_EQ(-ERANGE, parse_pages("16777216T", 2 * M, &v, &bytes));
+	EXPECT_EQ(7, v);
 }
 
 TEST(ranges_parse_in_three_forms)

@@ -58,6 +58,51 @@ TEST_F(tree, pools_list_every_size_system_wide_then_per_node)
 	hgm_pools_free(p);
 }
 
+/*
+ * The kernel's accounting of pool writes (set_max_huge_pages()), on the
+ * recorded 2M pools: 1024 pages, 513 free, 2 reserved; node 0 has 512 pages
+ * with 1 free, node 1 512 pages all free.
+ *
+ *   node 0 -> 100:  frees its 1 free page, 411 of its 511 in use become surplus
+ *   node 1 -> 20:   the system keeps 513 in use or reserved, so node 1 frees
+ *                   only 99 pages and 393 of its 413 become surplus
+ *   system -> 700:  of the 924 pages 120 are persistent: 580 surplus pages
+ *                   become persistent, none is allocated, 224 stay surplus
+ */
+TEST_F(tree, pool_writes_are_predicted_as_the_kernel_accounts_them)
+{
+	struct hgm_pools *p;
+	const struct hgm_pool *sys, *n0, *n1;
+
+	ASSERT_EQ(0, hgm_pools_read(self->ctx, &p));
+	sys = &p->pool[0];
+	n0 = &p->pool[1];
+	n1 = &p->pool[2];
+	ASSERT_EQ(0, hgm_pool_predict(p, 2 * M, 0, 100));
+	EXPECT_EQ(511, n0->total);
+	EXPECT_EQ(411, n0->surplus);
+	EXPECT_EQ(0, n0->free);
+	EXPECT_EQ(1023, sys->total);
+	EXPECT_EQ(411, sys->surplus);
+
+	ASSERT_EQ(0, hgm_pool_predict(p, 2 * M, 1, 20));
+	EXPECT_EQ(413, n1->total);
+	EXPECT_EQ(393, n1->surplus);
+	EXPECT_EQ(924, sys->total);
+	EXPECT_EQ(804, sys->surplus);
+
+	ASSERT_EQ(0, hgm_pool_predict(p, 2 * M, HGM_NODE_ALL, 700));
+	EXPECT_EQ(224, sys->surplus);
+	EXPECT_EQ(924, sys->total);
+	ASSERT_EQ(0, hgm_pool_predict(p, 2 * M, HGM_NODE_ALL, 1000));
+	EXPECT_EQ(0, sys->surplus);
+	EXPECT_EQ(1000, sys->total);
+
+	EXPECT_EQ(-ENOENT, hgm_pool_predict(p, 4 * M, HGM_NODE_ALL, 1));
+	EXPECT_EQ(-ENOENT, hgm_pool_predict(p, 2 * M, 7, 1));
+	hgm_pools_free(p);
+}
+
 TEST_F(tree, pool_of_a_missing_node_or_size_is_enoent)
 {
 	struct hgm_pool pool;
