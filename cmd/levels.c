@@ -33,12 +33,22 @@ void level_totals_init(struct level_totals *t)
 {
 	memset(t, 0, sizeof(*t));
 	t->thp_pte_known = true;
+	t->dax_known = true;
 }
 
 void level_totals_add(struct level_totals *t, const struct hgm_vma_usage *u)
 {
 	int l;
 
+	if (u->kind == HGM_KIND_DAX) {
+		t->have_dax = true;
+		for (l = 0; l < HGM_NR_LEVELS; l++)
+			if (HGM_KNOWN(u->mapped[l]))
+				t->dax[l] += u->mapped[l];
+			else
+				t->dax_known = false;
+		return;
+	}
 	for (l = 0; l < HGM_NR_LEVELS; l++) {
 		if (!HGM_KNOWN(u->mapped[l]))
 			continue;
@@ -75,6 +85,15 @@ void print_level_totals(struct detail *d, const struct level_totals *t)
 		print_size(d, "pmd", " %s PMD-mapped", t->file_thp[HGM_LEVEL_PMD]);
 		print_size_opt(d, "pte", ", %s PTE-mapped", t->thp_pte_known,
 			       t->file_thp[HGM_LEVEL_PTE]);
+		print_obj_close(d);
+	}
+	if (t->have_dax) {
+		print_obj_open(d, "dax", "\nDAX:");
+		print_size_opt(d, "pud", " %s PUD-mapped", t->dax_known, t->dax[HGM_LEVEL_PUD]);
+		print_size_opt(d, "pmd", ", %s PMD-mapped", t->dax_known, t->dax[HGM_LEVEL_PMD]);
+		print_size_opt(d, "pte", ", %s PTE-mapped", t->dax_known, t->dax[HGM_LEVEL_PTE]);
+		if (!t->dax_known)
+			print_text(d, " (DAX mappings need the page tables of a live process)");
 		print_obj_close(d);
 	}
 	print_obj_close(d);

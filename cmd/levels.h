@@ -28,6 +28,8 @@ struct level_totals {
 	uint64_t thp[HGM_NR_LEVELS];		/* THP/mTHP of anonymous (and other) VMAs */
 	uint64_t file_thp[HGM_NR_LEVELS];	/* of file and shmem VMAs: page cache */
 	bool thp_pte_known;			/* every non-hugetlb VMA measured its PTEs */
+	uint64_t dax[HGM_NR_LEVELS];		/* DAX VMAs (shown only when there are any) */
+	bool have_dax, dax_known;		/* a DAX VMA; every one measured */
 };
 
 void level_totals_init(struct level_totals *t);

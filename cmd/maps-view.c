@@ -14,13 +14,15 @@
 
 enum { COL_START, COL_END, COL_KIND, COL_PSIZE, COL_PUD, COL_PMD, COL_PTE, COL_RSS,
        COL_FLAGS, COL_NAME, COL_LEVELS, COL_MTHP, COL_NODES,
+       COL_DAX, COL_DAX_FALLBACK,
        /* JSON only */
-       COL_GRAN_BLOCK };
+       COL_GRAN_BLOCK, COL_DAX_DEVICE, COL_DAX_ALIGN };
 
 static const struct colinfo maps_cols[] = {
 	[COL_START] = { "START", 12, SCOLS_FL_RIGHT, "first address of the VMA", "start", CT_HEX },
 	[COL_END] = { "END", 12, SCOLS_FL_RIGHT, "address after the VMA", "end", CT_HEX },
-	[COL_KIND] = { "KIND", 7, 0, "hugetlb, thp, anon, file, shmem or other", "kind", CT_STR },
+	[COL_KIND] = { "KIND", 7, 0, "hugetlb, thp, anon, file, shmem, dax or other", "kind",
+		       CT_STR },
 	[COL_PSIZE] = { "PSIZE", 5, SCOLS_FL_RIGHT, "kernel page size of the VMA", "page_size",
 			CT_SIZE },
 	[COL_PUD] = { "PUD", 5, SCOLS_FL_RIGHT, "bytes mapped by PUD leaves", "mapped.pud",
@@ -46,12 +48,19 @@ static const struct colinfo maps_cols[] = {
 			"NUMA nodes of the huge folios (hugetlb, THP, mTHP): \"0:6M,1:2M\"",
 			"nodes", CT_OBJECT, CJ_OMIT },
 	[COL_GRAN_BLOCK] = { NULL, 0, 0, NULL, "granularity.block", CT_U64, CJ_OMIT },
+	[COL_DAX] = { "DAX", 6, 0, "DAX VMAs: fsdax or devdax", "dax.type", CT_STR, CJ_OMIT },
+	[COL_DAX_DEVICE] = { NULL, 0, 0, NULL, "dax.device", CT_STR, CJ_OMIT },
+	[COL_DAX_ALIGN] = { NULL, 0, 0, NULL, "dax.align", CT_SIZE, CJ_OMIT },
+	[COL_DAX_FALLBACK] = { "FALLBACK", 12, 0,
+			       "DAX VMAs mapped by PTEs: why not by PMDs (see hgmctl(8))",
+			       "dax.fallback_reason", CT_STR, CJ_OMIT },
 };
 
 /* The order of the JSON contract's keys. */
 static const int maps_json[] = {
 	COL_START, COL_END, COL_KIND, COL_PSIZE, COL_PUD, COL_PMD, COL_PTE, COL_RSS, COL_FLAGS,
-	COL_NAME, COL_GRAN_BLOCK, COL_LEVELS, COL_MTHP, COL_NODES,
+	COL_NAME, COL_GRAN_BLOCK, COL_LEVELS, COL_MTHP, COL_NODES, COL_DAX, COL_DAX_DEVICE,
+	COL_DAX_ALIGN, COL_DAX_FALLBACK,
 };
 
 static const int maps_defaults[] = {
@@ -97,6 +106,8 @@ struct maps_row {
 	const struct granularity *gr;
 	const struct vma_rows *rows;
 	const struct hgmctl *g;
+	enum hgm_dax_fallback fallback;	/* DAX VMAs with PTE-mapped bytes */
+	bool fallback_known;		/* false: not measured, nothing rules PMDs out */
 };
 
 static void by_order_json(struct jw *w, const char *key, const void *obj)
@@ -164,8 +175,14 @@ static void fill(int col, const void *row, struct cell *c, void *arg)
 	case COL_END: c->u = hgm_vma_end(r->v); break;
 	case COL_KIND: c->s = hgm_kind_name(r->u->kind); break;
 	case COL_PSIZE: c->u = r->u->page_size; break;
-	case COL_PUD: c->u = r->u->mapped[HGM_LEVEL_PUD]; break;
-	case COL_PMD: c->u = r->u->mapped[HGM_LEVEL_PMD]; break;
+	case COL_PUD:
+		c->known = HGM_KNOWN(r->u->mapped[HGM_LEVEL_PUD]);
+		c->u = r->u->mapped[HGM_LEVEL_PUD];
+		break;
+	case COL_PMD:
+		c->known = HGM_KNOWN(r->u->mapped[HGM_LEVEL_PMD]);
+		c->u = r->u->mapped[HGM_LEVEL_PMD];
+		break;
 	case COL_PTE:
 		c->known = HGM_KNOWN(r->u->mapped[HGM_LEVEL_PTE]);
 		c->u = r->u->mapped[HGM_LEVEL_PTE];
@@ -200,6 +217,23 @@ static void fill(int col, const void *row, struct cell *c, void *arg)
 		c->json = by_node_json;
 		c->obj = r->rows;
 		break;
+	case COL_DAX:
+		c->known = hgm_vma_dax(r->v) != HGM_DAX_NONE;
+		c->s = hgm_dax_type_name(hgm_vma_dax(r->v));
+		break;
+	case COL_DAX_DEVICE:
+		c->known = hgm_vma_dax(r->v) != HGM_DAX_NONE;
+		c->s = hgm_vma_dax_device(r->v);
+		break;
+	case COL_DAX_ALIGN:
+		c->known = hgm_vma_dax(r->v) != HGM_DAX_NONE && HGM_KNOWN(hgm_vma_dax_align(r->v));
+		c->u = hgm_vma_dax_align(r->v);
+		break;
+	case COL_DAX_FALLBACK:
+		/* a DAX VMA with nothing PTE-mapped falls back for no reason: "none" */
+		c->known = hgm_vma_dax(r->v) != HGM_DAX_NONE && r->fallback_known;
+		c->s = r->fallback ? hgm_dax_fallback_name(r->fallback) : "none";
+		break;
 	}
 }
 
@@ -215,6 +249,7 @@ static void print_totals(const struct hgmctl *g, struct jw *w, const struct leve
 struct maps_state {
 	struct hgmctl *g;
 	const struct maps_view *view;
+	pid_t pid;
 	struct columns c;
 	struct libscols_table *tb;
 	struct jdoc doc;
@@ -350,6 +385,26 @@ static int on_vma(const struct hgm_vma *v, const struct hgm_vma_usage *u, void *
 	row.gr = gr;
 	row.rows = rows;
 	row.g = st->g;
+	row.fallback = HGM_DAX_FB_NONE;
+	row.fallback_known = true;
+	/* unmeasured (a recorded tree): only what the VMA itself rules out */
+	if (u->kind == HGM_KIND_DAX && !HGM_KNOWN(u->mapped[HGM_LEVEL_PTE])) {
+		row.fallback = hgm_dax_fallback(st->g->ctx, st->pid, v, st->pmd_size);
+		row.fallback_known = row.fallback != HGM_DAX_FB_UNKNOWN;
+	}
+	if (u->kind == HGM_KIND_DAX && !HGM_KNOWN(u->mapped[HGM_LEVEL_PMD]) && st->g->verbose &&
+	    hgm_ctx_is_live(st->g->ctx))
+		warnx("maps: %#" PRIx64 "-%#" PRIx64 " (devdax %s): aligned above a PMD, so mapped "
+		      "by PUDs only, which a page walk on this kernel would remove: not scanned",
+		      hgm_vma_start(v), hgm_vma_end(v), hgm_vma_dax_device(v));
+	if (u->kind == HGM_KIND_DAX && HGM_KNOWN(u->mapped[HGM_LEVEL_PTE]) &&
+	    u->mapped[HGM_LEVEL_PTE]) {
+		row.fallback = hgm_dax_fallback(st->g->ctx, st->pid, v, st->pmd_size);
+		if (st->g->verbose)
+			warnx("maps: %#" PRIx64 "-%#" PRIx64 " (%s %s): PTE-mapped: %s",
+			      hgm_vma_start(v), hgm_vma_end(v), hgm_dax_type_name(hgm_vma_dax(v)),
+			      hgm_vma_dax_device(v), hgm_dax_fallback_text(row.fallback));
+	}
 	if (st->g->json)
 		row_json(&st->doc.w, maps_cols, maps_json, sizeof(maps_json) / sizeof(maps_json[0]),
 			 fill, &row, st);
@@ -393,7 +448,7 @@ static int maps_of(struct hgmctl *g, pid_t pid, const struct maps_view *view, st
 		   bool soft)
 {
 	const struct hgm_maps_ops ops = { .vma = on_vma, .folio = on_row };
-	struct maps_state st = { .g = g, .view = view };
+	struct maps_state st = { .g = g, .pid = pid, .view = view };
 	static const int gran_defaults[] = {
 		COL_START, COL_END, COL_KIND, COL_PSIZE, COL_PUD, COL_PMD, COL_PTE, COL_LEVELS, COL_NAME,
 	};

@@ -21,7 +21,7 @@ static const struct colinfo pm_cols[] = {
 	[COL_SIZE] = { "SIZE", 5, SCOLS_FL_RIGHT, "bytes the row maps", NULL, CT_SIZE },
 	[COL_LEVEL] = { "LEVEL", 3, 0, "level of the leaf entries: pud, pmd or pte", "level",
 			CT_STR },
-	[COL_KIND] = { "KIND", 7, 0, "hugetlb, thp, mthp, base, zero, ksm, swapped or unknown",
+	[COL_KIND] = { "KIND", 7, 0, "hugetlb, thp, mthp, base, zero, ksm, swapped, dax or unknown",
 		       "kind", CT_STR },
 	[COL_ORDER] = { "ORDER", 2, SCOLS_FL_RIGHT, "folio order (log2 of its pages)", "order",
 			CT_U64 },
@@ -115,14 +115,14 @@ static int parse_kind(const char *s)
 {
 	static const enum hgm_folio_kind kinds[] = {
 		HGM_FOLIO_HUGETLB, HGM_FOLIO_THP, HGM_FOLIO_MTHP, HGM_FOLIO_BASE, HGM_FOLIO_ZERO,
-		HGM_FOLIO_KSM, HGM_FOLIO_SWAPPED, HGM_FOLIO_UNKNOWN,
+		HGM_FOLIO_KSM, HGM_FOLIO_SWAPPED, HGM_FOLIO_DAX, HGM_FOLIO_UNKNOWN,
 	};
 	size_t i;
 
 	for (i = 0; i < sizeof(kinds) / sizeof(kinds[0]); i++)
 		if (strcmp(s, hgm_folio_kind_name(kinds[i])) == 0)
 			return kinds[i];
-	usage_error("pagemap: unknown kind '%s' (hugetlb, thp, mthp, base, zero, ksm, swapped, unknown)",
+	usage_error("pagemap: unknown kind '%s' (hugetlb, thp, mthp, base, zero, ksm, swapped, dax, unknown)",
 		    s);
 }
 

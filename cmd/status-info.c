@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /* status-info.c - what `status` shows, gathered once for `status` and `top` */
+#include <stdlib.h>
 #include <string.h>
 
 #include "cli.h"
@@ -27,6 +28,9 @@ int status_gather(const struct hgmctl *g, struct status_info *st, const char **w
 	}
 	/* a recorded tree is someone else's machine: this caller's caps say nothing of it */
 	st->caps_known = hgm_ctx_is_live(g->ctx) && hgm_caps_read(&st->caps) == 0;
+	/* devices that cannot be listed are not there as far as status goes */
+	if (hgm_dax_devices(g->ctx, &st->dax, &st->ndax) < 0)
+		st->ndax = 0;
 	return 0;
 }
 
@@ -34,6 +38,9 @@ void status_release(struct status_info *st)
 {
 	hgm_pools_free(st->pools);
 	hgm_thp_free(st->thp);
+	free(st->dax);
 	st->pools = NULL;
 	st->thp = NULL;
+	st->dax = NULL;
+	st->ndax = 0;
 }

@@ -170,6 +170,59 @@ static void print_caps(struct detail *d, const struct status_info *st)
 	detail_end(d);
 }
 
+/* The pmem and DAX devices, with the alignment their mappings can use (2M, 1G). */
+enum { DX_NAME, DX_MODE, DX_SIZE, DX_ALIGN };
+
+static const struct colinfo dax_cols[] = {
+	[DX_NAME] = { "DEVICE", 0, 0, NULL, "device", CT_STR },
+	[DX_MODE] = { "MODE", 0, 0, NULL, "mode", CT_STR },
+	[DX_SIZE] = { "SIZE", 0, 0, NULL, "size", CT_SIZE },
+	[DX_ALIGN] = { "ALIGN", 0, 0, NULL, "align", CT_SIZE },
+};
+
+static const int dax_order[] = { DX_NAME, DX_MODE, DX_SIZE, DX_ALIGN };
+
+static void dax_fill(int col, const void *row, struct cell *c, void *arg)
+{
+	const struct hgm_dax_dev *d = row;
+
+	switch (col) {
+	case DX_NAME: c->s = d->name; break;
+	case DX_MODE: c->s = d->mode; break;
+	case DX_SIZE: c->u = d->size; c->known = HGM_KNOWN(d->size); break;
+	case DX_ALIGN: c->u = d->align; c->known = HGM_KNOWN(d->align); break;
+	}
+}
+
+/* Only a system with pmem gets the section (text) or the "pmem" member (JSON). */
+static void print_dax(const struct hgmctl *g, struct jw *w, const struct status_info *st)
+{
+	char buf[4][64], tmp[64];
+	size_t i, k;
+
+	if (!st->ndax)
+		return;
+	if (w) {
+		jw_arr_open(w, "pmem");
+		for (i = 0; i < st->ndax; i++)
+			row_json(w, dax_cols, dax_order, 4, dax_fill, &st->dax[i], NULL);
+		jw_arr_close(w);
+		return;
+	}
+	printf("\nPersistent memory:\n");
+	for (i = 0; i < st->ndax; i++) {
+		for (k = 0; k < 4; k++) {
+			struct cell c = { .known = true };
+
+			dax_fill((int)k, &st->dax[i], &c, NULL);
+			/* cell_text() may return its buffer or the cell's string */
+			snprintf(buf[k], sizeof(buf[k]), "%s",
+				 cell_text(g, &dax_cols[k], &c, tmp, sizeof(tmp)));
+		}
+		printf("  %s: %s, %s, align %s\n", buf[0], buf[1], buf[2], buf[3]);
+	}
+}
+
 /* What `status` shows, as JSON (@w) or text: every field once. */
 static void print_status(const struct hgmctl *g, struct jw *w, const struct status_info *st)
 {
@@ -190,6 +243,7 @@ static void print_status(const struct hgmctl *g, struct jw *w, const struct stat
 			printf("  none (this kernel has no hugetlb)\n");
 	}
 	print_thp(g, w, st->thp);
+	print_dax(g, w, st);
 	if (w)
 		print_caps(&d, st);
 }

@@ -378,6 +378,9 @@ const struct top_vma *top_default_vma(const struct top_procview *p)
 	for (i = 0; i < p->n; i++)
 		if (p->v[i].kind == HGM_KIND_THP)
 			return &p->v[i];
+	for (i = 0; i < p->n; i++)
+		if (p->v[i].kind == HGM_KIND_DAX)
+			return &p->v[i];
 	return p->n ? &p->v[0] : NULL;
 }
 

@@ -33,6 +33,8 @@ struct status_info {
 	struct hgm_thp *thp;
 	struct hgm_caps caps;
 	bool caps_known;
+	struct hgm_dax_dev *dax;	/* pmem and DAX devices (none: NULL) */
+	size_t ndax;
 };
 /* Returns 0, or -errno and sets *@what to what failed; release with status_release(). */
 int status_gather(const struct hgmctl *g, struct status_info *st, const char **what);

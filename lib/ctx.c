@@ -331,3 +331,55 @@ int hgm_ctx_check_write(const struct hgm_ctx *ctx, const char *path)
 		return -errno;
 	return 0;
 }
+
+/*
+ * The statx(2) of @path under the root, symlinks followed inside it.  Unlike
+ * hgm_ctx_open() it takes any file type: DAX needs the device node of a
+ * devdax mapping and the attributes of a file on pmem.  Returns 0 or -errno.
+ */
+int hgm_ctx_statx(const struct hgm_ctx *ctx, const char *path, unsigned int mask,
+		  struct statx *stx)
+{
+	int fd, ret = 0;
+
+	if (ctx->rootfd < 0)
+		return statx(AT_FDCWD, path, 0, mask, stx) < 0 ? -errno : 0;
+	while (*path == '/')
+		path++;
+	fd = open_in_root(ctx->rootfd, path, O_PATH | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	if (statx(fd, "", AT_EMPTY_PATH, mask, stx) < 0)
+		ret = -errno;
+	close(fd);
+	return ret;
+}
+
+/* readlink(2) of @path under the root into @buf (NUL-terminated); length or -errno. */
+ssize_t hgm_ctx_readlink(const struct hgm_ctx *ctx, const char *path, char *buf, size_t size)
+{
+	ssize_t n;
+	int fd;
+
+	if (size < 2)
+		return -EINVAL;
+	if (ctx->rootfd < 0) {
+		n = readlink(path, buf, size - 1);
+	} else {
+		while (*path == '/')
+			path++;
+		fd = open_in_root(ctx->rootfd, path, O_PATH | O_NOFOLLOW | O_CLOEXEC);
+		if (fd < 0)
+			return -errno;
+		n = readlinkat(fd, "", buf, size - 1);
+		if (n < 0)
+			n = -errno;
+		close(fd);
+		if (n < 0)
+			return n;
+	}
+	if (n < 0)
+		return -errno;
+	buf[n] = '\0';
+	return n;
+}

@@ -28,6 +28,11 @@ struct hgm_vma {
 	uint64_t vmflags;		/* bit hgm_vmflag set when listed */
 	char vmflags_str[HGM_VMFLAGS_MAX]; /* VmFlags as printed, "" if absent */
 	unsigned int unknown_fields;	/* labels this library does not know */
+	/* DAX (dax.c): set by the scan and the maps walk, not by smaps itself */
+	enum hgm_dax_type dax;
+	uint64_t dax_align;		/* device alignment, bytes, or unknown */
+	uint64_t dax_fs_block;		/* fsdax: the file system's block size, or unknown */
+	char dax_device[32];		/* "dax1.0", "pmem0", or "" */
 };
 
 static inline bool hgm_vma_has(const struct hgm_vma *v, enum hgm_smaps_field f)
@@ -100,5 +105,22 @@ char *hgm_chomp(char *s);
 
 /* Opens a userfaultfd by the first way that works (uffd.c); returns fd or -errno. */
 int hgm_uffd_open_any(int flags, enum hgm_uffd_way *how);
+
+struct statx;
+/* statx(2) / readlink(2) of @path under the context's root (ctx.c); 0 / length or -errno. */
+int hgm_ctx_statx(const struct hgm_ctx *ctx, const char *path, unsigned int mask,
+		  struct statx *stx);
+ssize_t hgm_ctx_readlink(const struct hgm_ctx *ctx, const char *path, char *buf, size_t size);
+
+/*
+ * What tells DAX mappings of one process from other file mappings (dax.c):
+ * its mount table, read once.  hgm_dax_classify() sets @v's dax fields.
+ */
+struct hgm_dax_probe;
+int hgm_dax_probe_new(const struct hgm_ctx *ctx, pid_t pid, struct hgm_dax_probe **p);
+void hgm_dax_probe_free(struct hgm_dax_probe *p);
+void hgm_dax_classify(struct hgm_dax_probe *p, struct hgm_vma *v);
+/* A devdax VMA whose PUD leaves a page walk would remove (dax.c): not scanned. */
+bool hgm_dax_unwalkable(const struct hgm_vma *v, uint64_t pmd_size);
 
 #endif /* HGM_PRIVATE_H */

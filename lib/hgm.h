@@ -230,9 +230,10 @@ enum hgm_kind {
 	HGM_KIND_FILE,
 	HGM_KIND_SHMEM,
 	HGM_KIND_OTHER,
+	HGM_KIND_DAX,		/* a file mapping on persistent memory (hgm_vma_dax()) */
 };
 
-/** Returns "hugetlb", "thp", "anon", "file", "shmem" or "other". */
+/** Returns "hugetlb", "thp", "anon", "file", "shmem", "other" or "dax". */
 const char *hgm_kind_name(enum hgm_kind k);
 
 /**
@@ -283,9 +284,10 @@ enum hgm_folio_kind {
 	HGM_FOLIO_ZERO,		/* the shared zero page or huge zero page */
 	HGM_FOLIO_KSM,
 	HGM_FOLIO_SWAPPED,	/* not present: in swap */
+	HGM_FOLIO_DAX,		/* DAX memory: no page flags, no folio (flags unknown) */
 };
 
-/** Returns "base", "thp", "mthp", "hugetlb", "zero", "ksm", "swapped" or "unknown". */
+/** Returns "base", "thp", "mthp", "hugetlb", "zero", "ksm", "swapped", "dax" or "unknown". */
 const char *hgm_folio_kind_name(enum hgm_folio_kind k);
 
 /**
@@ -388,6 +390,68 @@ const char *hgm_kpf_name(unsigned int bit);
  * Returns 0, -ENOENT when there are fewer VMAs, or -errno.
  */
 int hgm_vma_nth(const struct hgm_ctx *ctx, pid_t pid, long n, struct hgm_vma *vma);
+
+/* ---- DAX: file mappings on persistent memory -------------------------------- */
+
+enum hgm_dax_type {
+	HGM_DAX_NONE,
+	HGM_DAX_FS,	/* a file on a DAX file system (dax mount option, STATX_ATTR_DAX) */
+	HGM_DAX_DEV,	/* a device-dax character device, /dev/daxX.Y */
+};
+
+/** Returns "fsdax", "devdax", or "" for HGM_DAX_NONE. */
+const char *hgm_dax_type_name(enum hgm_dax_type t);
+
+/**
+ * hgm_vma_dax() - whether @vma maps persistent memory directly, and how
+ * Set on the VMAs that hgm_scan() and hgm_maps_walk() pass to callbacks
+ * (from the mount table, the file's statx attributes and sysfs; a recorded
+ * tree has the first and the last); HGM_DAX_NONE on others.
+ */
+enum hgm_dax_type hgm_vma_dax(const struct hgm_vma *vma);
+/** Returns the DAX device's alignment in bytes (sysfs), or HGM_UNKNOWN. */
+uint64_t hgm_vma_dax_align(const struct hgm_vma *vma);
+/** Returns the DAX device behind @vma ("dax1.0", "pmem0"), or "". */
+const char *hgm_vma_dax_device(const struct hgm_vma *vma);
+
+/** Why a DAX mapping is made of PTEs where a PMD could map it. */
+enum hgm_dax_fallback {
+	HGM_DAX_FB_NONE,		/* not a DAX VMA */
+	HGM_DAX_FB_DEVICE_ALIGN,	/* the device aligns below the PMD size (4K) */
+	HGM_DAX_FB_FS_BLOCK,		/* the fs block size does not divide a PMD */
+	HGM_DAX_FB_PRIVATE,		/* MAP_PRIVATE: written pages are copied */
+	HGM_DAX_FB_OFFSET,		/* address and file offset differ modulo PMD */
+	HGM_DAX_FB_VMA_ALIGN,		/* the VMA starts or ends off a PMD boundary */
+	HGM_DAX_FB_EXTENT,		/* file blocks not PMD-aligned on the device */
+	HGM_DAX_FB_UNKNOWN,		/* none of these */
+};
+
+/**
+ * hgm_dax_fallback() - the first reason, in the order of enum
+ * hgm_dax_fallback, why DAX VMA @vma of @pid cannot be mapped by PMDs
+ * (extents are looked at on a live system only).  It judges the VMA, not its
+ * pages: call it for a VMA the scan found PTE-mapped.
+ */
+enum hgm_dax_fallback hgm_dax_fallback(const struct hgm_ctx *ctx, pid_t pid,
+				       const struct hgm_vma *vma, uint64_t pmd_size);
+/** Returns "device_align", "private", ... ("" for HGM_DAX_FB_NONE). */
+const char *hgm_dax_fallback_name(enum hgm_dax_fallback r);
+/** Returns a sentence: "address and file offset differ modulo the PMD size". */
+const char *hgm_dax_fallback_text(enum hgm_dax_fallback r);
+
+/** One pmem block device or DAX character device. */
+struct hgm_dax_dev {
+	char name[32];		/* "pmem0", "dax1.0" */
+	char mode[16];		/* "fsdax", "raw" (pmem), "devdax" */
+	uint64_t size;		/* bytes, or unknown */
+	uint64_t align;		/* bytes, or unknown */
+};
+
+/**
+ * hgm_dax_devices() - the pmem block devices and DAX devices of the system
+ * Returns 0 and sets *@devs (free() it; NULL when none) and *@n, or -errno.
+ */
+int hgm_dax_devices(const struct hgm_ctx *ctx, struct hgm_dax_dev **devs, size_t *n);
 
 /* ---- what `maps` measures: smaps merged with the page scan ------------------ */
 

@@ -43,7 +43,9 @@ static void finish_vma(struct maps_walk *mw)
 		else if (u->kind == HGM_KIND_FILE && mw->shmem_pmd)
 			u->kind = HGM_KIND_SHMEM;
 	}
-	if (mw->scanning && u->kind != HGM_KIND_HUGETLB) {
+	if (mw->scanning && u->kind == HGM_KIND_DAX) {
+		memcpy(u->mapped, mw->scan_level, sizeof(u->mapped));
+	} else if (mw->scanning && u->kind != HGM_KIND_HUGETLB) {
 		u->mapped[HGM_LEVEL_PMD] = mw->scan_pmd;
 		if (!mw->flags_unknown) {
 			u->mapped[HGM_LEVEL_PTE] = mw->scan_pte;
@@ -67,6 +69,13 @@ static int on_vma(const struct hgm_vma *v, void *arg)
 		return mw->stop;
 	memcpy(mw->cur, v, sizeof(*v));
 	hgm_vma_usage(v, mw->pmd_size, &mw->u);
+	/* smaps counts nothing of DAX memory: its levels come from the scan alone */
+	if (hgm_vma_dax(v)) {
+		mw->u.kind = HGM_KIND_DAX;
+		for (int l = 0; l < HGM_NR_LEVELS; l++)
+			mw->u.mapped[l] = live && !hgm_dax_unwalkable(v, mw->pmd_size) ? 0
+										: HGM_UNKNOWN;
+	}
 	mw->have_cur = true;
 	mw->scan_pmd = mw->scan_pte = mw->scan_rss = 0;
 	memset(mw->scan_level, 0, sizeof(mw->scan_level));
@@ -77,7 +86,8 @@ static int on_vma(const struct hgm_vma *v, void *arg)
 	 * Only live processes have page tables.  hugetlb figures come whole
 	 * from smaps; its pages are walked only for a caller that wants rows.
 	 */
-	mw->scanning = (mw->u.kind != HGM_KIND_HUGETLB || mw->light) && live;
+	mw->scanning = (mw->u.kind != HGM_KIND_HUGETLB || mw->light) && live &&
+		       !hgm_dax_unwalkable(v, mw->pmd_size);
 	return mw->scanning || ((mw->flags & HGM_MAPS_ROWS) && live) ? 0 : HGM_SCAN_SKIP;
 }
 
@@ -96,14 +106,19 @@ static int on_folio(const struct hgm_folio *f, void *arg)
 	if (mw->light) {
 		if (f->kind == HGM_FOLIO_HUGETLB)
 			mw->scan_level[f->level] += len;
-		else if (f->kind != HGM_FOLIO_ZERO)
+		/* smaps counts neither the zero page nor DAX memory in Rss */
+		else if (f->kind != HGM_FOLIO_ZERO && f->kind != HGM_FOLIO_DAX)
 			mw->scan_rss += len;
 		if (f->level == HGM_LEVEL_PMD && HGM_KNOWN(f->kflags) &&
 		    (f->kflags & (UINT64_C(1) << KPF_SWAPBACKED)))
 			mw->shmem_pmd = true;
 	}
+	if (f->kind == HGM_FOLIO_DAX)
+		mw->scan_level[f->level] += len;
 	if (f->level == HGM_LEVEL_PMD)
 		mw->scan_pmd += len;
+	else if (f->kind == HGM_FOLIO_DAX)
+		mw->scan_pte += len;
 	else if (!HGM_KNOWN(f->kflags))
 		mw->flags_unknown = true;
 	else if (f->kind == HGM_FOLIO_THP || f->kind == HGM_FOLIO_MTHP)
@@ -115,24 +130,31 @@ static int on_folio(const struct hgm_folio *f, void *arg)
 static int from_smaps(struct maps_walk *mw, pid_t pid, unsigned long *bad_line)
 {
 	struct hgm_vma *v = malloc(sizeof(*v));	/* on_vma still holds the last one */
+	struct hgm_dax_probe *probe = NULL;
 	struct hgm_smaps *sm;
 	int ret;
 
 	if (!v)
 		return -ENOMEM;
-	ret = hgm_smaps_open(mw->ctx, pid, &sm);
+	ret = hgm_dax_probe_new(mw->ctx, pid, &probe);
+	if (!ret)
+		ret = hgm_smaps_open(mw->ctx, pid, &sm);
 	if (ret) {
+		hgm_dax_probe_free(probe);
 		free(v);
 		return ret;
 	}
-	while ((ret = hgm_smaps_next(sm, v)) > 0)
+	while ((ret = hgm_smaps_next(sm, v)) > 0) {
+		hgm_dax_classify(probe, v);
 		if (on_vma(v, mw) != 0 && mw->stop)
 			break;
+	}
 	if (ret > 0)
 		ret = mw->stop;
 	if (ret == -EBADMSG && bad_line)
 		*bad_line = hgm_smaps_lineno(sm);
 	hgm_smaps_free(sm);
+	hgm_dax_probe_free(probe);
 	free(v);
 	return ret;
 }

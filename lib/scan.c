@@ -71,6 +71,7 @@ static const char *const folio_kind_names[] = {
 	[HGM_FOLIO_THP] = "thp", [HGM_FOLIO_MTHP] = "mthp",
 	[HGM_FOLIO_HUGETLB] = "hugetlb", [HGM_FOLIO_ZERO] = "zero",
 	[HGM_FOLIO_KSM] = "ksm", [HGM_FOLIO_SWAPPED] = "swapped",
+	[HGM_FOLIO_DAX] = "dax",
 };
 
 HGM_EXPORT const char *hgm_folio_kind_name(enum hgm_folio_kind k)
@@ -233,6 +234,8 @@ struct scan {
 	uint64_t page, pmd_size;
 	struct hgm_vma *vma;
 	bool hgm_vma;				/* HGM enabled on this hugetlb VMA */
+	bool dax_vma;				/* DAX: no page flags behind its PFNs */
+	struct hgm_dax_probe *dax;		/* tells DAX VMAs */
 	struct hgm_smaps *sm;			/* VMAs from smaps, or */
 	int maps_fd;				/* from PROCMAP_QUERY on maps (-1: not) */
 	uint64_t next_vma;			/* where PROCMAP_QUERY goes on */
@@ -447,7 +450,7 @@ static int scan_huge(struct scan *s, uint64_t a, uint64_t e)
 							     : leaf) / s->page);
 		mask = (UINT64_C(1) << f.order) - 1;
 		if (HGM_KNOWN(f.pfn) && s->kflags_fd >= 0 && !(s->flags & HGM_SCAN_NO_FOLIOS) &&
-		    read_entries(s->kflags_fd, f.pfn & ~mask, &kf, 1) == 1 &&
+		    !s->dax_vma && read_entries(s->kflags_fd, f.pfn & ~mask, &kf, 1) == 1 &&
 		    (!s->kcount_fd_wanted || read_entries(s->kcount_fd, f.pfn, &kc, 1) == 1)) {
 			kf &= ~s->kpf_drop;
 			f.kflags = kf;
@@ -456,7 +459,8 @@ static int scan_huge(struct scan *s, uint64_t a, uint64_t e)
 		}
 		if (HGM_KNOWN(f.pfn))
 			f.head_pfn = f.pfn & ~mask;
-		f.kind = kind_of(kf, f.order, hugetlb, s->pmd_size / s->page);
+		/* kpageflags says "nopage" for DAX memory: its flags stay unknown */
+		f.kind = s->dax_vma ? HGM_FOLIO_DAX : kind_of(kf, f.order, hugetlb, s->pmd_size / s->page);
 		if (s->flags & HGM_SCAN_PAGES) {
 			for (i = 0; a + i * s->page < lend; i++) {
 				struct hgm_folio p = f;
@@ -644,7 +648,7 @@ static int folio_probe(int fd, uint64_t drop, uint64_t pfn, uint64_t vpn, uint64
 static int scan_ptes(struct scan *s, uint64_t a, const uint64_t *pme, size_t n)
 {
 	bool hugetlb = hgm_vma_flag(s->vma, HGM_VF_HT);
-	bool folios = s->kflags_fd >= 0 && !(s->flags & HGM_SCAN_NO_FOLIOS);
+	bool folios = s->kflags_fd >= 0 && !(s->flags & HGM_SCAN_NO_FOLIOS) && !s->dax_vma;
 	bool per_page = s->flags & HGM_SCAN_PAGES;
 	uint64_t hp = hugetlb ? s->vma->field[HGM_SM_KERNEL_PAGE_SIZE] / s->page : 0;
 	size_t i = 0;
@@ -744,7 +748,8 @@ static int scan_ptes(struct scan *s, uint64_t a, const uint64_t *pme, size_t n)
 				    (hkf & (UINT64_C(1) << KPF_ANON)))
 					f.kind = HGM_FOLIO_UNKNOWN;
 			} else {
-				f.kind = hugetlb ? HGM_FOLIO_HUGETLB : HGM_FOLIO_UNKNOWN;
+				f.kind = hugetlb ? HGM_FOLIO_HUGETLB :
+					 s->dax_vma ? HGM_FOLIO_DAX : HGM_FOLIO_UNKNOWN;
 				if (hugetlb && pfn0) {
 					f.order = order;
 					f.head_pfn = head;
@@ -993,7 +998,9 @@ HGM_EXPORT int hgm_scan(const struct hgm_ctx *ctx, pid_t pid, uint64_t start, ui
 	if (flags & HGM_SCAN_NODES && (numa_available() < 0 || !s->live))
 		s->flags &= ~HGM_SCAN_NODES;
 
-	ret = vmas_open(ctx, s);
+	ret = hgm_dax_probe_new(ctx, pid, &s->dax);
+	if (!ret)
+		ret = vmas_open(ctx, s);
 	if (ret)
 		goto out;
 	while ((ret = vmas_next(s)) > 0) {
@@ -1010,12 +1017,15 @@ HGM_EXPORT int hgm_scan(const struct hgm_ctx *ctx, pid_t pid, uint64_t start, ui
 			break;
 		}
 		s->hgm_vma = hgm_vma_flag(s->vma, HGM_VF_HM);
+		hgm_dax_classify(s->dax, s->vma);
+		s->dax_vma = s->vma->dax != HGM_DAX_NONE;
 		ret = ops->vma ? ops->vma(s->vma, arg) : 0;
 		if (ret == HGM_SCAN_SKIP)
 			continue;
 		if (ret)
 			break;
-		if (ops->folio && (ret = scan_vma(s, a, e)))
+		if (ops->folio && !hgm_dax_unwalkable(s->vma, s->pmd_size) &&
+		    (ret = scan_vma(s, a, e)))
 			break;
 		/* rows point at the VMA: deliver them before it is overwritten */
 		if ((ret = flush_rows(s)))
@@ -1024,6 +1034,7 @@ HGM_EXPORT int hgm_scan(const struct hgm_ctx *ctx, pid_t pid, uint64_t start, ui
 	if (ret == 0)
 		ret = flush_rows(s);
 out:
+	hgm_dax_probe_free(s->dax);
 	hgm_smaps_free(s->sm);
 	if (s->maps_fd >= 0)
 		close(s->maps_fd);

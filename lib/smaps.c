@@ -560,6 +560,9 @@ void hgm_vma_clear(struct hgm_vma *v)
 	v->present = 0;
 	v->vmflags = 0;
 	v->vmflags_str[0] = '\0';
+	v->dax = HGM_DAX_NONE;
+	v->dax_align = v->dax_fs_block = UINT64_MAX;
+	v->dax_device[0] = '\0';
 	v->unknown_fields = 0;
 }
 
@@ -645,6 +648,7 @@ static const char *const kind_names[] = {
 	[HGM_KIND_FILE] = "file",
 	[HGM_KIND_SHMEM] = "shmem",
 	[HGM_KIND_OTHER] = "other",
+	[HGM_KIND_DAX] = "dax",
 };
 
 HGM_EXPORT const char *hgm_kind_name(enum hgm_kind k)

@@ -12,6 +12,7 @@ EXPECTED=${EXPECTED:-$here/expected}
 hgm="--root $FIXTURES/tree-hgm"
 host="--root $FIXTURES/tree-host"
 cgt="--root $FIXTURES/tree-cgroup"
+dax="--root $FIXTURES/tree-dax"
 
 cases=(
 	"procs-hgm|$hgm procs"
@@ -42,6 +43,11 @@ cases=(
 	"maps-hgm-root-after-command|maps 1000 $hgm -o START,KIND,PUD,PMD,PTE"
 	"maps-host|$host maps 4242"
 	"maps-host-json|$host --json maps 4242"
+	"maps-dax|$dax maps 5151"
+	"maps-dax-json|$dax --json maps 5151"
+	"maps-dax-columns|$dax maps -o START,KIND,PMD,PTE,DAX,FALLBACK,NAME 5151"
+	"status-dax|$dax status"
+	"status-dax-json|$dax --json status"
 	"status-hgm|$hgm status"
 	"status-hgm-json|$hgm status --json"
 	"status-hgm-columns|$hgm status -o SIZE,NODE,FREE"
