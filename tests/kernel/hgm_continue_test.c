@@ -11,23 +11,7 @@
 
 #include "hgm_util.h"
 
-FIXTURE(hgm)
-{
-	struct hgm_setup s;
-	long free_before;
-};
-
-FIXTURE_SETUP(hgm)
-{
-	self->free_before = free_hugepages();
-	memset(&self->s, 0, sizeof(self->s));
-	self->s.memfd = self->s.uffd = -1;
-}
-
-FIXTURE_TEARDOWN(hgm)
-{
-	hgm_setup_release(&self->s);
-}
+HGM_FIXTURE(hgm);
 
 #define SETUP(nr) HGM_SETUP_OR_SKIP(&self->s, (nr))
 

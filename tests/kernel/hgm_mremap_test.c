@@ -16,23 +16,7 @@
 
 #include "hgm_util.h"
 
-FIXTURE(mremap)
-{
-	struct hgm_setup s;
-	long free_before;
-};
-
-FIXTURE_SETUP(mremap)
-{
-	self->free_before = free_hugepages();
-	memset(&self->s, 0, sizeof(self->s));
-	self->s.memfd = self->s.uffd = -1;
-}
-
-FIXTURE_TEARDOWN(mremap)
-{
-	hgm_setup_release(&self->s);
-}
+HGM_FIXTURE(mremap);
 
 #define SETUP(nr) HGM_SETUP_OR_SKIP(&self->s, (nr))
 

@@ -14,23 +14,7 @@
 
 #include "hgm_util.h"
 
-FIXTURE(race)
-{
-	struct hgm_setup s;
-	long free_before;
-};
-
-FIXTURE_SETUP(race)
-{
-	self->free_before = free_hugepages();
-	memset(&self->s, 0, sizeof(self->s));
-	self->s.memfd = self->s.uffd = -1;
-}
-
-FIXTURE_TEARDOWN(race)
-{
-	hgm_setup_release(&self->s);
-}
+HGM_FIXTURE(race);
 
 #define SETUP(nr) HGM_SETUP_OR_SKIP(&self->s, (nr))
 

@@ -121,6 +121,23 @@ const char *hgm_setup_init(struct hgm_setup *s, size_t nr, uint64_t features,
 
 void hgm_setup_release(struct hgm_setup *s);
 
+#ifndef HGM_NO_HARNESS
+/*
+ * A fixture @name holding one struct hgm_setup (s, released at teardown)
+ * and the free 2 MiB hugepages when the test began (free_before), with
+ * HGM_SETUP_OR_SKIP(&self->s, nr) mapping nr hugepages.
+ */
+#define HGM_FIXTURE(name) \
+	FIXTURE(name) { struct hgm_setup s; long free_before; }; \
+	FIXTURE_SETUP(name) \
+	{ \
+		self->free_before = free_hugepages(); \
+		memset(&self->s, 0, sizeof(self->s)); \
+		self->s.memfd = self->s.uffd = -1; \
+	} \
+	FIXTURE_TEARDOWN(name) { hgm_setup_release(&self->s); }
+#endif
+
 /* Do the pieces [first, first + n) of @s->guest hold the backing's bytes? */
 bool pieces_match(const struct hgm_setup *s, size_t first, size_t n);
 
