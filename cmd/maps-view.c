@@ -395,7 +395,8 @@ static int on_vma(const struct hgm_vma *v, const struct hgm_vma_usage *u, void *
 	if (u->kind == HGM_KIND_DAX && !HGM_KNOWN(u->mapped[HGM_LEVEL_PMD]) && st->g->verbose &&
 	    hgm_ctx_is_live(st->g->ctx))
 		warnx("maps: %#" PRIx64 "-%#" PRIx64 " (devdax %s): aligned above a PMD, so mapped "
-		      "by PUDs only, which a page walk on this kernel would remove: not scanned",
+		      "by PUDs only, which any page walk on this kernel removes (reading smaps "
+		      "too; the next access maps them again): not scanned",
 		      hgm_vma_start(v), hgm_vma_end(v), hgm_vma_dax_device(v));
 	if (u->kind == HGM_KIND_DAX && HGM_KNOWN(u->mapped[HGM_LEVEL_PTE]) &&
 	    u->mapped[HGM_LEVEL_PTE]) {

@@ -172,6 +172,47 @@ static const char *str_at(const struct jq_value *v, const char *path)
 	return s ? s : "(none)";
 }
 
+/* The PFN /proc/self/pagemap gives for @addr (0 if not present). */
+static uint64_t own_pfn(uintptr_t addr)
+{
+	int fd = open("/proc/self/pagemap", O_RDONLY);
+	uint64_t e = 0;
+
+	if (fd >= 0 && pread(fd, &e, 8, (off_t)(addr / PAGE * 8)) != 8)
+		e = 0;
+	if (fd >= 0)
+		close(fd);
+	return e >> 63 ? e & ((UINT64_C(1) << 55) - 1) : 0;
+}
+
+/*
+ * hgmctl pagemap of [@p, @p + @len), all PMD-mapped: one row per PMD leaf,
+ * kind dax, the PFN pagemap gives the test, and no page flags or map count
+ * (kpageflags has no page behind DAX memory: unknown, never 0).
+ */
+static void pagemap_rows_are_dax_pmds(struct __test_metadata *_metadata, const char *p,
+				      uint64_t len)
+{
+	struct jq_value *json;
+	int status = -1;
+	uint64_t i;
+
+	json = pagemap_json(getpid(), (uintptr_t)p, len, &status);
+	ASSERT_NE(NULL, json);
+	EXPECT_EQ(0, status);
+	EXPECT_EQ(0, rows_of(json, (uintptr_t)p, PMD, len / PMD));
+	for (i = 0; i < len / PMD && i < jq_len(jq_get(json, "folios")); i++) {
+		const struct jq_value *r = jq_at(jq_get(json, "folios"), i);
+
+		EXPECT_STREQ("pmd", str_at(r, "level"));
+		EXPECT_STREQ("dax", str_at(r, "kind"));
+		EXPECT_EQ(own_pfn((uintptr_t)p + i * PMD), hex_at(r, "pfn"));
+		EXPECT_EQ(JQ_NULL, jq_type(jq_get(r, "flags")));
+		EXPECT_EQ(JQ_NULL, jq_type(jq_get(r, "mapcount")));
+	}
+	jq_free(json);
+}
+
 FIXTURE(dax) {
 	struct jq_value *json;
 	int fd;
@@ -340,6 +381,7 @@ TEST_F(dax, fsdax_aligned_file_mapping_touched_whole_is_pmd_mapped)
 	EXPECT_GE(8, s.pte_kb);
 	EXPECT_EQ(LEN, s.present);
 	EXPECT_EQ(LEN / PMD, s.pfn_runs);
+	pagemap_rows_are_dax_pmds(_metadata, (const char *)(uintptr_t)hex_at(vma, "start"), LEN);
 }
 
 /* The same file mapped where address and file offset disagree modulo 2M. */
@@ -393,6 +435,7 @@ TEST_F(dax, devdax_2m_alignment_maps_pmds)
 	EXPECT_GE(8, s.pte_kb);
 	EXPECT_EQ(LEN, s.present);
 	EXPECT_EQ(LEN / PMD, s.pfn_runs);
+	pagemap_rows_are_dax_pmds(_metadata, (const char *)(uintptr_t)hex_at(vma, "start"), LEN);
 }
 
 /*
