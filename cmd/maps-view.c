@@ -263,14 +263,15 @@ struct maps_state {
 	struct vma_rows rows;
 };
 
-/* Block size for @v: a PMD (or its page size) at least, GRAN_WIDTH blocks at most. */
+/*
+ * Block size for @v: a PMD at least, GRAN_WIDTH blocks at most.  Not its
+ * page size: a 1 GiB hugetlb page that HGM maps in pieces is 64 blocks of
+ * 16 MiB, not one block that is all "mixed".
+ */
 static void gran_init(struct maps_state *st, const struct hgm_vma *v)
 {
 	uint64_t size = hgm_vma_end(v) - hgm_vma_start(v), block = st->pmd_size;
-	uint64_t ps = hgm_vma_field(v, HGM_SM_KERNEL_PAGE_SIZE);
 
-	if (HGM_KNOWN(ps) && ps > block)
-		block = ps;
 	while (block * GRAN_WIDTH < size)
 		block *= 2;
 	st->gr.block = block;
@@ -480,8 +481,14 @@ static int maps_of(struct hgmctl *g, pid_t pid, const struct maps_view *view, st
 				     sizeof(maps_defaults) / sizeof(maps_defaults[0]), g->output);
 		st.tb = table_new(g, &st.c);
 	}
-	if (granularity && !hgm_ctx_is_live(g->ctx))
-		usage_error("maps: --granularity needs page tables; --root does not apply");
+	/* a recorded tree has page tables if it has the process's pagemap */
+	if (granularity && !hgm_ctx_is_live(g->ctx)) {
+		ret = hgm_pagemap_available(g->ctx, pid);
+		refusal_exit(ret);
+		if (ret < 0)
+			usage_error("maps: --granularity needs page tables: the recorded tree has "
+				    "no pagemap of process %d", (int)pid);
+	}
 	/* rows exist on a live process only: a recorded tree has no MTHP or NODES figures */
 	st.want_rows = hgm_ctx_is_live(g->ctx) &&
 		       (shows(g, &st.c, COL_MTHP) || shows(g, &st.c, COL_NODES));

@@ -462,13 +462,18 @@ void top_scan_pagemap(struct hgmctl *g, pid_t pid, const struct top_vma *vma,
 
 	pm->pid = pid;
 	pm->vma = *vma;
-	pm->block = vma->page_size > pmd ? vma->page_size : pmd;
+	/*
+	 * A PMD per cell, whatever the page size: the 2 MiB pieces of a 1 GiB
+	 * page mapped by HGM, and those holding 4 KiB pieces, get a cell each
+	 */
+	pm->block = pmd;
 	while ((size + pm->block - 1) / pm->block > PM_MAX_CELLS)
 		pm->block *= 2;
 	pm->ncells = (size + pm->block - 1) / pm->block;
 	pm->cells = xcalloc(pm->ncells, 1);
 	pm->scanned_to = vma->start;
-	if (!hgm_ctx_is_live(g->ctx)) {
+	/* a recorded tree has page tables only if it has the process's pagemap */
+	if (!hgm_ctx_is_live(g->ctx) && hgm_pagemap_available(g->ctx, pid) < 0) {
 		snprintf(pm->err, sizeof(pm->err), "the recorded tree has no page tables: "
 			 "the page map needs a live process");
 		pm->done = true;

@@ -468,7 +468,10 @@ enum {
 struct hgm_maps_ops {
 	/** Called per VMA, after its rows, with what was measured; non-zero stops. */
 	int (*vma)(const struct hgm_vma *vma, const struct hgm_vma_usage *u, void *arg);
-	/** With HGM_MAPS_ROWS: each present row of a live process, first; non-zero stops. */
+	/**
+	 * With HGM_MAPS_ROWS: each present row, first, of a live process or
+	 * of a recorded tree that has the process's pagemap; non-zero stops.
+	 */
 	int (*folio)(const struct hgm_folio *folio, void *arg);
 };
 
@@ -476,8 +479,9 @@ struct hgm_maps_ops {
  * hgm_maps_walk() - every VMA of @pid with the bytes mapped at each level
  * smaps gives the VMAs and the hugetlb figures; on a live process the page
  * scan measures THP by level (mapped[PTE] where page flags are readable) and
- * tells THP and shmem from anonymous and file memory.  A recorded tree is
- * read from smaps alone.  Returns 0, what a callback returned, or -errno;
+ * tells THP and shmem from anonymous and file memory.  A recorded tree's
+ * figures are those of smaps alone; its pagemap (if it has one) gives the
+ * rows of HGM_MAPS_ROWS.  Returns 0, what a callback returned, or -errno;
  * on -EBADMSG sets *@bad_line (may be NULL) to the malformed smaps line.
  */
 int hgm_maps_walk(const struct hgm_ctx *ctx, pid_t pid, unsigned int flags,
