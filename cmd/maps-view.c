@@ -315,16 +315,7 @@ static int on_row(const struct hgm_folio *f, void *arg)
 	if (!st->have_gr || st->gr_vma != vstart)
 		gran_init(st, f->vma);
 	vma_rows_add(&st->rows, f);
-	if (f->level == HGM_LEVEL_PUD)
-		bit = LB_PUD;
-	else if (f->level == HGM_LEVEL_PMD)
-		bit = LB_PMD;
-	else if (f->kind == HGM_FOLIO_BASE || f->kind == HGM_FOLIO_ZERO || f->kind == HGM_FOLIO_KSM)
-		bit = LB_BASE;
-	else if (f->kind == HGM_FOLIO_UNKNOWN)
-		bit = LB_BASE | LB_PTE;	/* cannot tell: shows as mixed */
-	else
-		bit = LB_PTE;
+	bit = level_bits(f);
 	first = (unsigned int)((f->start - vstart) / st->gr.block);
 	last = (unsigned int)((f->end - 1 - vstart) / st->gr.block);
 	for (i = first; i <= last && i < st->gr.n; i++)

@@ -414,17 +414,7 @@ static int pm_folio(const struct hgm_folio *f, void *arg)
 	uint64_t i, first, last;
 
 	if (f->present) {
-		if (f->level == HGM_LEVEL_PUD)
-			bit = PC_PUD;
-		else if (f->level == HGM_LEVEL_PMD)
-			bit = PC_PMD;
-		else if (f->kind == HGM_FOLIO_BASE || f->kind == HGM_FOLIO_ZERO ||
-			 f->kind == HGM_FOLIO_KSM)
-			bit = PC_BASE;
-		else if (f->kind == HGM_FOLIO_UNKNOWN)
-			bit = PC_BASE | PC_PTE;		/* cannot tell: shows as mixed */
-		else
-			bit = PC_PTE;
+		bit = level_bits(f);	/* PC_PUD ... PC_BASE are the LB_* bits */
 		if (f->uffd_wp)
 			bit |= PC_WP;
 		if (f->hwpoison)
