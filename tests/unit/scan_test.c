@@ -54,12 +54,10 @@ static void put(const char *dir, const char *name, const void *buf, size_t len, 
 	close(fd);
 }
 
-/* A tree with one VMA of @npages at VMA_START, flags in @smaps_flags. */
-static void make_tree(char *dir, unsigned long npages, const char *vmflags,
-		      unsigned long page_kb)
+/* A new temporary directory @dir with proc/1 in it. */
+static void new_tree(char *dir)
 {
-	char path[512], smaps[1024];
-	int len;
+	char path[512];
 
 	strcpy(dir, "/tmp/hgm-scan-XXXXXX");
 	if (!mkdtemp(dir))
@@ -68,6 +66,16 @@ static void make_tree(char *dir, unsigned long npages, const char *vmflags,
 	mkdir(path, 0755);
 	snprintf(path, sizeof(path), "%s/proc/1", dir);
 	mkdir(path, 0755);
+}
+
+/* A tree with one VMA of @npages at VMA_START, flags in @smaps_flags. */
+static void make_tree(char *dir, unsigned long npages, const char *vmflags,
+		      unsigned long page_kb)
+{
+	char smaps[1024];
+	int len;
+
+	new_tree(dir);
 	len = snprintf(smaps, sizeof(smaps),
 		       "%llx-%llx rw-p 00000000 00:00 0\n"
 		       "Size: %lu kB\nKernelPageSize: %lu kB\nVmFlags: %s\n",
@@ -354,16 +362,10 @@ static void make_hgm_tree(char *dir, uint64_t ps, unsigned int npages, uint64_t 
 			  uint64_t pte)
 {
 	uint64_t size = ps * npages, none = 0;
-	char path[512], smaps[2048];
+	char smaps[2048];
 	int len;
 
-	strcpy(dir, "/tmp/hgm-scan-XXXXXX");
-	if (!mkdtemp(dir))
-		abort();
-	snprintf(path, sizeof(path), "%s/proc", dir);
-	mkdir(path, 0755);
-	snprintf(path, sizeof(path), "%s/proc/1", dir);
-	mkdir(path, 0755);
+	new_tree(dir);
 	len = snprintf(smaps, sizeof(smaps),
 		       "%llx-%llx rw-s 00000000 00:0f 7 /dev/hugepages/guest\n"
 		       "Size: %llu kB\nKernelPageSize: %llu kB\nMMUPageSize: %llu kB\n"
@@ -429,6 +431,15 @@ static int scan_levels(const char *dir, uint64_t start, uint64_t end, struct by_
 	return ret;
 }
 
+/* The 1 GiB page at PFN @head half in 2M pieces, a quarter in 4K pieces, the rest not mapped. */
+static void make_issue14_tree(char *dir, uint64_t head)
+{
+	make_hgm_tree(dir, G1, 1, 0, 512 * (1ULL << 20), 256 * (1ULL << 20));
+	hugetlb_folio(dir, head, G1);
+	map_pieces(dir, 0, 512 << 20, head, G1);
+	map_pieces(dir, 512 << 20, 256 << 20, head, G1);
+}
+
 /*
  * The 1 GiB page of issue 14: half in 2M pieces, a quarter in 4K pieces, the
  * rest not mapped.  Without PAGEMAP_SCAN (a recorded tree) pagemap cannot tell
@@ -441,10 +452,7 @@ TEST(hgm_1g_page_in_2m_and_4k_pieces_without_pagemap_scan)
 	struct by_level b;
 	char dir[64];
 
-	make_hgm_tree(dir, G1, 1, 0, 512 * (1ULL << 20), 256 * (1ULL << 20));
-	hugetlb_folio(dir, head, G1);
-	map_pieces(dir, 0, 512 << 20, head, G1);
-	map_pieces(dir, 512 << 20, 256 << 20, head, G1);
+	make_issue14_tree(dir, head);
 	ASSERT_EQ(0, scan_levels(dir, 0, 0, &b));
 	EXPECT_EQ(0, b.bytes[HGM_LEVEL_PUD]);
 	EXPECT_EQ(512ULL << 20, b.bytes[HGM_LEVEL_PMD]);
@@ -471,10 +479,7 @@ TEST(hgm_range_inside_4k_pieces_is_pte_mapped_as_in_the_whole_scan)
 	struct by_level b;
 	char dir[64];
 
-	make_hgm_tree(dir, G1, 1, 0, 512 * (1ULL << 20), 256 * (1ULL << 20));
-	hugetlb_folio(dir, head, G1);
-	map_pieces(dir, 0, 512 << 20, head, G1);
-	map_pieces(dir, 512 << 20, 256 << 20, head, G1);
+	make_issue14_tree(dir, head);
 	ASSERT_EQ(0, scan_levels(dir, at, at + 3 * M2, &b));
 	EXPECT_EQ(0, b.bytes[HGM_LEVEL_PMD]);
 	EXPECT_EQ(3 * M2, b.bytes[HGM_LEVEL_PTE]);
