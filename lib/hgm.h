@@ -345,6 +345,11 @@ struct hgm_scan_ops {
 /**
  * hgm_scan() - walk the mappings of @pid in [@start, @end) (0, 0: everything)
  * Streams rows to @ops; memory use does not grow with the size of the process.
+ * Row levels are what the kernel reports (PAGEMAP_SCAN's PAGE_IS_HUGE, the
+ * PFNs); in a hugetlb VMA with HGM ("hm") also smaps' Hugetlb*Mapped bytes,
+ * for what those cannot tell apart (hgmctl(8), pagemap, LEVEL).  Such a VMA
+ * is read from its start whatever @start, so that a range gets the rows a
+ * whole scan does.
  * Returns 0, the first non-zero value a callback returned, or -errno
  * (-ESRCH: the process is gone or exited during the scan).
  */
