@@ -424,9 +424,10 @@ TEST_F(live, bench_postcopy_threads_runs_the_floor_pieces_and_whole_pages)
  * words that name the cause: no HGM at all, or a MINOR registration that left
  * the VMA without "hm" (kernel/HGM.md: part 1 stops at 2 MiB pages).  The
  * 1 GiB page mapped whole runs in any case: one fault (a run whose bytes
- * came out wrong fails, and the status with it).
+ * came out wrong fails, and the status with it).  1 GiB of shmem faulted 4K
+ * by 4K first takes minutes under TCG: hence the timeout.
  */
-TEST_F(live, bench_postcopy_1g_in_pieces_runs_or_says_why)
+TEST_F_TIMEOUT(live, bench_postcopy_1g_in_pieces_runs_or_says_why, 400)
 {
 	const struct jq_value *runs, *r;
 	bool hgm = kernel_has_hgm();
