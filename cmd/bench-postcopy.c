@@ -124,6 +124,13 @@ static int bench_fault_path(struct hgmctl *g, const struct pc_opts *base, int th
 				fmt_size(g, r->o.gran, y, sizeof(y)), r->threads,
 				r->threads == 1 ? "" : "s");
 		r->ok = fault_bench_run(g, &r->o, r->threads, &r->r, sigs) == 0;
+		if (!r->ok && r->r.err == EOPNOTSUPP) {
+			snprintf(why, sizeof(why), "the MINOR registration with HGM left the %s "
+				 "hugetlb VMA without \"hm\" in smaps: this kernel's HGM does not "
+				 "cover %s pages", fmt_size(g, r->o.page_size, y, sizeof(y)), y);
+			r->skipped = strdup(why);
+			continue;
+		}
 		if (!r->ok && r->r.err == EINVAL && r->o.gran < r->o.page_size && !r->o.shmem) {
 			/* the kernel offers HGM, but not for this page size */
 			snprintf(why, sizeof(why), "UFFDIO_CONTINUE of %s on %s pages is EINVAL: "

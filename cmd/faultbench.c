@@ -191,6 +191,15 @@ int fault_bench_run(const struct hgmctl *g, const struct pc_opts *o, int threads
 	fb_order(b);
 	if (pc_mem_open(g, o, &b->m))
 		goto out;
+	/*
+	 * Pieces need HGM on the VMA: a kernel whose HGM stops at 2 MiB pages
+	 * takes the registration and leaves a 1 GiB VMA without it (the caller
+	 * says so)
+	 */
+	if (!o->shmem && o->gran < o->page_size && !pc_mem_hgm(g, &b->m)) {
+		r->err = EOPNOTSUPP;
+		goto out;
+	}
 	/* the page cache, through the alias: the guest mapping has no PTE yet */
 	for (off = 0; off < o->size; off += 8)
 		*(uint64_t *)(b->m.alias + off) = fb_word(b, off);

@@ -29,6 +29,19 @@ enum level_look level_look(unsigned int bits)
 	}
 }
 
+unsigned int level_bits(const struct hgm_folio *f)
+{
+	if (f->level == HGM_LEVEL_PUD)
+		return LB_PUD;
+	if (f->level == HGM_LEVEL_PMD)
+		return LB_PMD;
+	if (f->kind == HGM_FOLIO_BASE || f->kind == HGM_FOLIO_ZERO || f->kind == HGM_FOLIO_KSM)
+		return LB_BASE;
+	if (f->kind == HGM_FOLIO_UNKNOWN)
+		return LB_BASE | LB_PTE;	/* cannot tell: shows as mixed */
+	return LB_PTE;
+}
+
 void level_totals_init(struct level_totals *t)
 {
 	memset(t, 0, sizeof(*t));

@@ -17,6 +17,12 @@ enum level_look { LK_NONE, LK_PUD, LK_PMD, LK_PTE, LK_BASE, LK_MIXED, LK_NR };
 /* The look of a stretch holding @bits (LB_*; other bits are ignored). */
 enum level_look level_look(unsigned int bits);
 
+/*
+ * What present row @f is mapped by (LB_*): its leaf level, and below a PMD
+ * whether its pages are of a huge folio (pieces) or base pages.
+ */
+unsigned int level_bits(const struct hgm_folio *f);
+
 /* The glyph of each look, indexed by it: ".GHpb*". */
 extern const char level_glyphs[LK_NR + 1];
 /* What each look's glyph stands for, for a legend ("PUD", "base pages", ...). */

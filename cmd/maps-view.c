@@ -263,14 +263,15 @@ struct maps_state {
 	struct vma_rows rows;
 };
 
-/* Block size for @v: a PMD (or its page size) at least, GRAN_WIDTH blocks at most. */
+/*
+ * Block size for @v: a PMD at least, GRAN_WIDTH blocks at most.  Not its
+ * page size: a 1 GiB hugetlb page that HGM maps in pieces is 64 blocks of
+ * 16 MiB, not one block that is all "mixed".
+ */
 static void gran_init(struct maps_state *st, const struct hgm_vma *v)
 {
 	uint64_t size = hgm_vma_end(v) - hgm_vma_start(v), block = st->pmd_size;
-	uint64_t ps = hgm_vma_field(v, HGM_SM_KERNEL_PAGE_SIZE);
 
-	if (HGM_KNOWN(ps) && ps > block)
-		block = ps;
 	while (block * GRAN_WIDTH < size)
 		block *= 2;
 	st->gr.block = block;
@@ -314,16 +315,7 @@ static int on_row(const struct hgm_folio *f, void *arg)
 	if (!st->have_gr || st->gr_vma != vstart)
 		gran_init(st, f->vma);
 	vma_rows_add(&st->rows, f);
-	if (f->level == HGM_LEVEL_PUD)
-		bit = LB_PUD;
-	else if (f->level == HGM_LEVEL_PMD)
-		bit = LB_PMD;
-	else if (f->kind == HGM_FOLIO_BASE || f->kind == HGM_FOLIO_ZERO || f->kind == HGM_FOLIO_KSM)
-		bit = LB_BASE;
-	else if (f->kind == HGM_FOLIO_UNKNOWN)
-		bit = LB_BASE | LB_PTE;	/* cannot tell: shows as mixed */
-	else
-		bit = LB_PTE;
+	bit = level_bits(f);
 	first = (unsigned int)((f->start - vstart) / st->gr.block);
 	last = (unsigned int)((f->end - 1 - vstart) / st->gr.block);
 	for (i = first; i <= last && i < st->gr.n; i++)
@@ -481,8 +473,14 @@ static int maps_of(struct hgmctl *g, pid_t pid, const struct maps_view *view, st
 				     sizeof(maps_defaults) / sizeof(maps_defaults[0]), g->output);
 		st.tb = table_new(g, &st.c);
 	}
-	if (granularity && !hgm_ctx_is_live(g->ctx))
-		usage_error("maps: --granularity needs page tables; --root does not apply");
+	/* a recorded tree has page tables if it has the process's pagemap */
+	if (granularity && !hgm_ctx_is_live(g->ctx)) {
+		ret = hgm_pagemap_available(g->ctx, pid);
+		refusal_exit(ret);
+		if (ret < 0)
+			usage_error("maps: --granularity needs page tables: the recorded tree has "
+				    "no pagemap of process %d", (int)pid);
+	}
 	/* rows exist on a live process only: a recorded tree has no MTHP or NODES figures */
 	st.want_rows = hgm_ctx_is_live(g->ctx) &&
 		       (shows(g, &st.c, COL_MTHP) || shows(g, &st.c, COL_NODES));

@@ -440,10 +440,14 @@ static uint64_t pct(const uint64_t *v, size_t n, unsigned int p)
 	return v[i ? i - 1 : 0];
 }
 
-/* What smaps says maps the guest now, per level. */
-static bool guest_levels(const struct hgmctl *g, const struct sim *s, uint64_t mapped[])
+/*
+ * The smaps record of our own VMA that starts at @addr, handed to @fn with
+ * @arg.  Returns what @fn returned, or false when there is none.
+ */
+static bool guest_vma(const struct hgmctl *g, const void *addr,
+		      bool (*fn)(const struct hgmctl *g, const struct hgm_vma *vma, void *arg),
+		      void *arg)
 {
-	struct hgm_vma_usage use;
 	struct hgm_smaps *sm;
 	struct hgm_vma *vma;
 	bool found = false;
@@ -455,16 +459,41 @@ static bool guest_levels(const struct hgmctl *g, const struct sim *s, uint64_t m
 		return false;
 	}
 	while (hgm_smaps_next(sm, vma) == 1) {
-		if (hgm_vma_start(vma) != (uintptr_t)s->guest)
+		if (hgm_vma_start(vma) != (uintptr_t)addr)
 			continue;
-		hgm_vma_usage(vma, hgm_thp_pmd_size(g->ctx), &use);
-		memcpy(mapped, use.mapped, sizeof(use.mapped));
-		found = true;
+		found = fn(g, vma, arg);
 		break;
 	}
 	hgm_smaps_free(sm);
 	hgm_vma_free(vma);
 	return found;
+}
+
+static bool copy_levels(const struct hgmctl *g, const struct hgm_vma *vma, void *arg)
+{
+	struct hgm_vma_usage use;
+
+	hgm_vma_usage(vma, hgm_thp_pmd_size(g->ctx), &use);
+	memcpy(arg, use.mapped, sizeof(use.mapped));
+	return true;
+}
+
+/* What smaps says maps the guest now, per level. */
+static bool guest_levels(const struct hgmctl *g, const struct sim *s, uint64_t mapped[])
+{
+	return guest_vma(g, s->guest, copy_levels, mapped);
+}
+
+static bool has_hm(const struct hgmctl *g, const struct hgm_vma *vma, void *arg)
+{
+	(void)g;
+	(void)arg;
+	return hgm_vma_flag(vma, HGM_VF_HM);
+}
+
+bool pc_mem_hgm(const struct hgmctl *g, const struct pc_mem *m)
+{
+	return guest_vma(g, m->guest, has_hm, NULL);
 }
 
 static void progress(const struct sim *s, bool done)

@@ -74,6 +74,12 @@ struct pc_mem {
 int pc_mem_open(const struct hgmctl *g, const struct pc_opts *o, struct pc_mem *m);
 /* Unmaps, closes, gives the pool back; 0, or -1 (said why). */
 int pc_mem_close(const struct hgmctl *g, struct pc_mem *m);
+/*
+ * Whether the guest mapping has HGM: "hm" in its smaps VmFlags, which a
+ * MINOR registration with UFFD_FEATURE_MINOR_HUGETLBFS_HGM sets on the VMAs
+ * the kernel's HGM covers (kernel/HGM.md).
+ */
+bool pc_mem_hgm(const struct hgmctl *g, const struct pc_mem *m);
 
 /*
  * The fault path alone (bench postcopy --threads): no link, every unit of
@@ -88,7 +94,8 @@ struct fb_result {
 	uint64_t p50, p99;		/* ns */
 	uint64_t wall_ns;		/* first touch to last */
 	uint64_t verified;		/* bytes checked */
-	int err;			/* a failed UFFDIO_CONTINUE's errno */
+	int err;			/* a failed UFFDIO_CONTINUE's errno; EOPNOTSUPP: the
+					   VMA did not get HGM (pc_mem_hgm()) */
 };
 int fault_bench_run(const struct hgmctl *g, const struct pc_opts *o, int threads,
 		    struct fb_result *r, const sigset_t *sigs);

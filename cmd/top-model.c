@@ -414,17 +414,7 @@ static int pm_folio(const struct hgm_folio *f, void *arg)
 	uint64_t i, first, last;
 
 	if (f->present) {
-		if (f->level == HGM_LEVEL_PUD)
-			bit = PC_PUD;
-		else if (f->level == HGM_LEVEL_PMD)
-			bit = PC_PMD;
-		else if (f->kind == HGM_FOLIO_BASE || f->kind == HGM_FOLIO_ZERO ||
-			 f->kind == HGM_FOLIO_KSM)
-			bit = PC_BASE;
-		else if (f->kind == HGM_FOLIO_UNKNOWN)
-			bit = PC_BASE | PC_PTE;		/* cannot tell: shows as mixed */
-		else
-			bit = PC_PTE;
+		bit = level_bits(f);	/* PC_PUD ... PC_BASE are the LB_* bits */
 		if (f->uffd_wp)
 			bit |= PC_WP;
 		if (f->hwpoison)
@@ -462,13 +452,18 @@ void top_scan_pagemap(struct hgmctl *g, pid_t pid, const struct top_vma *vma,
 
 	pm->pid = pid;
 	pm->vma = *vma;
-	pm->block = vma->page_size > pmd ? vma->page_size : pmd;
+	/*
+	 * A PMD per cell, whatever the page size: the 2 MiB pieces of a 1 GiB
+	 * page mapped by HGM, and those holding 4 KiB pieces, get a cell each
+	 */
+	pm->block = pmd;
 	while ((size + pm->block - 1) / pm->block > PM_MAX_CELLS)
 		pm->block *= 2;
 	pm->ncells = (size + pm->block - 1) / pm->block;
 	pm->cells = xcalloc(pm->ncells, 1);
 	pm->scanned_to = vma->start;
-	if (!hgm_ctx_is_live(g->ctx)) {
+	/* a recorded tree has page tables only if it has the process's pagemap */
+	if (!hgm_ctx_is_live(g->ctx) && hgm_pagemap_available(g->ctx, pid) < 0) {
 		snprintf(pm->err, sizeof(pm->err), "the recorded tree has no page tables: "
 			 "the page map needs a live process");
 		pm->done = true;

@@ -345,6 +345,11 @@ struct hgm_scan_ops {
 /**
  * hgm_scan() - walk the mappings of @pid in [@start, @end) (0, 0: everything)
  * Streams rows to @ops; memory use does not grow with the size of the process.
+ * Row levels are what the kernel reports (PAGEMAP_SCAN's PAGE_IS_HUGE, the
+ * PFNs); in a hugetlb VMA with HGM ("hm") also smaps' Hugetlb*Mapped bytes,
+ * for what those cannot tell apart (hgmctl(8), pagemap, LEVEL).  Such a VMA
+ * is read from its start whatever @start, so that a range gets the rows a
+ * whole scan does.
  * Returns 0, the first non-zero value a callback returned, or -errno
  * (-ESRCH: the process is gone or exited during the scan).
  */
@@ -468,7 +473,10 @@ enum {
 struct hgm_maps_ops {
 	/** Called per VMA, after its rows, with what was measured; non-zero stops. */
 	int (*vma)(const struct hgm_vma *vma, const struct hgm_vma_usage *u, void *arg);
-	/** With HGM_MAPS_ROWS: each present row of a live process, first; non-zero stops. */
+	/**
+	 * With HGM_MAPS_ROWS: each present row, first, of a live process or
+	 * of a recorded tree that has the process's pagemap; non-zero stops.
+	 */
 	int (*folio)(const struct hgm_folio *folio, void *arg);
 };
 
@@ -476,8 +484,9 @@ struct hgm_maps_ops {
  * hgm_maps_walk() - every VMA of @pid with the bytes mapped at each level
  * smaps gives the VMAs and the hugetlb figures; on a live process the page
  * scan measures THP by level (mapped[PTE] where page flags are readable) and
- * tells THP and shmem from anonymous and file memory.  A recorded tree is
- * read from smaps alone.  Returns 0, what a callback returned, or -errno;
+ * tells THP and shmem from anonymous and file memory.  A recorded tree's
+ * figures are those of smaps alone; its pagemap (if it has one) gives the
+ * rows of HGM_MAPS_ROWS.  Returns 0, what a callback returned, or -errno;
  * on -EBADMSG sets *@bad_line (may be NULL) to the malformed smaps line.
  */
 int hgm_maps_walk(const struct hgm_ctx *ctx, pid_t pid, unsigned int flags,

@@ -17,6 +17,7 @@ struct maps_walk {
 	struct hgm_vma *cur;		/* the VMA being measured */
 	struct hgm_vma_usage u;
 	bool have_cur, scanning, flags_unknown;
+	bool tree_rows;			/* a recorded tree with pagemap: rows, no figures */
 	bool light;			/* VMA without smaps counters: all from the scan */
 	bool shmem_pmd;			/* light: a PMD-mapped swap-backed (shmem) folio */
 	uint64_t scan_pmd, scan_pte;
@@ -83,12 +84,15 @@ static int on_vma(const struct hgm_vma *v, void *arg)
 	mw->shmem_pmd = false;
 	mw->light = !hgm_vma_has(v, HGM_SM_RSS) && live;
 	/*
-	 * Only live processes have page tables.  hugetlb figures come whole
-	 * from smaps; its pages are walked only for a caller that wants rows.
+	 * Only live processes have page tables, whose figures are measured.
+	 * hugetlb figures come whole from smaps; its pages are walked only for
+	 * a caller that wants rows, who gets them from a recorded tree's
+	 * pagemap too (its figures stay those of smaps).
 	 */
 	mw->scanning = (mw->u.kind != HGM_KIND_HUGETLB || mw->light) && live &&
 		       !hgm_dax_unwalkable(v, mw->pmd_size);
-	return mw->scanning || ((mw->flags & HGM_MAPS_ROWS) && live) ? 0 : HGM_SCAN_SKIP;
+	return mw->scanning || ((mw->flags & HGM_MAPS_ROWS) && (live || mw->tree_rows)) ? 0
+											 : HGM_SCAN_SKIP;
 }
 
 static int on_folio(const struct hgm_folio *f, void *arg)
@@ -182,9 +186,13 @@ HGM_EXPORT int hgm_maps_walk(const struct hgm_ctx *ctx, pid_t pid, unsigned int 
 	mw.cur = malloc(sizeof(*mw.cur));
 	if (!mw.cur)
 		return -ENOMEM;
+	mw.tree_rows = !hgm_ctx_is_live(ctx) && (flags & HGM_MAPS_ROWS) &&
+		       hgm_pagemap_available(ctx, pid) == 0;
 	if (hgm_ctx_is_live(ctx))
 		ret = hgm_scan(ctx, pid, 0, 0, HGM_SCAN_NO_COUNT | light_flag(ctx, flags) |
 			       (flags & HGM_MAPS_NODES ? HGM_SCAN_NODES : 0), &sops, &mw);
+	else if (mw.tree_rows)
+		ret = hgm_scan(ctx, pid, 0, 0, HGM_SCAN_NO_COUNT, &sops, &mw);
 	else
 		ret = from_smaps(&mw, pid, bad_line);
 	if (ret == 0)

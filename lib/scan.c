@@ -234,6 +234,9 @@ struct scan {
 	uint64_t page, pmd_size;
 	struct hgm_vma *vma;
 	bool hgm_vma;				/* HGM enabled on this hugetlb VMA */
+	uint64_t from, to;			/* rows are clipped to [from, to) */
+	uint64_t left[HGM_NR_LEVELS];		/* HGM VMA: bytes smaps counts at each level
+						   that no row took yet (unknown: no limit) */
 	bool dax_vma;				/* DAX: no page flags behind its PFNs */
 	struct hgm_dax_probe *dax;		/* tells DAX VMAs */
 	struct hgm_smaps *sm;			/* VMAs from smaps, or */
@@ -291,16 +294,24 @@ static void derive(struct hgm_folio *f)
 
 static int emit(struct scan *s, const struct hgm_folio *f)
 {
-	struct hgm_folio *p;
+	struct hgm_folio *p, row = *f;
 
+	/* an HGM VMA is read from its start (hgm_scan_vma()): only the range asked for is shown */
+	if (row.end <= s->from || row.start >= s->to)
+		return 0;
+	if (row.start < s->from) {
+		if (HGM_KNOWN(row.pfn))
+			row.pfn += (s->from - row.start) / s->page;
+		row.start = s->from;
+	}
+	if (row.end > s->to)
+		row.end = s->to;
 	if (!(s->flags & HGM_SCAN_NODES)) {
-		struct hgm_folio row = *f;
-
 		derive(&row);
 		return s->ops->folio(&row, s->arg);
 	}
 	p = &s->pending[s->npending++];
-	*p = *f;
+	*p = row;
 	derive(p);
 	return s->npending == NODE_BATCH ? flush_rows(s) : 0;
 }
@@ -407,75 +418,81 @@ static void new_row(struct scan *s, struct hgm_folio *f, uint64_t start, uint64_
 	f->vma = s->vma;
 }
 
-/* The leaf size of a huge run at @addr of @len bytes in the current VMA. */
-static uint64_t huge_leaf(const struct scan *s, uint64_t addr, uint64_t len)
-{
-	uint64_t ps = s->vma->field[HGM_SM_KERNEL_PAGE_SIZE];
-
-	if (!hgm_vma_flag(s->vma, HGM_VF_HT))
-		return s->pmd_size;
-	/* on an HGM VMA, pieces get the largest aligned leaf that fits */
-	if (s->hgm_vma && ((addr & (ps - 1)) || len < ps))
-		return s->pmd_size;
-	return ps;
-}
-
-/* One row per huge leaf in [a, e), clipped to it (a range may start mid-leaf). */
-static int scan_huge(struct scan *s, uint64_t a, uint64_t e)
+/*
+ * The row of a huge leaf of @level over [@a, @lend), whose first page has
+ * pagemap entry @pme: the folio is the whole leaf (@leaf bytes), or for
+ * hugetlb the whole hugetlb page.  One row, or one per page with
+ * HGM_SCAN_PAGES (of the pages in the range only).
+ */
+static int leaf_row(struct scan *s, uint64_t a, uint64_t lend, enum hgm_level level, uint64_t pme,
+		    uint64_t leaf)
 {
 	bool hugetlb = hgm_vma_flag(s->vma, HGM_VF_HT);
+	uint64_t kf = 0, kc = 0, mask, i, from, to;
+	struct hgm_folio f;
+	int ret;
+
+	new_row(s, &f, a, lend, level);
+	from_pme(&f, pme);
+	f.order = (unsigned int)__builtin_ctzll((hugetlb ? s->vma->field[HGM_SM_KERNEL_PAGE_SIZE]
+						     : leaf) / s->page);
+	mask = (UINT64_C(1) << f.order) - 1;
+	if (HGM_KNOWN(f.pfn) && s->kflags_fd >= 0 && !(s->flags & HGM_SCAN_NO_FOLIOS) &&
+	    !s->dax_vma && read_entries(s->kflags_fd, f.pfn & ~mask, &kf, 1) == 1 &&
+	    (!s->kcount_fd_wanted || read_entries(s->kcount_fd, f.pfn, &kc, 1) == 1)) {
+		kf &= ~s->kpf_drop;
+		f.kflags = kf;
+		if (s->kcount_fd_wanted)
+			f.mapcount = kc;
+	}
+	if (HGM_KNOWN(f.pfn))
+		f.head_pfn = f.pfn & ~mask;
+	/* kpageflags says "nopage" for DAX memory: its flags stay unknown */
+	f.kind = s->dax_vma ? HGM_FOLIO_DAX : kind_of(kf, f.order, hugetlb, s->pmd_size / s->page);
+	if (!(s->flags & HGM_SCAN_PAGES))
+		return emit(s, &f);
+	from = a > s->from ? a : s->from;
+	to = lend < s->to ? lend : s->to;
+	for (i = (from - a) / s->page; from < to && a + i * s->page < to; i++) {
+		struct hgm_folio p = f;
+
+		p.start = a + i * s->page;
+		p.end = p.start + s->page;
+		if (HGM_KNOWN(f.pfn))
+			p.pfn = f.pfn + i;
+		ret = emit(s, &p);
+		if (ret)
+			return ret;
+	}
+	return 0;
+}
+
+/*
+ * One row per huge leaf in [a, e), clipped to it (a range may start
+ * mid-leaf).  Not for HGM VMAs (scan_hgm_vma()): hugetlb VMAs without HGM
+ * have leaves of their page size only, THP of a PMD.
+ */
+static int scan_huge(struct scan *s, uint64_t a, uint64_t e)
+{
+	uint64_t leaf = hgm_vma_flag(s->vma, HGM_VF_HT) ? s->vma->field[HGM_SM_KERNEL_PAGE_SIZE]
+							: s->pmd_size;
 	int ret;
 
 	while (a < e) {
-		uint64_t leaf = huge_leaf(s, a & ~(s->pmd_size - 1), e - a), pme, kf = 0, kc = 0;
-		uint64_t lstart = a & ~(leaf - 1), lend = lstart + leaf, i, mask;
-		struct hgm_folio f;
+		uint64_t lend = (a & ~(leaf - 1)) + leaf, pme;
 		ssize_t n;
 
 		if (lend > e)
 			lend = e;
-		new_row(s, &f, a, lend, hgm_level_of_size(leaf, s->pmd_size));
 		n = read_entries(s->pagemap, a / s->page, &pme, 1);
 		if (n < 0)
 			return n;
 		if (n == 0)
 			return gone(s);
-		if (!(pme & (PM_PRESENT | PM_SWAP))) {	/* the fallback walks holes too */
-			a = lend;
-			continue;
-		}
-		from_pme(&f, pme);
-		/* the folio is the whole leaf, or for hugetlb the whole hugetlb page */
-		f.order = (unsigned int)__builtin_ctzll((hugetlb ? s->vma->field[HGM_SM_KERNEL_PAGE_SIZE]
-							     : leaf) / s->page);
-		mask = (UINT64_C(1) << f.order) - 1;
-		if (HGM_KNOWN(f.pfn) && s->kflags_fd >= 0 && !(s->flags & HGM_SCAN_NO_FOLIOS) &&
-		    !s->dax_vma && read_entries(s->kflags_fd, f.pfn & ~mask, &kf, 1) == 1 &&
-		    (!s->kcount_fd_wanted || read_entries(s->kcount_fd, f.pfn, &kc, 1) == 1)) {
-			kf &= ~s->kpf_drop;
-			f.kflags = kf;
-			if (s->kcount_fd_wanted)
-				f.mapcount = kc;
-		}
-		if (HGM_KNOWN(f.pfn))
-			f.head_pfn = f.pfn & ~mask;
-		/* kpageflags says "nopage" for DAX memory: its flags stay unknown */
-		f.kind = s->dax_vma ? HGM_FOLIO_DAX : kind_of(kf, f.order, hugetlb, s->pmd_size / s->page);
-		if (s->flags & HGM_SCAN_PAGES) {
-			for (i = 0; a + i * s->page < lend; i++) {
-				struct hgm_folio p = f;
-
-				p.start = a + i * s->page;
-				p.end = p.start + s->page;
-				if (HGM_KNOWN(f.pfn))
-					p.pfn = f.pfn + i;
-				ret = emit(s, &p);
-				if (ret)
-					return ret;
-			}
-		} else if ((ret = emit(s, &f))) {
+		/* the fallback walks holes too */
+		if ((pme & (PM_PRESENT | PM_SWAP)) &&
+		    (ret = leaf_row(s, a, lend, hgm_level_of_size(leaf, s->pmd_size), pme, leaf)))
 			return ret;
-		}
 		a = lend;
 	}
 	return 0;
@@ -809,6 +826,212 @@ static int scan_run(struct scan *s, uint64_t a, uint64_t e, uint64_t cat)
 	return 0;
 }
 
+/*
+ * HGM VMAs (kernel/HGM.md): a hugetlb page of an "hm" VMA may be mapped by
+ * one leaf of its size, in pieces by smaller leaves (2 MiB PMDs inside a
+ * 1 GiB page, 4 KiB PTEs), and not at all piece by piece.  The level of each
+ * piece is never taken from the page size; the kernel says it in three ways:
+ * - PAGEMAP_SCAN sets PAGE_IS_HUGE only where a leaf larger than a page maps:
+ *   a PMD-sized slot is mapped by a leaf or holds PTEs;
+ * - pagemap gives the PFN of each 4 KiB piece: a slot whose pieces are not
+ *   all mapped, or not by the consecutive PFNs of an aligned PMD, holds PTEs;
+ * - smaps counts the bytes mapped at each level (HugetlbPudMapped,
+ *   HugetlbPmdMapped, HugetlbPteMapped).
+ * What the first two cannot tell apart (one PUD from 512 PMDs over a whole
+ * 1 GiB page; without PAGEMAP_SCAN, as on a recorded tree, a PMD from 512
+ * PTEs) gets the larger leaf while smaps has bytes left at that level, in
+ * address order.  Where smaps' figures fit more than one layout, the bytes
+ * per level are right and the larger leaves are put at the lower addresses.
+ * So that a range shows what a whole scan shows, the VMA is read from its
+ * start and the rows before the range are dropped (emit()).
+ */
+enum { SLOT_NONE, SLOT_PTES, SLOT_FULL, SLOT_LEAF };
+
+struct hgm_slot {
+	unsigned char kind;		/* SLOT_* */
+	uint64_t pme;			/* pagemap entry of its first page */
+};
+
+/* Whether smaps leaves @bytes at level @l for one more leaf there: takes them if so. */
+static bool level_take(uint64_t *left, enum hgm_level l, uint64_t bytes)
+{
+	if (!HGM_KNOWN(left[l]))
+		return true;
+	if (left[l] < bytes)
+		return false;
+	left[l] -= bytes;
+	return true;
+}
+
+/*
+ * The slots of the hugepage at @h (@n of them, @slot bytes each) from
+ * PAGEMAP_SCAN: SLOT_LEAF where a leaf larger than a page covers one whole,
+ * SLOT_PTES where anything else is present or swapped.  Returns 0 or -errno
+ * (-ENOTTY: no PAGEMAP_SCAN).
+ */
+static int slots_from_ioctl(struct scan *s, uint64_t h, uint64_t slot, unsigned int n,
+			    struct hgm_slot *sl)
+{
+	struct pm_scan_arg arg = {
+		.size = sizeof(arg),
+		.start = h,
+		.end = h + slot * n,
+		.vec = (uintptr_t)s->regions,
+		.vec_len = NR_REGIONS,
+		.category_anyof_mask = PAGE_IS_PRESENT | PAGE_IS_SWAPPED,
+		.return_mask = PAGE_IS_PRESENT | PAGE_IS_SWAPPED | PAGE_IS_HUGE,
+	};
+	const uint64_t leaf = PAGE_IS_PRESENT | PAGE_IS_HUGE;
+
+	while (arg.start < arg.end) {
+		long r = ioctl(s->pagemap, PAGEMAP_SCAN, &arg), i;
+
+		if (r < 0)
+			return errno == ESRCH || errno == EFAULT ? -ESRCH : -errno;
+		for (i = 0; i < r; i++) {
+			const struct page_region *pr = &s->regions[i];
+			uint64_t x;
+
+			for (x = pr->start; x < pr->end; x = (x & ~(slot - 1)) + slot) {
+				unsigned int k = (unsigned int)((x - h) / slot);
+				uint64_t xs = h + k * slot;
+
+				if ((pr->categories & leaf) == leaf && pr->start <= xs &&
+				    pr->end >= xs + slot && sl[k].kind == SLOT_NONE)
+					sl[k].kind = SLOT_LEAF;
+				else
+					sl[k].kind = SLOT_PTES;
+			}
+		}
+		if (arg.walk_end <= arg.start)
+			break;
+		arg.start = arg.walk_end;
+	}
+	return 0;
+}
+
+/*
+ * The slot at @x of @slot bytes from its pagemap entries alone: SLOT_FULL
+ * when every page is present with the consecutive PFNs of an aligned slot
+ * (or PFNs are hidden), SLOT_PTES when some are present or swapped.
+ */
+static int slot_from_pagemap(struct scan *s, uint64_t x, uint64_t slot, struct hgm_slot *sl)
+{
+	size_t n = (size_t)(slot / s->page), i, present = 0;
+	uint64_t pfn0;
+	bool follow = true;
+	ssize_t r = read_entries(s->pagemap, x / s->page, s->pme, n);
+
+	if (r < 0)
+		return (int)r;
+	if ((size_t)r < n)
+		return gone(s);
+	pfn0 = s->pme[0] & PM_PFN_MASK;
+	for (i = 0; i < n; i++) {
+		if (s->pme[i] & PM_PRESENT)
+			present++;
+		else if (s->pme[i] & PM_SWAP)
+			sl->kind = SLOT_PTES;
+		if ((s->pme[i] & PM_PFN_MASK) != (pfn0 ? pfn0 + i : 0))
+			follow = false;
+	}
+	if (present == n && follow && !(pfn0 & (n - 1)) && sl->kind == SLOT_NONE)
+		sl->kind = SLOT_FULL;
+	else if (present)
+		sl->kind = SLOT_PTES;
+	return 0;
+}
+
+/* Rows of the PTE-mapped pieces in [a, e), within the range asked for. */
+static int hgm_ptes(struct scan *s, uint64_t a, uint64_t e)
+{
+	if (a < s->from)
+		a = s->from;
+	if (e > s->to)
+		e = s->to;
+	return a < e ? scan_run(s, a, e, 0) : 0;
+}
+
+static int scan_hgm_vma(struct scan *s, uint64_t e)
+{
+	uint64_t ps = s->vma->field[HGM_SM_KERNEL_PAGE_SIZE], h;
+	uint64_t slot = ps > s->pmd_size ? s->pmd_size : ps;
+	unsigned int n = (unsigned int)(ps / slot), k;
+	static const enum hgm_smaps_field fields[HGM_NR_LEVELS] = {
+		[HGM_LEVEL_PTE] = HGM_SM_HUGETLB_PTE_MAPPED,
+		[HGM_LEVEL_PMD] = HGM_SM_HUGETLB_PMD_MAPPED,
+		[HGM_LEVEL_PUD] = HGM_SM_HUGETLB_PUD_MAPPED,
+	};
+	struct hgm_slot *sl = calloc(n, sizeof(*sl));
+	int l, ret = 0;
+
+	if (!sl)
+		return -ENOMEM;
+	for (l = 0; l < HGM_NR_LEVELS; l++)
+		s->left[l] = hgm_vma_has(s->vma, fields[l]) ? s->vma->field[fields[l]] : UINT64_MAX;
+	for (h = s->vma->start; h < e && !ret; h += ps) {
+		uint64_t run = 0, pfn0;		/* run: first byte of PTE slots not shown yet */
+		bool pud = ps > slot, hidden;
+
+		memset(sl, 0, n * sizeof(*sl));
+		ret = s->use_ioctl ? slots_from_ioctl(s, h, slot, n, sl) : -ENOTTY;
+		if (ret == -ENOTTY) {
+			s->use_ioctl = false;
+			for (k = 0, ret = 0; k < n && !ret; k++)
+				ret = slot_from_pagemap(s, h + k * slot, slot, &sl[k]);
+		}
+		/* the first entry of each leaf (or candidate): its PFN */
+		for (k = 0; k < n && !ret; k++) {
+			if (sl[k].kind == SLOT_LEAF || sl[k].kind == SLOT_FULL) {
+				ssize_t r = read_entries(s->pagemap, (h + k * slot) / s->page,
+							 &sl[k].pme, 1);
+
+				if (r <= 0)
+					ret = r < 0 ? (int)r : gone(s);
+			}
+		}
+		if (ret)
+			break;
+		/* one leaf over the whole page: every slot a leaf, the PFNs of the whole folio */
+		pfn0 = sl[0].pme & PM_PFN_MASK;
+		hidden = !pfn0;
+		for (k = 0; k < n && pud; k++)
+			pud = (sl[k].kind == SLOT_LEAF || sl[k].kind == SLOT_FULL) &&
+			      (sl[k].pme & PM_PFN_MASK) ==
+				      (hidden ? 0 : pfn0 + k * (slot / s->page));
+		if (pud && (hidden || !(pfn0 & (ps / s->page - 1))) &&
+		    level_take(s->left, HGM_LEVEL_PUD, ps)) {
+			if (h + ps > s->from)
+				ret = leaf_row(s, h, h + ps, HGM_LEVEL_PUD, sl[0].pme, ps);
+			continue;
+		}
+		for (k = 0; k < n && !ret; k++) {
+			uint64_t x = h + k * slot;
+			bool leaf = sl[k].kind == SLOT_LEAF ||
+				    (sl[k].kind == SLOT_FULL &&
+				     level_take(s->left, HGM_LEVEL_PMD, slot));
+
+			if (sl[k].kind == SLOT_LEAF)
+				level_take(s->left, HGM_LEVEL_PMD, slot);
+			if (!leaf && sl[k].kind != SLOT_NONE) {
+				if (!run)
+					run = x;
+				continue;
+			}
+			if (run) {
+				ret = hgm_ptes(s, run, x);
+				run = 0;
+			}
+			if (!ret && leaf && x + slot > s->from && x < s->to)
+				ret = leaf_row(s, x, x + slot, HGM_LEVEL_PMD, sl[k].pme, ps);
+		}
+		if (!ret && run)
+			ret = hgm_ptes(s, run, h + ps);
+	}
+	free(sl);
+	return ret;
+}
+
 /* Whether the current VMA holds no PMD-aligned range of a PMD's size. */
 static bool pmd_free_vma(const struct scan *s)
 {
@@ -836,6 +1059,8 @@ static int scan_vma(struct scan *s, uint64_t start, uint64_t end)
 	bool hugetlb = hgm_vma_flag(s->vma, HGM_VF_HT);
 	int ret;
 
+	if (hugetlb && s->hgm_vma)
+		return scan_hgm_vma(s, end);
 	/*
 	 * A VMA holding no aligned PMD-sized range can have no huge leaf, and
 	 * the pagemap entries are read anyway: one walk of its page tables,
@@ -1017,6 +1242,8 @@ HGM_EXPORT int hgm_scan(const struct hgm_ctx *ctx, pid_t pid, uint64_t start, ui
 			break;
 		}
 		s->hgm_vma = hgm_vma_flag(s->vma, HGM_VF_HM);
+		s->from = a;
+		s->to = e;
 		hgm_dax_classify(s->dax, s->vma);
 		s->dax_vma = s->vma->dax != HGM_DAX_NONE;
 		ret = ops->vma ? ops->vma(s->vma, arg) : 0;

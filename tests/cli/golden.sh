@@ -13,6 +13,16 @@ hgm="--root $FIXTURES/tree-hgm"
 host="--root $FIXTURES/tree-host"
 cgt="--root $FIXTURES/tree-cgroup"
 dax="--root $FIXTURES/tree-dax"
+# tree-giant's page tables are sparse files (pagemap spans 256 GiB): made here,
+# in a copy, by tests/cli/mkgiant
+MKGIANT=${MKGIANT:-${BUILDDIR:-$here/../..}/tests/cli/mkgiant}
+giant_dir=$(mktemp -d)
+trap 'rm -rf "$giant_dir"' EXIT
+if ! cp -R "$FIXTURES/tree-giant/." "$giant_dir/" || ! "$MKGIANT" "$giant_dir"; then
+	echo "Bail out! cannot make the page tables of tree-giant with $MKGIANT"
+	exit 1
+fi
+giant="--root $giant_dir"
 
 cases=(
 	"procs-hgm|$hgm procs"
@@ -41,6 +51,18 @@ cases=(
 	"maps-hgm-raw-bytes|$hgm -r -b -o START,KIND,PSIZE,PUD,PMD,PTE,FLAGS maps 1000"
 	"maps-hgm-noheadings-append|$hgm maps -n -o +FLAGS 1000"
 	"maps-hgm-root-after-command|maps 1000 $hgm -o START,KIND,PUD,PMD,PTE"
+	"maps-giant|$giant maps 2000"
+	"maps-giant-json|$giant maps --json 2000"
+	"maps-giant-granularity|$giant maps -g 2000"
+	"maps-giant-granularity-json|$giant maps --granularity --json 2000"
+	"err-maps-granularity-no-pagemap|$hgm maps -g 1000"
+	"pagemap-giant-pmd-to-pte|$giant pagemap 2000 0x7f8a5fc00000-0x7f8a60400000"
+	"pagemap-giant-pte-to-hole-json|$giant pagemap --json 2000 0x7f8a6fe00000+4M"
+	"pagemap-giant-pages|$giant pagemap --pages 2000 0x7f8a5ffff000+8K"
+	"pagemap-giant-level-pte|$giant pagemap --level pte 2000"
+	"top-process-giant|$giant top --once 2000"
+	"top-pagemap-giant|$giant top --once --screen pagemap 2000"
+	"procs-giant|$giant procs"
 	"maps-host|$host maps 4242"
 	"maps-host-json|$host --json maps 4242"
 	"maps-dax|$dax maps 5151"
@@ -152,7 +174,7 @@ for c in "${cases[@]}"; do
 		echo "[exit $rc]"
 	} > "$out"
 	# recorded trees live wherever the source is: keep the transcript path-free
-	sed -i "s|$FIXTURES|FIXTURES|g" "$out"
+	sed -i -e "s|$FIXTURES|FIXTURES|g" -e "s|$giant_dir|FIXTURES/tree-giant|g" "$out"
 	if [ "${UPDATE:-0}" = 1 ]; then
 		cp "$out" "$EXPECTED/$name"
 	fi

@@ -419,6 +419,54 @@ TEST_F(live, bench_postcopy_threads_runs_the_floor_pieces_and_whole_pages)
 }
 
 /*
+ * bench postcopy --page-size 1G --granularity 2M: the rows of a 1 GiB page in
+ * 2M pieces run where the kernel's HGM covers 1 GiB pages, else say why, in
+ * words that name the cause: no HGM at all, or a MINOR registration that left
+ * the VMA without "hm" (kernel/HGM.md: part 1 stops at 2 MiB pages).  The
+ * 1 GiB page mapped whole runs in any case: one fault (a run whose bytes
+ * came out wrong fails, and the status with it).  1 GiB of shmem faulted 4K
+ * by 4K first takes minutes under TCG: hence the timeout.
+ */
+TEST_F_TIMEOUT(live, bench_postcopy_1g_in_pieces_runs_or_says_why, 400)
+{
+	const struct jq_value *runs, *r;
+	bool hgm = kernel_has_hgm();
+	const char *why;
+	int status;
+
+	NEED_ROOT("grow the hugetlb pool");
+	if (access("/sys/kernel/mm/hugepages/hugepages-1048576kB", F_OK))
+		SKIP(return, "no 1 GiB hugepages on this machine");
+	if (!(kernel_uffd_features() & (1 << 9)) || !(kernel_uffd_features() & (1 << 10)))
+		SKIP(return, "no minor faults on hugetlbfs or shmem");
+	self->json = hgmctl_json("bench postcopy --page-size 1G --threads 1 --granularity 2M --json",
+				 &status);
+	ASSERT_NE(NULL, self->json);
+	ASSERT_EQ(0, status);
+	runs = jq_get(self->json, "runs");
+	/* shmem 4K, hugetlb 1G in 2M pieces, hugetlb 1G whole */
+	ASSERT_EQ(3, jq_len(runs));
+	r = jq_at(runs, 1);
+	EXPECT_EQ(1024 * M, u64_at(r, "page_size"));
+	EXPECT_EQ(2 * M, u64_at(r, "granularity"));
+	why = jq_str(jq_get(r, "skipped"));
+	if (!hgm) {
+		ASSERT_NE(NULL, why);
+		EXPECT_NE(NULL, strstr(why, "this kernel has no HGM")) TH_LOG("%s", why);
+	} else if (why) {
+		EXPECT_NE(NULL, strstr(why, "without \"hm\" in smaps: this kernel's HGM does "
+				       "not cover 1G pages")) TH_LOG("%s", why);
+	} else {
+		EXPECT_EQ(512, u64_at(r, "faults"));
+	}
+	r = jq_at(runs, 2);
+	EXPECT_EQ(1024 * M, u64_at(r, "granularity"));
+	EXPECT_EQ(JQ_NULL, jq_type(jq_get(r, "skipped"))) TH_LOG("%s", jq_str(jq_get(r, "skipped")));
+	EXPECT_EQ(1, u64_at(r, "faults"));
+	EXPECT_GT(num_at(r, "p50_us"), 0);
+}
+
+/*
  * With HGM: 4K minor faults are resolved at 4K, the guest ends up mapped by
  * PTEs inside its hugepages, and MADV_COLLAPSE maps each page whole again.
  *
