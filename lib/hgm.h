@@ -328,6 +328,13 @@ enum {
 	 * other smaps field (hgm_vma_has() false) and an empty vmflags_str.
 	 */
 	HGM_SCAN_LIGHT_VMAS = 1 << 5,
+	/*
+	 * Rows for huge leaves only, where PAGEMAP_SCAN can filter them (the
+	 * pagemap fallback may also give PTE rows).  VMAs that cannot hold a
+	 * PMD leaf are left out, ops->vma included.  For callers that want
+	 * the PMD-mapped THP.
+	 */
+	HGM_SCAN_HUGE_ONLY = 1 << 6,
 };
 
 #define HGM_SCAN_SKIP	1	/* from ops->vma: no rows for this VMA */
@@ -529,6 +536,11 @@ struct hgm_proc_usage {
 					   (HGM_PROC_FOLIOS, else unknown) */
 	uint64_t thp_order[HGM_PROC_MAX_ORDER];	/* THP and mTHP bytes by folio
 					   order, any level (HGM_PROC_FOLIOS) */
+	/* since HGM_0.13_FLEET */
+	uint64_t thp_nodes;		/* bit N: node N holds some of its THP
+					   (HGM_PROC_THP_NODES: of the PMD-mapped
+					   THP; with HGM_PROC_FOLIOS too, of every
+					   THP and mTHP folio; unknown otherwise) */
 };
 
 /**
@@ -545,6 +557,16 @@ enum {
 	 * leaves them unknown.
 	 */
 	HGM_PROC_FOLIOS = 1 << 0,
+	/*
+	 * Also the NUMA nodes of its THP (thp_nodes): the kernel is asked
+	 * (move_pages) where one page of each THP mapping is.  Without
+	 * HGM_PROC_FOLIOS, or where the page flags cannot be read, those are
+	 * the PMD-mapped THP, found by PAGEMAP_SCAN of the VMAs that can hold
+	 * a PMD; with it, every THP and mTHP folio the page scan finds.  Only
+	 * processes with some THP cost a walk; numa_maps cannot tell THP from
+	 * base pages, so it is not used for them.
+	 */
+	HGM_PROC_THP_NODES = 1 << 1,
 };
 
 /**

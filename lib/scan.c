@@ -841,6 +841,8 @@ static int scan_vma(struct scan *s, uint64_t start, uint64_t end)
 	 * the pagemap entries are read anyway: one walk of its page tables,
 	 * not two.  (Such a VMA is smaller than two PMDs.)
 	 */
+	if (s->flags & HGM_SCAN_HUGE_ONLY)
+		arg.category_mask = PAGE_IS_PRESENT | PAGE_IS_HUGE;
 	if (!s->use_ioctl || (!hugetlb && pmd_free_vma(s)))
 		return scan_run(s, start, end, hugetlb ? PAGE_IS_PRESENT | PAGE_IS_HUGE : 0);
 	while (arg.start < end) {
@@ -1016,6 +1018,10 @@ HGM_EXPORT int hgm_scan(const struct hgm_ctx *ctx, pid_t pid, uint64_t start, ui
 			ret = -EBADMSG;
 			break;
 		}
+		/* huge leaves only: a VMA that can hold none is not even told apart */
+		if ((flags & HGM_SCAN_HUGE_ONLY) && !hgm_vma_flag(s->vma, HGM_VF_HT) &&
+		    pmd_free_vma(s))
+			continue;
 		s->hgm_vma = hgm_vma_flag(s->vma, HGM_VF_HM);
 		hgm_dax_classify(s->dax, s->vma);
 		s->dax_vma = s->vma->dax != HGM_DAX_NONE;
