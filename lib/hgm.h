@@ -677,6 +677,14 @@ struct hgm_cgroup {
 int hgm_cgroup_read(const struct hgm_ctx *ctx, const char *dir, struct hgm_cgroup **cg);
 void hgm_cgroup_free(struct hgm_cgroup *cg);
 
+/**
+ * hgm_proc_cgroup() - the cgroup v2 of @pid, as its /proc/PID/cgroup says on
+ * the "0::" line ("/a/b", "/" for the root; relative to the caller's cgroup
+ * namespace), into @buf.  Returns 0; -ENOENT (no cgroup v2 line: the process
+ * is gone, or the file is not there), -ENAMETOOLONG, or -errno.
+ */
+int hgm_proc_cgroup(const struct hgm_ctx *ctx, pid_t pid, char *buf, size_t size);
+
 /* ---- reverse map: who maps a folio ------------------------------------------ */
 
 /** One mapping of a folio found by hgm_rmap_walk(). */
