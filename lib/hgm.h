@@ -366,6 +366,15 @@ int hgm_scan(const struct hgm_ctx *ctx, pid_t pid, uint64_t start, uint64_t end,
  */
 long hgm_pagemap_walk(const struct hgm_ctx *ctx, pid_t pid);
 
+/**
+ * hgm_pagemap_walk_pfns() - hgm_pagemap_walk(), and a read of the pagemap
+ * entry (the PFN) of every present page that no huge leaf maps, in large
+ * batches: the least work a scanner that tells folios mapped by PTEs apart
+ * must do (it cannot know where one ends without each page's PFN).
+ * Returns the number of entries read, or -errno.
+ */
+long hgm_pagemap_walk_pfns(const struct hgm_ctx *ctx, pid_t pid);
+
 /** The folio a PFN belongs to, from /proc/kpageflags. */
 struct hgm_pfn_folio {
 	uint64_t head;		/* first PFN */
