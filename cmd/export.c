@@ -454,17 +454,13 @@ static void gather(struct hgmctl *g, struct expo *e, int top, bool by_cgroup)
 {
 	struct top_sys s = { 0 };
 	struct hgm_thp_stats *st;
-	char file[512];
 	int ret;
 
 	top_gather_status(g, &s);
 	if (!s.have_st)
 		errx(EXIT_ERROR, "%s", s.err);
 	ret = hgm_thp_stats_read(g->ctx, &st);
-	refusal_exit(ret);
-	if (ret)
-		errx(EXIT_ERROR, "cannot read mTHP stats: %s%s", strerror(-ret),
-		     failed_file(g, ret, file, sizeof(file)));
+	read_exit(g, ret, "cannot read mTHP stats");
 	feature_metrics(e, &s.st.feat);
 	pool_metrics(e, s.st.pools);
 	vmstat_metrics(e, &s.tc);
