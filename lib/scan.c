@@ -1031,9 +1031,14 @@ HGM_EXPORT int hgm_scan(const struct hgm_ctx *ctx, pid_t pid, uint64_t start, ui
 		ret = s->pagemap == -ENOENT ? -ESRCH : s->pagemap;
 		goto out;
 	}
-	/* without CAP_SYS_ADMIN these do not open: rows say flags are unknown */
-	s->kflags_fd = open_entries(ctx, "/proc/kpageflags");
-	s->kcount_fd = open_entries(ctx, "/proc/kpagecount");
+	/*
+	 * without CAP_SYS_ADMIN these do not open: rows say flags are unknown;
+	 * levels only (HGM_SCAN_NO_FOLIOS) read neither
+	 */
+	if (!(flags & HGM_SCAN_NO_FOLIOS)) {
+		s->kflags_fd = open_entries(ctx, "/proc/kpageflags");
+		s->kcount_fd = open_entries(ctx, "/proc/kpagecount");
+	}
 	if (s->kflags_fd == -EBADMSG || s->kcount_fd == -EBADMSG) {
 		ret = -EBADMSG;
 		goto out;
