@@ -82,6 +82,15 @@ else
 			bad+="$tree: $out"$'\n'
 		fi
 	done
+	# and the cgroups of the tree that has them
+	if ! "$HGMCTL" --root "$FIXTURES/tree-cgroup" export --stdout --top 5 --top-by cgroup \
+		> "$tmp/tree-cgroup.prom"; then
+		bad+="export --top-by cgroup of tree-cgroup failed"$'\n'
+	elif ! grep -q '^hgmctl_cgroup_thp_bytes{cgroup="/vm.slice"}' "$tmp/tree-cgroup.prom"; then
+		bad+="tree-cgroup: no hgmctl_cgroup_thp_bytes of /vm.slice"$'\n'
+	elif ! out=$(promtool check metrics < "$tmp/tree-cgroup.prom" 2>&1) || [ -n "$out" ]; then
+		bad+="tree-cgroup: $out"$'\n'
+	fi
 	if [ -z "$bad" ]; then ok "$t"; else not_ok "$t" "$bad"; fi
 fi
 
