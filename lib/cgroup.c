@@ -429,14 +429,12 @@ HGM_EXPORT void hgm_cgroup_free(struct hgm_cgroup *cg)
 
 HGM_EXPORT int hgm_proc_cgroup(const struct hgm_ctx *ctx, pid_t pid, char *buf, size_t size)
 {
-	char path[64], *line = NULL;
+	char *line = NULL;
 	size_t cap = 0;
 	ssize_t n;
 	FILE *f;
-	int ret;
+	int ret = hgm_proc_fopen(ctx, pid, "cgroup", &f);
 
-	hgm_proc_path(path, sizeof(path), pid, "cgroup");
-	ret = hgm_ctx_fopen(ctx, path, &f);
 	if (ret)
 		return ret;
 	/* "HIERARCHY-ID:CONTROLLERS:PATH"; cgroup v2 is hierarchy 0 with no controllers */

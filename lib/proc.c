@@ -200,13 +200,11 @@ static int proc_hugetlb_sizes(const struct hgm_ctx *ctx, pid_t pid, bool levels,
  */
 static int proc_hugetlb_nodes(const struct hgm_ctx *ctx, pid_t pid, uint64_t *nodes)
 {
-	char path[64], *line = NULL;
+	char *line = NULL;
 	size_t cap = 0;
 	FILE *f;
-	int ret;
+	int ret = hgm_proc_fopen(ctx, pid, "numa_maps", &f);
 
-	hgm_proc_path(path, sizeof(path), pid, "numa_maps");
-	ret = hgm_ctx_fopen(ctx, path, &f);
 	if (ret)
 		return ret;
 	*nodes = 0;
