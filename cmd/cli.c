@@ -315,3 +315,31 @@ void write_refused(const char *cmd, const char *what, const char *path, int ret)
 		     "'%s'; nothing changed", cmd, what, path);
 	errx(EXIT_ERROR, "%s: cannot write '%s': %s; nothing changed", cmd, path, strerror(-ret));
 }
+
+void writes_check(const struct hgmctl *g, const char *cmd, const char *things, size_t n,
+		  write_check_fn check, const void *arg)
+{
+	char path[512];
+	size_t i;
+
+	if (!hgm_ctx_is_live(g->ctx))
+		usage_error("%s: --root is a recorded tree, its %s cannot be set "
+			    "(--dry-run shows the writes)", cmd, things);
+	for (i = 0; i < n; i++) {
+		const char *what = things;
+		int ret = check(g, i, arg, path, sizeof(path), &what);
+
+		if (ret)
+			write_refused(cmd, what, path, ret);
+	}
+}
+
+void read_exit(const struct hgmctl *g, int ret, const char *what)
+{
+	char file[512];
+
+	if (!ret)
+		return;
+	refusal_exit(ret);
+	errx(EXIT_ERROR, "%s: %s%s", what, strerror(-ret), failed_file(g, ret, file, sizeof(file)));
+}

@@ -111,6 +111,12 @@ const char *refusal(int ret);
 /* Exits 1 with refusal(@ret) when there is one; returns otherwise. */
 void refusal_exit(int ret);
 
+/*
+ * After a read that returned @ret: returns if it is 0, else exits 1 with
+ * refusal(@ret), or "WHAT: ERROR (FILE)" (failed_file()).
+ */
+void read_exit(const struct hgmctl *g, int ret, const char *what);
+
 /* Why reading @pid's memory was refused, to follow "permission denied: ", into @buf. */
 void access_text(char *buf, size_t size, pid_t pid);
 
@@ -136,6 +142,28 @@ const char *failed_file(const struct hgmctl *g, int ret, char *buf, size_t size)
  */
 void write_refused(const char *cmd, const char *what, const char *path, int ret)
 	__attribute__((noreturn));
+
+/* --dry-run of the commands that write settings: the writes, as shell commands, instead. */
+#define WRITES_DRY_RUN_OPTION(var) \
+	{ "dry-run", 0, POPT_ARG_NONE, &(var), 0, \
+	  "print the writes (shell commands) and change nothing", NULL }
+
+/*
+ * One write a command is about to make, for writes_check(): @i (from 0)
+ * checked; returns 0 or -errno, and when refused fills @path with the file
+ * and *@what with what the write sets ("hugetlb pools").
+ */
+typedef int (*write_check_fn)(const struct hgmctl *g, size_t i, const void *arg, char *path,
+			      size_t size, const char **what);
+
+/*
+ * Every one of the @n writes of @cmd checked before the first is made (a
+ * command refused part-way would leave half a change): a usage error on a
+ * recorded tree ("its @things cannot be set"), else exits through
+ * write_refused() at the first @check refuses.
+ */
+void writes_check(const struct hgmctl *g, const char *cmd, const char *things, size_t n,
+		  write_check_fn check, const void *arg);
 
 /* Checks stdout on exit (util-linux close_stdout). */
 void close_stdout(void);

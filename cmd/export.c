@@ -24,12 +24,13 @@
  */
 
 #define PREFIX		"hgmctl_"
-#define TOP_MAX		100	/* --top: bounded label cardinality (pid, comm) */
+#define TOP_MAX		100	/* --top: bounded label cardinality (pid, comm; cgroup) */
 #define MAX_LABELS	2
+#define CG_LABEL_MAX	256	/* a cgroup label's bytes, its NUL included (see cgroup_label()) */
 
 struct label {
 	const char *key;
-	char val[64];
+	char val[CG_LABEL_MAX];
 };
 
 struct sample {
@@ -300,6 +301,8 @@ static void comm_label(char *buf, size_t size, const char *comm)
 			buf[i] = '?';
 }
 
+static void walk_metrics(struct expo *e, const struct top_sys *s, uint64_t unreadable);
+
 static void process_metrics(struct expo *e, struct top_sys *s, int top)
 {
 	size_t i;
@@ -323,29 +326,141 @@ static void process_metrics(struct expo *e, struct top_sys *s, int top)
 				      PREFIX "process_hugetlb_pte_bytes"), p->pte, "pid", pid,
 			       "comm", comm);
 	}
+	walk_metrics(e, s, s->unreadable);
+}
+
+/* What the walk of --top read, and what it could not. */
+static void walk_metrics(struct expo *e, const struct top_sys *s, uint64_t unreadable)
+{
 	sample(family(e, "gauge", "Processes whose huge-page use was read for --top",
 		      PREFIX "processes_scanned"), s->scanned, NULL, NULL, NULL, NULL);
 	sample(family(e, "gauge", "Processes whose huge-page use could not be read (left out "
-		      "of the top processes)", PREFIX "processes_unreadable"), s->unreadable,
+		      "of the top processes)", PREFIX "processes_unreadable"), unreadable,
 	       NULL, NULL, NULL, NULL);
 }
 
+/* The huge-page use of one cgroup: the sum over its own processes. */
+struct cg_use {
+	char path[CG_LABEL_MAX];
+	uint64_t hugetlb, thp, pte;
+	bool pte_known;
+	uint64_t procs;
+};
+
+static uint64_t cg_total(const struct cg_use *c)
+{
+	return c->hugetlb + c->thp < c->hugetlb ? UINT64_MAX : c->hugetlb + c->thp;
+}
+
+static int cmp_cg(const void *a, const void *b)
+{
+	const struct cg_use *x = a, *y = b;
+	uint64_t kx = cg_total(x), ky = cg_total(y);
+
+	if (kx != ky)
+		return kx < ky ? 1 : -1;	/* biggest first */
+	return strcmp(x->path, y->path);
+}
+
+/*
+ * A cgroup path as a label value: a path too long for one is cut at a '/',
+ * so that its use counts in the deepest ancestor whose path fits (a cut in
+ * the middle of a name could make two cgroups one series without saying so).
+ * A byte outside printable ASCII becomes '?', as in comm_label().
+ */
+static void cgroup_label(char *path)
+{
+	size_t i;
+
+	if (strlen(path) >= CG_LABEL_MAX) {
+		path[CG_LABEL_MAX - 1] = '\0';
+		*(strrchr(path, '/') == path ? path + 1 : strrchr(path, '/')) = '\0';
+	}
+	for (i = 0; path[i]; i++)
+		if ((unsigned char)path[i] < 0x20 || (unsigned char)path[i] >= 0x7f)
+			path[i] = '?';
+}
+
+static void add_sat(uint64_t *a, uint64_t b)
+{
+	*a = *a + b < *a ? UINT64_MAX : *a + b;
+}
+
+/*
+ * --top-by cgroup: the processes that use huge pages summed per cgroup v2
+ * (where /proc/PID/cgroup puts each: its own cgroup, not its ancestors),
+ * the @top cgroups that use the most.
+ */
+static void cgroup_metrics(struct hgmctl *g, struct expo *e, struct top_sys *s, int top)
+{
+	struct cg_use *cg = NULL;
+	size_t ncg = 0, i, k;
+	uint64_t unreadable = s->unreadable;
+	char path[4096];
+
+	for (i = 0; i < s->nprocs; i++) {
+		const struct top_proc *p = &s->procs[i];
+		int ret = hgm_proc_cgroup(g->ctx, p->pid, path, sizeof(path));
+
+		if (ret == -ENOENT || ret == -ESRCH)
+			continue;		/* gone meanwhile, or no cgroup v2 */
+		if (ret) {
+			unreadable++;
+			continue;
+		}
+		cgroup_label(path);
+		for (k = 0; k < ncg && strcmp(cg[k].path, path); k++)
+			;
+		if (k == ncg) {
+			cg = xrealloc(cg, ++ncg, sizeof(*cg));
+			memset(&cg[k], 0, sizeof(cg[k]));
+			snprintf(cg[k].path, sizeof(cg[k].path), "%s", path);
+			cg[k].pte_known = true;
+		}
+		add_sat(&cg[k].hugetlb, p->hugetlb);
+		add_sat(&cg[k].thp, p->thp);
+		add_sat(&cg[k].pte, p->pte_known ? p->pte : 0);
+		cg[k].pte_known &= p->pte_known;
+		cg[k].procs++;
+	}
+	if (ncg)
+		qsort(cg, ncg, sizeof(*cg), cmp_cg);
+	for (k = 0; k < ncg && k < (size_t)top; k++) {
+		const struct cg_use *c = &cg[k];
+
+		sample(family(e, "gauge", "Bytes of hugetlb memory the processes of the cgroup "
+			      "map, summed (Shared_Hugetlb + Private_Hugetlb), top cgroups only",
+			      PREFIX "cgroup_hugetlb_bytes"), c->hugetlb, "cgroup", c->path, NULL,
+		       NULL);
+		sample(family(e, "gauge", "Bytes of THP memory the processes of the cgroup map by "
+			      "PMDs, summed (AnonHugePages + ShmemPmdMapped + FilePmdMapped), top "
+			      "cgroups only", PREFIX "cgroup_thp_bytes"), c->thp, "cgroup", c->path,
+		       NULL, NULL);
+		if (c->pte_known)
+			sample(family(e, "gauge", "Bytes of hugetlb memory the processes of the "
+				      "cgroup map by PTEs, summed (HGM kernels), top cgroups only",
+				      PREFIX "cgroup_hugetlb_pte_bytes"), c->pte, "cgroup", c->path,
+			       NULL, NULL);
+		sample(family(e, "gauge", "Processes of the cgroup that use huge pages, top cgroups "
+			      "only", PREFIX "cgroup_processes"), c->procs, "cgroup", c->path, NULL,
+		       NULL);
+	}
+	walk_metrics(e, s, unreadable);
+	free(cg);
+}
+
 /* Reads everything `export` shows into @e; exits 1 on what cannot be read. */
-static void gather(struct hgmctl *g, struct expo *e, int top)
+static void gather(struct hgmctl *g, struct expo *e, int top, bool by_cgroup)
 {
 	struct top_sys s = { 0 };
 	struct hgm_thp_stats *st;
-	char file[512];
 	int ret;
 
 	top_gather_status(g, &s);
 	if (!s.have_st)
 		errx(EXIT_ERROR, "%s", s.err);
 	ret = hgm_thp_stats_read(g->ctx, &st);
-	refusal_exit(ret);
-	if (ret)
-		errx(EXIT_ERROR, "cannot read mTHP stats: %s%s", strerror(-ret),
-		     failed_file(g, ret, file, sizeof(file)));
+	read_exit(g, ret, "cannot read mTHP stats");
 	feature_metrics(e, &s.st.feat);
 	pool_metrics(e, s.st.pools);
 	vmstat_metrics(e, &s.tc);
@@ -353,7 +468,10 @@ static void gather(struct hgmctl *g, struct expo *e, int top)
 	khugepaged_metrics(e, s.st.thp);
 	if (top) {
 		top_gather_procs(g, &s, NULL);
-		process_metrics(e, &s, top);
+		if (by_cgroup)
+			cgroup_metrics(g, e, &s, top);
+		else
+			process_metrics(e, &s, top);
 	}
 	hgm_thp_stats_free(st);
 	top_sys_free(&s);
@@ -544,8 +662,9 @@ static void check_name(const char *name)
 
 int cmd_export(struct hgmctl *g, const struct hgmctl_cmd *cmd, int argc, const char **argv)
 {
-	char *dir = NULL, *name = NULL, *top_s = NULL, *buf = NULL;
+	char *dir = NULL, *name = NULL, *top_s = NULL, *by = NULL, *buf = NULL;
 	int to_stdout = 0, top = 0;
+	bool by_cgroup = false;
 	const struct poptOption options[] = {
 		{ "textfile", 0, POPT_ARG_STRING, &dir, 0,
 		  "write DIR/hgmctl.prom atomically, for node_exporter's textfile collector", "DIR" },
@@ -555,6 +674,9 @@ int cmd_export(struct hgmctl *g, const struct hgmctl_cmd *cmd, int argc, const c
 		  NULL },
 		{ "top", 0, POPT_ARG_STRING, &top_s, 0,
 		  "also the huge-page use of the N processes that use the most (N up to 100)", "N" },
+		{ "top-by", 0, POPT_ARG_STRING, &by, 0,
+		  "what --top ranks: process (default) or cgroup (the sums of each cgroup v2's "
+		  "processes)", "process|cgroup" },
 		POPT_TABLEEND
 	};
 	struct expo e = { 0 };
@@ -575,9 +697,16 @@ int cmd_export(struct hgmctl *g, const struct hgmctl_cmd *cmd, int argc, const c
 		usage_error("export: --textfile needs a directory");
 	if (top_s)
 		top = num_arg("export", "--top", top_s, 1, TOP_MAX);
+	if (by && !top_s)
+		usage_error("export: --top-by says what --top ranks: give --top N too");
+	if (by && strcmp(by, "cgroup") == 0)
+		by_cgroup = true;
+	else if (by && strcmp(by, "process") != 0)
+		usage_error("export: --top-by '%s': process or cgroup", by);
 	free(top_s);
+	free(by);
 
-	gather(g, &e, top);
+	gather(g, &e, top, by_cgroup);
 	if (dir) {
 		mem = open_memstream(&buf, &len);
 		if (!mem)

@@ -450,26 +450,32 @@ static int set_verdict(const struct pool_set *ps)
 	return failed == ps->n + ps->overcommit ? EXIT_ERROR : EXIT_PARTIAL;
 }
 
-static void check_privileges(const struct hgmctl *g, const struct pool_set *ps)
+/* The writes of @ps: each node's pool, then the overcommit. */
+static int check_write(const struct hgmctl *g, size_t i, const void *arg, char *path,
+		       size_t size, const char **what)
 {
-	char path[256];
-	size_t i;
+	const struct pool_set *ps = arg;
 	int ret;
 
-	if (!hgm_ctx_is_live(g->ctx))
-		usage_error("pool: --root is a recorded tree, its pools cannot be set "
-			    "(--dry-run shows the writes)");
-	for (i = 0; i < ps->n; i++) {
+	if (i < ps->n) {
 		ret = hgm_pool_check_write(g->ctx, ps->size, ps->ch[i].node);
-		if (!ret)
-			continue;
-		hgm_pool_path(ps->size, ps->ch[i].node, path, sizeof(path));
-		write_refused("pool", "hugetlb pools", path, ret);
+		if (ret)
+			hgm_pool_path(ps->size, ps->ch[i].node, path, size);
+		*what = "hugetlb pools";
+		return ret;
 	}
-	if (ps->overcommit && (ret = hgm_pool_check_overcommit(g->ctx, ps->size))) {
-		hgm_pool_overcommit_path(ps->size, path, sizeof(path));
-		write_refused("pool", "the overcommit", path, ret);
-	}
+	ret = hgm_pool_check_overcommit(g->ctx, ps->size);
+	if (ret)
+		hgm_pool_overcommit_path(ps->size, path, size);
+	*what = "the overcommit";
+	return ret;
+}
+
+static void check_privileges(const struct hgmctl *g, const struct pool_set *ps)
+{
+	int ret;
+
+	writes_check(g, "pool", "pools", ps->n + ps->overcommit, check_write, ps);
 	if (!ps->compact)
 		return;
 	ret = hgm_make_room_check(g->ctx);
@@ -661,8 +667,7 @@ int cmd_pool(struct hgmctl *g, const struct hgmctl_cmd *cmd, int argc, const cha
 		{ "overcommit", 0, POPT_ARG_STRING, &overcommit, 0,
 		  "let the kernel allocate up to COUNT pages (SIZE bytes) of surplus on demand",
 		  "COUNT|SIZE" },
-		{ "dry-run", 0, POPT_ARG_NONE, &dry_run, 0,
-		  "print the writes (shell commands) and change nothing", NULL },
+		WRITES_DRY_RUN_OPTION(dry_run),
 		{ "compact", 0, POPT_ARG_NONE, &compact, 0,
 		  "if a pool falls short: drop caches, compact memory, try once more", NULL },
 		POPT_TABLEEND
@@ -670,7 +675,7 @@ int cmd_pool(struct hgmctl *g, const struct hgmctl_cmd *cmd, int argc, const cha
 	struct pool_set ps = { 0 };
 	struct hgm_pools *pools;
 	const char *size_arg_s;
-	char sizes[128], valid[256], file[512];
+	char sizes[128], valid[256];
 	int ret, rc = EXIT_OK;
 
 	poptContext pc = hgmctl_parse(g, cmd, argc, argv, options);
@@ -687,10 +692,7 @@ int cmd_pool(struct hgmctl *g, const struct hgmctl_cmd *cmd, int argc, const cha
 			    "prints a report, not the table");
 
 	ret = hgm_pools_read(g->ctx, &pools);
-	refusal_exit(ret);
-	if (ret)
-		errx(EXIT_ERROR, "pool: cannot read hugetlb pools: %s%s", strerror(-ret),
-		     failed_file(g, ret, file, sizeof(file)));
+	read_exit(g, ret, "pool: cannot read hugetlb pools");
 	sizes_list(g, pools, sizes, sizeof(sizes));
 	if (size_arg_s) {
 		if (parse_size(size_arg_s, &ps.size) || ps.size == 0)

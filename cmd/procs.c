@@ -14,7 +14,8 @@
 #include "views.h"
 
 enum { COL_PID, COL_COMM, COL_HUGETLB, COL_HT_PUD, COL_HT_PMD, COL_HT_PTE, COL_HT_SIZES,
-       COL_NODES, COL_THP, COL_THP_ANON, COL_THP_SHMEM, COL_THP_FILE, COL_THP_PTE, COL_MTHP };
+       COL_NODES, COL_THP, COL_THP_ANON, COL_THP_SHMEM, COL_THP_FILE, COL_THP_PTE, COL_MTHP,
+       COL_THP_NODES };
 
 static const struct colinfo procs_cols[] = {
 	[COL_PID] = { "PID", 7, SCOLS_FL_RIGHT, "process ID", "pid", CT_U64 },
@@ -45,6 +46,9 @@ static const struct colinfo procs_cols[] = {
 			  "thp.pte", CT_SIZE },
 	[COL_MTHP] = { "MTHP", 12, 0, "THP/mTHP bytes by folio size, any level: SIZE=BYTES,... "
 		       "(--folios)", "thp.by_order", CT_OBJECT },
+	[COL_THP_NODES] = { "THP-NODES", 5, 0, "NUMA nodes holding its THP: of the PMD-mapped "
+			    "THP, with --folios of every THP/mTHP folio (move_pages)", "thp.nodes",
+			    CT_OBJECT },
 };
 
 #define NCOLS (sizeof(procs_cols) / sizeof(procs_cols[0]))
@@ -53,11 +57,12 @@ const struct hgmctl_columns procs_columns = { procs_cols, NCOLS };
 static const int procs_json[] = {
 	COL_PID, COL_COMM, COL_HUGETLB, COL_HT_PUD, COL_HT_PMD, COL_HT_PTE, COL_HT_SIZES,
 	COL_NODES, COL_THP, COL_THP_ANON, COL_THP_SHMEM, COL_THP_FILE, COL_THP_PTE, COL_MTHP,
+	COL_THP_NODES,
 };
 
 static const int procs_defaults[] = {
 	COL_PID, COL_HUGETLB, COL_HT_PUD, COL_HT_PMD, COL_HT_PTE, COL_NODES, COL_THP_ANON,
-	COL_THP_SHMEM, COL_THP_FILE, COL_COMM,
+	COL_THP_SHMEM, COL_THP_FILE, COL_THP_NODES, COL_COMM,
 };
 
 struct proc_row {
@@ -81,16 +86,33 @@ static void json_sizes(struct jw *w, const char *key, const void *obj)
 	jw_arr_close(w);
 }
 
+/* @obj: a mask of nodes (uint64_t) */
 static void json_nodes(struct jw *w, const char *key, const void *obj)
 {
-	const struct hgm_proc_usage *pu = obj;
+	uint64_t mask = *(const uint64_t *)obj;
 	unsigned int i;
 
 	jw_arr_open(w, key);
 	for (i = 0; i < 64; i++)
-		if (pu->hugetlb_nodes & (UINT64_C(1) << i))
+		if (mask & (UINT64_C(1) << i))
 			jw_u64(w, NULL, i);
 	jw_arr_close(w);
+}
+
+/* A mask of nodes as "0,2" (JSON: [0,2]), unknown as such. */
+static void node_cell(struct cell *c, const uint64_t *mask)
+{
+	size_t i, len = 0;
+
+	c->known = HGM_KNOWN(*mask);
+	c->buf[0] = '\0';
+	for (i = 0; c->known && i < 64; i++)
+		if (*mask & (UINT64_C(1) << i))
+			len += (size_t)snprintf(c->buf + len, sizeof(c->buf) - len, "%s%zu",
+						len ? "," : "", i);
+	c->s = c->buf;
+	c->json = json_nodes;
+	c->obj = mask;
 }
 
 static void json_orders(struct jw *w, const char *key, const void *obj)
@@ -137,7 +159,7 @@ static void fill(int col, const void *row, struct cell *c, void *arg)
 	const struct hgm_proc_usage *pu = &r->pu;
 	const struct hgmctl *g = arg;
 	uint64_t k[HGM_PROC_MAX_ORDER], v[HGM_PROC_MAX_ORDER];
-	size_t i, len = 0;
+	size_t i;
 
 	switch (col) {
 	case COL_PID: c->u = (uint64_t)r->pid; break;
@@ -159,17 +181,8 @@ static void fill(int col, const void *row, struct cell *c, void *arg)
 		c->json = json_sizes;
 		c->obj = pu;
 		break;
-	case COL_NODES:
-		c->known = HGM_KNOWN(pu->hugetlb_nodes);
-		c->buf[0] = '\0';
-		for (i = 0; c->known && i < 64; i++)
-			if (pu->hugetlb_nodes & (UINT64_C(1) << i))
-				len += (size_t)snprintf(c->buf + len, sizeof(c->buf) - len, "%s%zu",
-							len ? "," : "", i);
-		c->s = c->buf;
-		c->json = json_nodes;
-		c->obj = pu;
-		break;
+	case COL_NODES: node_cell(c, &pu->hugetlb_nodes); break;
+	case COL_THP_NODES: node_cell(c, &pu->thp_nodes); break;
 	case COL_THP: c->u = pu->thp; break;
 	case COL_THP_ANON: c->u = pu->thp_anon; break;
 	case COL_THP_SHMEM: c->u = pu->thp_shmem; break;
@@ -228,7 +241,7 @@ static int parse_sort(const char *s)
 		if (strcasecmp(s, procs_cols[i].name) == 0 && procs_cols[i].type != CT_OBJECT)
 			return (int)i;
 	usage_error("procs: unknown --sort column '%s' (a column of 'hgmctl procs --help' "
-		    "but HT-SIZES, NODES, MTHP)", s);
+		    "but HT-SIZES, NODES, MTHP, THP-NODES)", s);
 }
 
 struct procs_state {
@@ -273,13 +286,13 @@ static void on_unreadable(pid_t pid, int err, void *arg)
 		warnx("procs: cannot read process %d: %s", (int)pid, strerror(-err));
 }
 
-/* Whether a --output column needs the page scan. */
-static bool wants_folios(const struct columns *c)
+/* Whether a --output column is @a or @b. */
+static bool wants(const struct columns *c, int a, int b)
 {
 	size_t i;
 
 	for (i = 0; i < c->n; i++)
-		if (c->id[i] == COL_THP_PTE || c->id[i] == COL_MTHP)
+		if (c->id[i] == a || c->id[i] == b)
 			return true;
 	return false;
 }
@@ -381,6 +394,7 @@ int cmd_procs(struct hgmctl *g, const struct hgmctl_cmd *cmd, int argc, const ch
 	pid_t *asked = NULL;
 	const char *a;
 	size_t nasked = 0;
+	unsigned int flags = 0;
 	int ret = EXIT_OK, r;
 	bool said = false;
 
@@ -404,11 +418,15 @@ int cmd_procs(struct hgmctl *g, const struct hgmctl_cmd *cmd, int argc, const ch
 		cgroup_view_open(g, "procs", cgroup, &cgv);
 	st.asked = asked;
 	st.nasked = nasked;
-	if (!g->json && wants_folios(&c))
+	if (!g->json && wants(&c, COL_THP_PTE, COL_MTHP))
 		folios = 1;
+	/* the nodes of THP cost a walk of the processes that have some: only when shown */
+	if (g->json || wants(&c, COL_THP_NODES, COL_THP_NODES))
+		flags |= HGM_PROC_THP_NODES;
+	if (folios)
+		flags |= HGM_PROC_FOLIOS;
 	do {
-		r = procs_sample(g, &st, cgroup ? &cgv : NULL, folios ? HGM_PROC_FOLIOS : 0, &c,
-				 &said);
+		r = procs_sample(g, &st, cgroup ? &cgv : NULL, flags, &c, &said);
 		if (r > ret)
 			ret = r;
 	} while (sample_next());

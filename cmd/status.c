@@ -254,7 +254,6 @@ int cmd_status(struct hgmctl *g, const struct hgmctl_cmd *cmd, int argc, const c
 		{ NULL, 0, POPT_ARG_INCLUDE_TABLE, (void *)sample_options, 0, NULL, NULL },
 		POPT_TABLEEND
 	};
-	char file[512];
 	struct status_info st;
 	const char *what;
 	int ret;
@@ -263,10 +262,7 @@ int cmd_status(struct hgmctl *g, const struct hgmctl_cmd *cmd, int argc, const c
 	sample_begin("status");
 	do {
 		ret = status_gather(g, &st, &what);
-		refusal_exit(ret);
-		if (ret)
-			errx(EXIT_ERROR, "%s: %s%s", what, strerror(-ret),
-			     failed_file(g, ret, file, sizeof(file)));
+		read_exit(g, ret, what);
 
 		if (g->json) {
 			struct jw w;

@@ -270,22 +270,16 @@ static void parse_khugepaged(const struct hgmctl *g, struct thp_set *ts, const c
 	}
 }
 
-static void check_privileges(const struct hgmctl *g, const struct thp_set *ts)
+static int check_write(const struct hgmctl *g, size_t i, const void *arg, char *path,
+		       size_t size, const char **what)
 {
-	char path[512];
-	size_t i;
-	int ret;
+	const struct thp_set *ts = arg;
+	int ret = hgm_thp_check_write(g->ctx, ts->ch[i].name);
 
-	if (!hgm_ctx_is_live(g->ctx))
-		usage_error("thp: --root is a recorded tree, its settings cannot be set "
-			    "(--dry-run shows the writes)");
-	for (i = 0; i < ts->n; i++) {
-		ret = hgm_thp_check_write(g->ctx, ts->ch[i].name);
-		if (!ret)
-			continue;
-		hgm_thp_setting_path(ts->ch[i].name, path, sizeof(path));
-		write_refused("thp", "THP", path, ret);
-	}
+	if (ret)
+		hgm_thp_setting_path(ts->ch[i].name, path, size);
+	*what = "THP";
+	return ret;
 }
 
 static const char *change_result(const struct thp_set *ts, const struct hgm_thp_change *c,
@@ -432,7 +426,7 @@ static int thp_set(const struct hgmctl *g, struct thp_set *ts)
 		set_report(g, ts, failed);
 		return EXIT_OK;
 	}
-	check_privileges(g, ts);
+	writes_check(g, "thp", "settings", ts->n, check_write, ts);
 	if (g->verbose)
 		for (i = 0; i < ts->n; i++)
 			warnx("thp: writing %s to %s", ts->ch[i].value, ts->ch[i].name);
@@ -466,13 +460,11 @@ int cmd_thp(struct hgmctl *g, const struct hgmctl_cmd *cmd, int argc, const char
 		{ "khugepaged", 0, POPT_ARG_ARGV, &khp, 0,
 		  "khugepaged settings (pages_to_scan, scan_sleep_millisecs, max_ptes_none, ...)",
 		  "KEY=VALUE[,...]" },
-		{ "dry-run", 0, POPT_ARG_NONE, &dry_run, 0,
-		  "print the writes (shell commands) and change nothing", NULL },
+		WRITES_DRY_RUN_OPTION(dry_run),
 		POPT_TABLEEND
 	};
 	struct thp_set ts = { 0 };
 	struct hgm_thp *t;
-	char file[512];
 	size_t i;
 	int ret, rc = EXIT_OK;
 
@@ -481,10 +473,7 @@ int cmd_thp(struct hgmctl *g, const struct hgmctl_cmd *cmd, int argc, const char
 		usage_error("thp: --dry-run needs a setting to change (--enabled, --defrag, "
 			    "--shmem-enabled, --size or --khugepaged)");
 	ret = hgm_thp_read(g->ctx, &t);
-	refusal_exit(ret);
-	if (ret)
-		errx(EXIT_ERROR, "thp: cannot read THP settings: %s%s", strerror(-ret),
-		     failed_file(g, ret, file, sizeof(file)));
+	read_exit(g, ret, "thp: cannot read THP settings");
 	if (!enabled && !defrag && !shmem && !sizes && !khp) {
 		thp_show(g, t);
 		goto out;

@@ -426,3 +426,27 @@ HGM_EXPORT void hgm_cgroup_free(struct hgm_cgroup *cg)
 	free(cg->stats);
 	free(cg);
 }
+
+HGM_EXPORT int hgm_proc_cgroup(const struct hgm_ctx *ctx, pid_t pid, char *buf, size_t size)
+{
+	char *line = NULL;
+	size_t cap = 0;
+	ssize_t n;
+	FILE *f;
+	int ret = hgm_proc_fopen(ctx, pid, "cgroup", &f);
+
+	if (ret)
+		return ret;
+	/* "HIERARCHY-ID:CONTROLLERS:PATH"; cgroup v2 is hierarchy 0 with no controllers */
+	ret = -ENOENT;
+	while (ret == -ENOENT && (n = getline(&line, &cap, f)) > 0) {
+		if (strncmp(line, "0::", 3) != 0 || line[3] != '/')
+			continue;
+		if (line[n - 1] == '\n')
+			line[--n] = '\0';
+		ret = snprintf(buf, size, "%s", line + 3) >= (int)size ? -ENAMETOOLONG : 0;
+	}
+	free(line);
+	fclose(f);
+	return ret;
+}

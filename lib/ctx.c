@@ -285,6 +285,14 @@ int hgm_ctx_fopen(const struct hgm_ctx *ctx, const char *path, FILE **f)
 	return 0;
 }
 
+int hgm_proc_fopen(const struct hgm_ctx *ctx, pid_t pid, const char *what, FILE **f)
+{
+	char path[64];
+
+	hgm_proc_path(path, sizeof(path), pid, what);
+	return hgm_ctx_fopen(ctx, path, f);
+}
+
 int hgm_ctx_opendir(const struct hgm_ctx *ctx, const char *path, DIR **d)
 {
 	int fd = hgm_ctx_open(ctx, path, O_RDONLY | O_DIRECTORY);

@@ -83,6 +83,8 @@ static inline uint64_t hgm_add_sat(uint64_t a, uint64_t b)
  * *@f or *@d, or -errno.
  */
 int hgm_ctx_fopen(const struct hgm_ctx *ctx, const char *path, FILE **f);
+/* hgm_ctx_fopen() of /proc/@pid/@what (hgm_proc_path()). */
+int hgm_proc_fopen(const struct hgm_ctx *ctx, pid_t pid, const char *what, FILE **f);
 int hgm_ctx_opendir(const struct hgm_ctx *ctx, const char *path, DIR **d);
 
 /* Opens smaps text at @path (smaps, smaps_rollup); refusals name the file. */

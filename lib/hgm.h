@@ -328,6 +328,13 @@ enum {
 	 * other smaps field (hgm_vma_has() false) and an empty vmflags_str.
 	 */
 	HGM_SCAN_LIGHT_VMAS = 1 << 5,
+	/*
+	 * Rows for huge leaves only, where PAGEMAP_SCAN can filter them (the
+	 * pagemap fallback may also give PTE rows).  VMAs that cannot hold a
+	 * PMD leaf are left out, ops->vma included.  For callers that want
+	 * the PMD-mapped THP.
+	 */
+	HGM_SCAN_HUGE_ONLY = 1 << 6,
 };
 
 #define HGM_SCAN_SKIP	1	/* from ops->vma: no rows for this VMA */
@@ -363,6 +370,15 @@ int hgm_scan(const struct hgm_ctx *ctx, pid_t pid, uint64_t start, uint64_t end,
  * Returns the number of regions reported, or -errno (-ENOTTY: no PAGEMAP_SCAN).
  */
 long hgm_pagemap_walk(const struct hgm_ctx *ctx, pid_t pid);
+
+/**
+ * hgm_pagemap_walk_pfns() - hgm_pagemap_walk(), and a read of the pagemap
+ * entry (the PFN) of every present page that no huge leaf maps, in large
+ * batches: the least work a scanner that tells folios mapped by PTEs apart
+ * must do (it cannot know where one ends without each page's PFN).
+ * Returns the number of entries read, or -errno.
+ */
+long hgm_pagemap_walk_pfns(const struct hgm_ctx *ctx, pid_t pid);
 
 /** The folio a PFN belongs to, from /proc/kpageflags. */
 struct hgm_pfn_folio {
@@ -538,6 +554,11 @@ struct hgm_proc_usage {
 					   (HGM_PROC_FOLIOS, else unknown) */
 	uint64_t thp_order[HGM_PROC_MAX_ORDER];	/* THP and mTHP bytes by folio
 					   order, any level (HGM_PROC_FOLIOS) */
+	/* since HGM_0.13_FLEET */
+	uint64_t thp_nodes;		/* bit N: node N holds some of its THP
+					   (HGM_PROC_THP_NODES: of the PMD-mapped
+					   THP; with HGM_PROC_FOLIOS too, of every
+					   THP and mTHP folio; unknown otherwise) */
 };
 
 /**
@@ -554,6 +575,16 @@ enum {
 	 * leaves them unknown.
 	 */
 	HGM_PROC_FOLIOS = 1 << 0,
+	/*
+	 * Also the NUMA nodes of its THP (thp_nodes): the kernel is asked
+	 * (move_pages) where one page of each THP mapping is.  Without
+	 * HGM_PROC_FOLIOS, or where the page flags cannot be read, those are
+	 * the PMD-mapped THP, found by PAGEMAP_SCAN of the VMAs that can hold
+	 * a PMD; with it, every THP and mTHP folio the page scan finds.  Only
+	 * processes with some THP cost a walk; numa_maps cannot tell THP from
+	 * base pages, so it is not used for them.
+	 */
+	HGM_PROC_THP_NODES = 1 << 1,
 };
 
 /**
@@ -663,6 +694,14 @@ struct hgm_cgroup {
  */
 int hgm_cgroup_read(const struct hgm_ctx *ctx, const char *dir, struct hgm_cgroup **cg);
 void hgm_cgroup_free(struct hgm_cgroup *cg);
+
+/**
+ * hgm_proc_cgroup() - the cgroup v2 of @pid, as its /proc/PID/cgroup says on
+ * the "0::" line ("/a/b", "/" for the root; relative to the caller's cgroup
+ * namespace), into @buf.  Returns 0; -ENOENT (no cgroup v2 line: the process
+ * is gone, or the file is not there), -ENAMETOOLONG, or -errno.
+ */
+int hgm_proc_cgroup(const struct hgm_ctx *ctx, pid_t pid, char *buf, size_t size);
 
 /* ---- reverse map: who maps a folio ------------------------------------------ */
 

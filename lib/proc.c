@@ -3,6 +3,8 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <numa.h>
+#include <numaif.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -198,13 +200,11 @@ static int proc_hugetlb_sizes(const struct hgm_ctx *ctx, pid_t pid, bool levels,
  */
 static int proc_hugetlb_nodes(const struct hgm_ctx *ctx, pid_t pid, uint64_t *nodes)
 {
-	char path[64], *line = NULL;
+	char *line = NULL;
 	size_t cap = 0;
 	FILE *f;
-	int ret;
+	int ret = hgm_proc_fopen(ctx, pid, "numa_maps", &f);
 
-	hgm_proc_path(path, sizeof(path), pid, "numa_maps");
-	ret = hgm_ctx_fopen(ctx, path, &f);
 	if (ret)
 		return ret;
 	*nodes = 0;
@@ -226,8 +226,91 @@ static int proc_hugetlb_nodes(const struct hgm_ctx *ctx, pid_t pid, uint64_t *no
 	return 0;
 }
 
+#define NODE_BATCH	256		/* pages per move_pages call */
+
+/* Where the kernel says pages of a process are: one page of each THP mapping. */
+struct node_ask {
+	pid_t pid;
+	void *pages[NODE_BATCH];
+	unsigned int n;
+	uint64_t nodes;			/* bit N: a page on node N */
+	bool failed;			/* move_pages refused: nodes unknown */
+};
+
+static void node_flush(struct node_ask *na)
+{
+	int status[NODE_BATCH];
+	unsigned int i;
+
+	if (!na->n || na->failed)
+		return;
+	/* no nodes to move to: only the status, where each page is */
+	if (numa_move_pages(na->pid, na->n, na->pages, NULL, status, 0) < 0)
+		na->failed = true;
+	for (i = 0; !na->failed && i < na->n; i++)
+		if (status[i] >= 0 && status[i] < 64)
+			na->nodes |= UINT64_C(1) << status[i];
+	na->n = 0;
+}
+
+static void node_add(struct node_ask *na, uint64_t addr)
+{
+	na->pages[na->n++] = (void *)(uintptr_t)addr;
+	if (na->n == NODE_BATCH)
+		node_flush(na);
+}
+
+/* Ends the questions: the nodes, or unknown. */
+static uint64_t node_done(struct node_ask *na)
+{
+	node_flush(na);
+	return na->failed ? (uint64_t)HGM_UNKNOWN : na->nodes;
+}
+
+/* PMD-mapped THP, from a scan of huge leaves only */
+static int pmd_thp_row(const struct hgm_folio *f, void *arg)
+{
+	if (f->present && f->level == HGM_LEVEL_PMD && f->kind == HGM_FOLIO_THP)
+		node_add(arg, f->start);
+	return 0;
+}
+
+/* hugetlb VMAs have no THP: their pages are not scanned */
+static int folio_vma(const struct hgm_vma *v, void *arg)
+{
+	(void)arg;
+	return hgm_vma_flag(v, HGM_VF_HT) ? HGM_SCAN_SKIP : 0;
+}
+
+/*
+ * The nodes of the PMD-mapped THP: PAGEMAP_SCAN of huge leaves only (no page
+ * flags), and move_pages of one page per leaf.  Unknown on a recorded tree
+ * or where the process may not be asked.
+ */
+static int proc_thp_nodes(const struct hgm_ctx *ctx, pid_t pid, struct hgm_proc_usage *pu)
+{
+	const struct hgm_scan_ops ops = { .vma = folio_vma, .folio = pmd_thp_row };
+	struct node_ask na = { .pid = pid };
+	int ret;
+
+	pu->thp_nodes = HGM_UNKNOWN;
+	if (!pu->thp) {
+		pu->thp_nodes = 0;
+		return 0;
+	}
+	if (!hgm_ctx_is_live(ctx) || numa_available() < 0)
+		return 0;
+	ret = hgm_scan(ctx, pid, 0, 0, HGM_SCAN_NO_FOLIOS | HGM_SCAN_NO_COUNT |
+		       HGM_SCAN_LIGHT_VMAS | HGM_SCAN_HUGE_ONLY, &ops, &na);
+	if (!ret)
+		pu->thp_nodes = node_done(&na);
+	/* a pagemap we may not read hides the nodes, not the process */
+	return ret == -EACCES || ret == -EPERM ? 0 : ret;
+}
+
 struct folio_sum {
 	struct hgm_proc_usage *pu;
+	struct node_ask *na;		/* NULL: nodes not asked for */
 	bool unknown;
 };
 
@@ -248,35 +331,41 @@ static int folio_row(const struct hgm_folio *f, void *arg)
 		fs->pu->thp_pte += len;
 	if (f->order < HGM_PROC_MAX_ORDER)
 		fs->pu->thp_order[f->order] += len;
+	if (fs->na)
+		node_add(fs->na, f->start);
 	return 0;
 }
 
-/* hugetlb VMAs have no THP: their pages are not scanned */
-static int folio_vma(const struct hgm_vma *v, void *arg)
-{
-	(void)arg;
-	return hgm_vma_flag(v, HGM_VF_HT) ? HGM_SCAN_SKIP : 0;
-}
-
-/* THP mapped by PTEs, and by order, from the page scan; unknown where it cannot tell. */
-static int proc_folios(const struct hgm_ctx *ctx, pid_t pid, struct hgm_proc_usage *pu)
+/*
+ * THP mapped by PTEs, and by order, from the page scan; unknown where it
+ * cannot tell.  With @nodes, also the nodes of every THP and mTHP folio
+ * found; where the scan cannot be done, those of the PMD-mapped THP.
+ */
+static int proc_folios(const struct hgm_ctx *ctx, pid_t pid, bool nodes,
+		       struct hgm_proc_usage *pu)
 {
 	const struct hgm_scan_ops ops = { .vma = folio_vma, .folio = folio_row };
+	struct node_ask na = { .pid = pid };
 	struct folio_sum fs = { .pu = pu };
 	size_t i;
 	int ret;
 
 	if (!hgm_ctx_is_live(ctx) || !hgm_kpageflags_readable(ctx))
-		return 0;
+		return nodes ? proc_thp_nodes(ctx, pid, pu) : 0;
 	pu->thp_pte = 0;
 	for (i = 0; i < HGM_PROC_MAX_ORDER; i++)
 		pu->thp_order[i] = 0;
+	if (nodes && numa_available() >= 0)
+		fs.na = &na;
 	ret = hgm_scan(ctx, pid, 0, 0, HGM_SCAN_NO_COUNT | HGM_SCAN_LIGHT_VMAS, &ops, &fs);
 	if (ret || fs.unknown) {
 		pu->thp_pte = HGM_UNKNOWN;
 		for (i = 0; i < HGM_PROC_MAX_ORDER; i++)
 			pu->thp_order[i] = HGM_UNKNOWN;
 	}
+	/* some rows unknown: their nodes too */
+	if (!ret && !fs.unknown && fs.na)
+		pu->thp_nodes = node_done(&na);
 	/* a pagemap we may not read hides the folios, not the process */
 	return ret == -EACCES || ret == -EPERM ? 0 : ret;
 }
@@ -292,18 +381,20 @@ static int proc_measure(const struct hgm_ctx *ctx, pid_t pid, unsigned int flags
 	pu->thp_pte = HGM_UNKNOWN;
 	for (i = 0; i < HGM_PROC_MAX_ORDER; i++)
 		pu->thp_order[i] = HGM_UNKNOWN;
+	pu->thp_nodes = HGM_UNKNOWN;
 	ret = proc_rollup(ctx, pid, pu);
-	if (ret || !pu->hugetlb)
-		goto folios;
-	ret = proc_hugetlb_sizes(ctx, pid, !HGM_KNOWN(pu->pte), pu);
 	if (ret)
 		return ret;
-	if (proc_hugetlb_nodes(ctx, pid, &pu->hugetlb_nodes))
-		pu->hugetlb_nodes = HGM_UNKNOWN;
-folios:
-	if (ret || !(flags & HGM_PROC_FOLIOS))
-		return ret;
-	return proc_folios(ctx, pid, pu);
+	if (pu->hugetlb) {
+		ret = proc_hugetlb_sizes(ctx, pid, !HGM_KNOWN(pu->pte), pu);
+		if (ret)
+			return ret;
+		if (proc_hugetlb_nodes(ctx, pid, &pu->hugetlb_nodes))
+			pu->hugetlb_nodes = HGM_UNKNOWN;
+	}
+	if (flags & HGM_PROC_FOLIOS)
+		return proc_folios(ctx, pid, flags & HGM_PROC_THP_NODES, pu);
+	return flags & HGM_PROC_THP_NODES ? proc_thp_nodes(ctx, pid, pu) : 0;
 }
 
 HGM_EXPORT int hgm_proc_measure(const struct hgm_ctx *ctx, pid_t pid, unsigned int flags,

@@ -112,9 +112,16 @@ HGM_EXPORT int hgm_vma_nth(const struct hgm_ctx *ctx, pid_t pid, long n, struct 
 	return ret < 0 ? ret : ret == 0 ? -ENOENT : 0;
 }
 
-HGM_EXPORT long hgm_pagemap_walk(const struct hgm_ctx *ctx, pid_t pid)
+/*
+ * One PAGEMAP_SCAN walk of all of @pid's memory, with the categories the
+ * scanner asks for (scan_vma()); with @pfns also the pagemap entries of the
+ * present pages no huge leaf maps, in batches.  Returns the regions, or the
+ * entries read with @pfns, or -errno.
+ */
+static long pagemap_floor(const struct hgm_ctx *ctx, pid_t pid, bool pfns)
 {
 	static struct page_region vec[4096];
+	static uint64_t pme[PM_BATCH];
 	struct pm_scan_arg arg = {
 		.size = sizeof(arg),
 		.start = 0,
@@ -122,10 +129,11 @@ HGM_EXPORT long hgm_pagemap_walk(const struct hgm_ctx *ctx, pid_t pid)
 		.vec = (uintptr_t)vec,
 		.vec_len = ARRAY_SIZE(vec),
 		.category_anyof_mask = PAGE_IS_PRESENT | PAGE_IS_SWAPPED,
-		.return_mask = PAGE_IS_PRESENT | PAGE_IS_SWAPPED | PAGE_IS_HUGE | PAGE_IS_FILE,
+		.return_mask = PAGE_IS_PRESENT | PAGE_IS_SWAPPED | PAGE_IS_HUGE,
 	};
+	uint64_t page = (uint64_t)sysconf(_SC_PAGESIZE);
 	char path[64];
-	long total = 0;
+	long total = 0, entries = 0, i;
 	int fd;
 
 	hgm_proc_path(path, sizeof(path), pid, "pagemap");
@@ -140,12 +148,38 @@ HGM_EXPORT long hgm_pagemap_walk(const struct hgm_ctx *ctx, pid_t pid)
 			break;
 		}
 		total += n;
-		if (arg.walk_end >= arg.end || arg.walk_end <= arg.start)
+		for (i = 0; pfns && i < n; i++) {
+			uint64_t a = vec[i].start / page, e = vec[i].end / page;
+
+			if (!(vec[i].categories & PAGE_IS_PRESENT) ||
+			    (vec[i].categories & PAGE_IS_HUGE))
+				continue;
+			while (a < e && total >= 0) {
+				size_t k = e - a < PM_BATCH ? e - a : PM_BATCH;
+				ssize_t r = read_entries(fd, a, pme, k);
+
+				if (r <= 0)
+					total = r < 0 ? r : -ESRCH;
+				entries += r;
+				a += k;
+			}
+		}
+		if (total < 0 || arg.walk_end >= arg.end || arg.walk_end <= arg.start)
 			break;
 		arg.start = arg.walk_end;
 	}
 	close(fd);
-	return total;
+	return total < 0 || !pfns ? total : entries;
+}
+
+HGM_EXPORT long hgm_pagemap_walk(const struct hgm_ctx *ctx, pid_t pid)
+{
+	return pagemap_floor(ctx, pid, false);
+}
+
+HGM_EXPORT long hgm_pagemap_walk_pfns(const struct hgm_ctx *ctx, pid_t pid)
+{
+	return pagemap_floor(ctx, pid, true);
 }
 
 /*
@@ -532,14 +566,16 @@ static int order_at_least(int fd, uint64_t drop, uint64_t h, unsigned int j)
 
 /*
  * The order of the folio headed by @h: the largest j <= @jmax (the head's
- * alignment) with order_at_least(j), found by a binary search whose first
- * probes are @guess and @guess + 1, two reads when the guess is right.
- * Sets *@order (-1: larger than @jmax, not a folio looked for); 0 or -errno.
+ * alignment, or the largest order looked for) with order_at_least(j), found
+ * by a binary search whose first probes are @guess and @guess + 1, two reads
+ * when the guess is right.  With @above, a folio larger than 2^@jmax may
+ * exist, and is looked for.  Sets *@order (-1: larger than @jmax, not a folio
+ * looked for); 0 or -errno.
  */
-static int head_order(int fd, uint64_t drop, uint64_t h, unsigned int jmax, unsigned int guess,
-		      int *order)
+static int head_order(int fd, uint64_t drop, uint64_t h, unsigned int jmax, bool above,
+		      unsigned int guess, int *order)
 {
-	unsigned int lo = 1, hi = jmax + 1, mid;	/* the answer is in [lo - 1, hi] */
+	unsigned int lo = 1, hi = jmax + above, mid;	/* the answer is in [lo - 1, hi] */
 	int ret;
 
 	if (guess < 1)
@@ -576,17 +612,27 @@ static int head_order(int fd, uint64_t drop, uint64_t h, unsigned int jmax, unsi
 /*
  * With @h a head (flags @hkf), the order of its folio if it holds @pfn: sets
  * *@head, *@head_kf and *@order, or leaves *@order 0 (inconsistent: larger
- * than any folio looked for, or not holding @pfn).  Returns 0 or -errno.
+ * than any folio looked for, or not holding @pfn).  @larger: folios above
+ * MAX_FOLIO_ORDER can exist outside hugetlb (a PMD larger than that).
+ * Returns 0 or -errno.
  */
 static int folio_settle(int fd, uint64_t drop, uint64_t pfn, uint64_t h, uint64_t hkf,
-			unsigned int guess, uint64_t *head, uint64_t *head_kf, unsigned int *order)
+			unsigned int guess, bool larger, uint64_t *head, uint64_t *head_kf,
+			unsigned int *order)
 {
 	unsigned int jmax = h ? (unsigned int)__builtin_ctzll(h) : MAX_FOLIO_ORDER;
+	bool capped = jmax > MAX_FOLIO_ORDER;
 	int ret, o;
 
-	if (jmax > MAX_FOLIO_ORDER)
+	if (capped)
 		jmax = MAX_FOLIO_ORDER;
-	ret = head_order(fd, drop, h, jmax, guess, &o);
+	/*
+	 * Folios are naturally aligned: none headed at @h is larger than its
+	 * alignment.  Outside hugetlb none is larger than a PMD either (THP and
+	 * page-cache folios stop at the PMD order), so only where a PMD holds
+	 * more than MAX_FOLIO_PAGES is a larger one looked for, to be refused.
+	 */
+	ret = head_order(fd, drop, h, jmax, capped && larger, guess, &o);
 	if (ret)
 		return ret;
 	if (o < 1 || h + (UINT64_C(1) << o) <= pfn)
@@ -611,7 +657,7 @@ static int folio_settle(int fd, uint64_t drop, uint64_t pfn, uint64_t h, uint64_
  * reported as a folio of its own rather than guessed.
  */
 static int folio_probe(int fd, uint64_t drop, uint64_t pfn, uint64_t vpn, uint64_t kf,
-		       uint64_t *head, uint64_t *head_kf, unsigned int *order)
+		       bool larger, uint64_t *head, uint64_t *head_kf, unsigned int *order)
 {
 	unsigned int lo, hi, guess = MAX_FOLIO_ORDER;
 	uint64_t h = pfn, hkf = kf, x;
@@ -631,7 +677,8 @@ static int folio_probe(int fd, uint64_t drop, uint64_t pfn, uint64_t vpn, uint64
 		if (ret && ret != -ENXIO)
 			return ret;
 		if (!ret && (hkf & KPF_HEAD_BIT)) {
-			ret = folio_settle(fd, drop, pfn, h, hkf, guess, head, head_kf, order);
+			ret = folio_settle(fd, drop, pfn, h, hkf, guess, larger, head, head_kf,
+					   order);
 			if (ret || *order)
 				return ret;
 		}
@@ -654,7 +701,7 @@ static int folio_probe(int fd, uint64_t drop, uint64_t pfn, uint64_t vpn, uint64
 		if (lo > MAX_FOLIO_ORDER || !(hkf & KPF_HEAD_BIT))
 			return 0;
 	}
-	return folio_settle(fd, drop, pfn, h, hkf, guess, head, head_kf, order);
+	return folio_settle(fd, drop, pfn, h, hkf, guess, larger, head, head_kf, order);
 }
 
 /*
@@ -734,7 +781,9 @@ static int scan_ptes(struct scan *s, uint64_t a, const uint64_t *pme, size_t n)
 				} else {
 					kf = s->kf[k - kf0] & ~s->kpf_drop;
 					ret = folio_probe(s->kflags_fd, s->kpf_drop, pfn,
-							  f.start / s->page, kf, &head, &hkf, &order);
+							  f.start / s->page, kf,
+							  s->pmd_size / s->page > MAX_FOLIO_PAGES,
+							  &head, &hkf, &order);
 					if (ret)
 						return ret;
 					s->fol_head = head;
@@ -1066,6 +1115,8 @@ static int scan_vma(struct scan *s, uint64_t start, uint64_t end)
 	 * the pagemap entries are read anyway: one walk of its page tables,
 	 * not two.  (Such a VMA is smaller than two PMDs.)
 	 */
+	if (s->flags & HGM_SCAN_HUGE_ONLY)
+		arg.category_mask = PAGE_IS_PRESENT | PAGE_IS_HUGE;
 	if (!s->use_ioctl || (!hugetlb && pmd_free_vma(s)))
 		return scan_run(s, start, end, hugetlb ? PAGE_IS_PRESENT | PAGE_IS_HUGE : 0);
 	while (arg.start < end) {
@@ -1205,9 +1256,14 @@ HGM_EXPORT int hgm_scan(const struct hgm_ctx *ctx, pid_t pid, uint64_t start, ui
 		ret = s->pagemap == -ENOENT ? -ESRCH : s->pagemap;
 		goto out;
 	}
-	/* without CAP_SYS_ADMIN these do not open: rows say flags are unknown */
-	s->kflags_fd = open_entries(ctx, "/proc/kpageflags");
-	s->kcount_fd = open_entries(ctx, "/proc/kpagecount");
+	/*
+	 * without CAP_SYS_ADMIN these do not open: rows say flags are unknown;
+	 * levels only (HGM_SCAN_NO_FOLIOS) read neither
+	 */
+	if (!(flags & HGM_SCAN_NO_FOLIOS)) {
+		s->kflags_fd = open_entries(ctx, "/proc/kpageflags");
+		s->kcount_fd = open_entries(ctx, "/proc/kpagecount");
+	}
 	if (s->kflags_fd == -EBADMSG || s->kcount_fd == -EBADMSG) {
 		ret = -EBADMSG;
 		goto out;
@@ -1241,6 +1297,10 @@ HGM_EXPORT int hgm_scan(const struct hgm_ctx *ctx, pid_t pid, uint64_t start, ui
 			ret = -EBADMSG;
 			break;
 		}
+		/* huge leaves only: a VMA that can hold none is not even told apart */
+		if ((flags & HGM_SCAN_HUGE_ONLY) && !hgm_vma_flag(s->vma, HGM_VF_HT) &&
+		    pmd_free_vma(s))
+			continue;
 		s->hgm_vma = hgm_vma_flag(s->vma, HGM_VF_HM);
 		s->from = a;
 		s->to = e;

@@ -14,17 +14,30 @@ LOCK=/run/lock/hgmctl-host-tests.lock
 HP2M=/sys/kernel/mm/hugepages/hugepages-2048kB
 
 tmp=$(mktemp -d /tmp/hgmctl-export-test.XXXXXX) || exit 1
-exporter_pid= holder_pid=
+exporter_pid= holder_pid= cg_pids=() cg_dirs=() cg_home=
 cleanup() {
 	# the node_exporter and the process holding THP memory, if started: always
 	[ -n "$exporter_pid" ] && kill "$exporter_pid" 2> /dev/null && wait "$exporter_pid" 2> /dev/null
 	[ -n "$holder_pid" ] && kill "$holder_pid" 2> /dev/null && wait "$holder_pid" 2> /dev/null
+	cg_cleanup
 	rm -rf "$tmp"
+}
+# the holders of test 10 back home, ended, and their cgroups removed, deepest first
+cg_cleanup() {
+	local p i
+	for p in "${cg_pids[@]}"; do
+		[ -n "$cg_home" ] && echo "$p" > "$cg_home/cgroup.procs" 2> /dev/null
+		kill "$p" 2> /dev/null && wait "$p" 2> /dev/null
+	done
+	for ((i = ${#cg_dirs[@]} - 1; i >= 0; i--)); do
+		rmdir "${cg_dirs[i]}" 2> /dev/null
+	done
+	cg_pids=() cg_dirs=()
 }
 trap cleanup EXIT
 
 echo "TAP version 13"
-echo "1..9"
+echo "1..10"
 n=0 failed=0
 ok() { n=$((n + 1)); echo "ok $n $1"; }
 skip() { n=$((n + 1)); echo "ok $n $1 # SKIP $2"; }
@@ -69,6 +82,15 @@ else
 			bad+="$tree: $out"$'\n'
 		fi
 	done
+	# and the cgroups of the tree that has them
+	if ! "$HGMCTL" --root "$FIXTURES/tree-cgroup" export --stdout --top 5 --top-by cgroup \
+		> "$tmp/tree-cgroup.prom"; then
+		bad+="export --top-by cgroup of tree-cgroup failed"$'\n'
+	elif ! grep -q '^hgmctl_cgroup_thp_bytes{cgroup="/vm.slice"}' "$tmp/tree-cgroup.prom"; then
+		bad+="tree-cgroup: no hgmctl_cgroup_thp_bytes of /vm.slice"$'\n'
+	elif ! out=$(promtool check metrics < "$tmp/tree-cgroup.prom" 2>&1) || [ -n "$out" ]; then
+		bad+="tree-cgroup: $out"$'\n'
+	fi
 	if [ -z "$bad" ]; then ok "$t"; else not_ok "$t" "$bad"; fi
 fi
 
@@ -340,6 +362,82 @@ else
 	kill "$holder_pid"
 	wait "$holder_pid" 2> /dev/null
 	holder_pid=
+fi
+
+# ---- 10: --top-by cgroup sums the processes of each cgroup v2, labels bounded in length
+t="--top-by cgroup sums the THP of each cgroup's processes; a path too long counts in its ancestor"
+# shellcheck disable=SC2016
+holder='import mmap, signal
+m = mmap.mmap(-1, 8 << 20, flags=mmap.MAP_PRIVATE | mmap.MAP_ANONYMOUS)
+m.madvise(mmap.MADV_HUGEPAGE)
+for off in range(0, 8 << 20, 4096):
+    m[off] = 1
+print("ready", flush=True)
+signal.pause()'
+cgmnt=$(awk '$0 ~ / - cgroup2 / { print $5; exit }' /proc/self/mountinfo)
+own=$(sed -n 's/^0:://p' /proc/self/cgroup)
+if ! have python3; then
+	skip "$t" "python3 is not installed"
+elif [ "$(id -u)" != 0 ]; then
+	skip "$t" "needs root to make a cgroup and move processes into it"
+elif [ -z "$cgmnt" ] || [ -z "$own" ]; then
+	skip "$t" "no cgroup v2 mounted"
+elif grep -q '\[never\]' /sys/kernel/mm/transparent_hugepage/enabled 2> /dev/null ||
+	[ ! -e /sys/kernel/mm/transparent_hugepage/enabled ]; then
+	skip "$t" "THP is off on this kernel"
+else
+	cg_home=$cgmnt${own%/}
+	#   /R           two holders: one series, their sum
+	#   /R/A...A     (200 bytes)
+	#   /R/A...A/B...B (100 more: over 255 bytes) one holder, counted in /R/A...A
+	r=/hgmctl-export-test.$$
+	long=$r/$(printf 'a%.0s' $(seq 200))
+	deep=$long/$(printf 'b%.0s' $(seq 100))
+	if mkdir "$cgmnt$r" && cg_dirs+=("$cgmnt$r") && mkdir "$cgmnt$long" &&
+		cg_dirs+=("$cgmnt$long") && mkdir "$cgmnt$deep" && cg_dirs+=("$cgmnt$deep"); then
+		for where in "$r" "$r" "$deep"; do
+			python3 -c "$holder" > "$tmp/cg.${#cg_pids[@]}" 2>&1 &
+			cg_pids+=($!)
+			echo $! > "$cgmnt$where/cgroup.procs"
+		done
+	fi
+	for i in "${!cg_pids[@]}"; do
+		for _ in $(seq 50); do
+			grep -q ready "$tmp/cg.$i" 2> /dev/null && break
+			sleep 0.1
+		done
+	done
+	thp() { awk '/^AnonHugePages:|^ShmemPmdMapped:|^FilePmdMapped:/ { s += $2 } END { print s * 1024 }' \
+		"/proc/$1/smaps_rollup" 2> /dev/null || echo 0; }
+	if [ ${#cg_pids[@]} != 3 ]; then
+		skip "$t" "cannot make cgroups under $cgmnt (a read-only or delegated cgroup2?)"
+	elif [ "$(thp "${cg_pids[0]}")" = 0 ] || [ "$(thp "${cg_pids[2]}")" = 0 ]; then
+		skip "$t" "the kernel gave the test processes no THP (fragmented memory?)"
+	else
+		want_r=$(($(thp "${cg_pids[0]}") + $(thp "${cg_pids[1]}")))
+		want_long=$(thp "${cg_pids[2]}")
+		"$HGMCTL" export --stdout --top 100 --top-by cgroup > "$tmp/cg.prom" 2> "$tmp/cg.err"
+		rc=$?
+		got_r=$(scraped "$tmp/cg.prom" "hgmctl_cgroup_thp_bytes{cgroup=\"$r\"}")
+		got_long=$(scraped "$tmp/cg.prom" "hgmctl_cgroup_thp_bytes{cgroup=\"$long\"}")
+		procs_r=$(scraped "$tmp/cg.prom" "hgmctl_cgroup_processes{cgroup=\"$r\"}")
+		lint=
+		have promtool && lint=$(promtool check metrics < "$tmp/cg.prom" 2>&1)
+		if [ "$rc" != 0 ]; then
+			not_ok "$t" "export exited $rc: $(cat "$tmp/cg.err")"
+		elif [ "$got_r" != "$want_r" ] || [ "$procs_r" != 2 ]; then
+			not_ok "$t" "$r: thp '$got_r' from '$procs_r' processes, want $want_r from 2: $(grep -F "cgroup=\"$r\"" "$tmp/cg.prom")"
+		elif [ "$got_long" != "$want_long" ]; then
+			not_ok "$t" "the deep cgroup: '$got_long' under its ancestor, want $want_long: $(grep -F "cgroup=\"$r/" "$tmp/cg.prom" | cut -c1-120)"
+		elif grep -qF "$deep" "$tmp/cg.prom"; then
+			not_ok "$t" "a label of more than 255 bytes: $(grep -cF "$deep" "$tmp/cg.prom") lines"
+		elif [ -n "$lint" ]; then
+			not_ok "$t" "promtool: $lint"
+		else
+			ok "$t"
+		fi
+	fi
+	cg_cleanup
 fi
 
 [ "$failed" = 0 ]

@@ -11,6 +11,7 @@
  * when it cannot set up what it needs.
  */
 #include <sys/stat.h>
+#include <sys/syscall.h>
 
 #include "cgroup2.h"
 #include "live.h"
@@ -139,6 +140,112 @@ TEST_F(live, procs_of_all_processes_lists_the_workload)
 	/* without --folios the page scan is not done: unknown, never 0 */
 	ASSERT_TRUE(has_key(jq_get(row, "thp"), "pte"));
 	EXPECT_EQ(JQ_NULL, jq_type(jq_get(row, "thp.pte")));
+}
+
+/*
+ * The nodes the kernel says (move_pages, no move asked) hold the pages at
+ * [@addr, @addr + @len) of @pid, one page per @step, as a bit mask; -1 when
+ * it will not say.
+ */
+static int64_t nodes_of(pid_t pid, uint64_t addr, uint64_t len, uint64_t step)
+{
+	size_t n = len / step, i;
+	void **pages = calloc(n, sizeof(*pages));
+	int *status = calloc(n, sizeof(*status));
+	int64_t mask = 0;
+
+	if (!pages || !status)
+		mask = -1;
+	for (i = 0; mask >= 0 && i < n; i++)
+		pages[i] = (void *)(uintptr_t)(addr + i * step);
+	if (mask >= 0 && syscall(SYS_move_pages, pid, n, pages, NULL, status, 0) < 0)
+		mask = -1;
+	for (i = 0; mask >= 0 && i < n; i++)
+		if (status[i] >= 0 && status[i] < 63)
+			mask |= INT64_C(1) << status[i];
+	free(pages);
+	free(status);
+	return mask;
+}
+
+/* The nodes listed at @path of @row as a bit mask; -1 when it is no list. */
+static int64_t node_list(const struct jq_value *row, const char *path)
+{
+	const struct jq_value *l = jq_get(row, path);
+	int64_t mask = 0;
+	size_t i;
+
+	if (jq_type(l) != JQ_ARRAY)
+		return -1;
+	for (i = 0; i < jq_len(l); i++) {
+		unsigned long long node;
+
+		if (jq_u64(jq_at(l, i), &node) || node > 62)
+			return -1;
+		mask |= INT64_C(1) << node;
+	}
+	return mask;
+}
+
+TEST_F(live, procs_thp_nodes_are_where_its_thp_folios_are)
+{
+	const struct layout l = { .thp = 64 * M, .split = true };
+	const struct jq_value *row;
+	char args[128], out[256], want[256];
+	int64_t pmd_nodes, all_nodes, mask;
+	size_t len;
+	int i;
+	struct placed p;
+	int status;
+
+	self->child = spawn(&l, &p);
+	ASSERT_EQ(0, p.err);
+	if (rollup(self->child, "AnonHugePages") < 32 * M)
+		SKIP(return, "the kernel gave fewer THPs than asked (THP disabled or no memory)");
+	/*
+	 *   p.thp_addr          +32M                 +64M
+	 *   | 16 PMD-mapped THP  | 16 THP split to PTEs |
+	 * without --folios: the nodes of the PMD-mapped half; with it, of both
+	 */
+	pmd_nodes = nodes_of(self->child, p.thp_addr, 32 * M, 2 * M);
+	all_nodes = nodes_of(self->child, p.thp_addr, 64 * M, 2 * M);
+	if (pmd_nodes <= 0 || all_nodes <= 0)
+		SKIP(return, "move_pages does not say where the pages are");
+
+	snprintf(args, sizeof(args), "procs --json %d", (int)self->child);
+	self->json = hgmctl_json(args, &status);
+	ASSERT_NE(NULL, self->json);
+	ASSERT_EQ(0, status);
+	row = first_row(self->json);
+	ASSERT_NE(NULL, row);
+	/* the process itself may have THP elsewhere (a sanitizer's allocator) */
+	EXPECT_EQ(pmd_nodes, node_list(row, "thp.nodes") & pmd_nodes);
+	EXPECT_LT(0, node_list(row, "thp.nodes"));
+	/* no hugetlb: its hugetlb nodes are known to be none */
+	EXPECT_EQ(0, node_list(row, "hugetlb.nodes"));
+	jq_free(self->json);
+
+	snprintf(args, sizeof(args), "procs --json --folios %d", (int)self->child);
+	self->json = hgmctl_json(args, &status);
+	ASSERT_NE(NULL, self->json);
+	ASSERT_EQ(0, status);
+	row = first_row(self->json);
+	ASSERT_NE(NULL, row);
+	EXPECT_EQ(all_nodes, node_list(row, "thp.nodes") & all_nodes);
+
+	/* the text column lists the same nodes: "0", "0,1" */
+	mask = node_list(row, "thp.nodes");
+	ASSERT_LT(0, mask);
+	len = (size_t)snprintf(want, sizeof(want), "%d ", (int)self->child);
+	for (i = 0; i < 63; i++)
+		if (mask & (INT64_C(1) << i))
+			len += (size_t)snprintf(want + len, sizeof(want) - len, "%s%d",
+						mask & ((INT64_C(1) << i) - 1) ? "," : "", i);
+	snprintf(want + len, sizeof(want) - len, "\n");
+	snprintf(args, sizeof(args), "procs -r -n --folios -o PID,THP-NODES %d",
+		 (int)self->child);
+	ASSERT_EQ(0, hgmctl_text(args, out, sizeof(out)));
+	EXPECT_STREQ(want, out);
 }
 
 TEST(procs_unknown_pid_is_an_error_and_garbage_a_usage_error)
