@@ -476,4 +476,53 @@ TEST_F(dax, devdax_1g_alignment_maps_puds_which_maps_does_not_scan)
 	EXPECT_GE(1, again.faults);
 }
 
+/* The device of that name in hgmctl status --json's "pmem" array, or NULL. */
+static const struct jq_value *pmem_dev(const struct jq_value *json, const char *name)
+{
+	const struct jq_value *all = jq_get(json, "pmem");
+	size_t i;
+
+	for (i = 0; i < jq_len(all); i++)
+		if (strcmp(str_at(jq_at(all, i), "device"), name) == 0)
+			return jq_at(all, i);
+	return NULL;
+}
+
+/*
+ * status lists the guest's pmem as it is set up: region 1's namespace, which
+ * keeps its memmap and serves fsdax without a pfn device, aligned as its
+ * physical start is (read here from the namespace's resource), and region
+ * 0's devdax device with the alignment ndctl gave it.
+ */
+TEST_F(dax, status_lists_fsdax_and_devdax_devices_with_their_alignment)
+{
+	const struct jq_value *d;
+	uint64_t start = 0, align;
+	char buf[64] = "";
+	FILE *f;
+	int status = -1;
+
+	ASSERT_EQ(0, fsdax_setup());
+	ASSERT_EQ(0, devdax_setup("2M", PMD)) TH_LOG("ndctl cannot make namespace0.0 devdax 2M");
+	f = fopen("/sys/block/pmem1/device/resource", "r");
+	ASSERT_NE(NULL, f);
+	ASSERT_NE(NULL, fgets(buf, sizeof(buf), f));
+	fclose(f);
+	start = strtoull(buf, NULL, 16);
+	ASSERT_NE(0, start);
+	for (align = PUD; align > PAGE && start % align; align >>= 9)
+		;
+	self->json = hgmctl_json("status --json", &status);
+	ASSERT_NE(NULL, self->json);
+	EXPECT_EQ(0, status);
+	d = pmem_dev(self->json, "pmem1");
+	ASSERT_NE(NULL, d);
+	EXPECT_STREQ("fsdax", str_at(d, "mode"));
+	EXPECT_EQ(align, u64_at(d, "align")) TH_LOG("namespace1.0 starts at %#" PRIx64, start);
+	d = pmem_dev(self->json, "dax0.0");
+	ASSERT_NE(NULL, d);
+	EXPECT_STREQ("devdax", str_at(d, "mode"));
+	EXPECT_EQ(PMD, u64_at(d, "align"));
+}
+
 TEST_HARNESS_MAIN
