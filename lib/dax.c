@@ -195,24 +195,27 @@ static bool classify_devdax(struct hgm_dax_probe *p, struct hgm_vma *v, const ch
 }
 
 /*
- * The alignment DAX can map pmem block device @name ("pmem0") with: its pfn
- * device's "align".  A namespace that keeps its own memmap (legacy e820 pmem:
- * ndctl calls it fsdax, with no pfn device; /sys/block/NAME/queue/dax is 1)
- * has no such file: there it is the alignment of the namespace's physical
- * start ("resource", root only), 4K to 1G.  Unknown: UINT64_MAX.
+ * The alignment DAX can map pmem block device @name ("pmem0") with
+ * (pmem_dev_align()): its pfn device's "align".  A namespace that keeps its
+ * own memmap (legacy e820 pmem: ndctl calls it fsdax, with no pfn device;
+ * /sys/block/NAME/queue/dax is 1) has no such file: there it is the
+ * alignment of the namespace's physical start ("resource", root only), 4K
+ * to 1G.  Unknown: UINT64_MAX.
  */
-static uint64_t pmem_dev_align(const struct hgm_ctx *ctx, const char *name)
+static bool pmem_own_memmap(const struct hgm_ctx *ctx, const char *name)
+{
+	char sys[128];
+
+	snprintf(sys, sizeof(sys), "/sys/block/%s/queue/dax", name);
+	return read_num(ctx, sys) == 1;
+}
+
+/* The alignment of the physical start of pmem @name's namespace. */
+static uint64_t namespace_align(const struct hgm_ctx *ctx, const char *name)
 {
 	char sys[128], buf[64], *end;
 	uint64_t align, start;
 
-	snprintf(sys, sizeof(sys), "/sys/block/%s/device/align", name);
-	align = read_num(ctx, sys);
-	if (HGM_KNOWN(align))
-		return align;
-	snprintf(sys, sizeof(sys), "/sys/block/%s/queue/dax", name);
-	if (read_num(ctx, sys) != 1)
-		return UINT64_MAX;
 	snprintf(sys, sizeof(sys), "/sys/block/%s/device/resource", name);
 	if (hgm_ctx_read(ctx, sys, buf, sizeof(buf)) <= 0)
 		return UINT64_MAX;
@@ -223,6 +226,18 @@ static uint64_t pmem_dev_align(const struct hgm_ctx *ctx, const char *name)
 	for (align = UINT64_C(1) << 30; align > 4096 && start % align; align >>= 9)
 		;
 	return start % align ? UINT64_MAX : align;
+}
+
+static uint64_t pmem_dev_align(const struct hgm_ctx *ctx, const char *name)
+{
+	char sys[128];
+	uint64_t align;
+
+	snprintf(sys, sizeof(sys), "/sys/block/%s/device/align", name);
+	align = read_num(ctx, sys);
+	if (HGM_KNOWN(align) || !pmem_own_memmap(ctx, name))
+		return align;
+	return namespace_align(ctx, name);
 }
 
 /* The alignment of the pmem block device @source ("/dev/pmem0"). */
@@ -485,11 +500,14 @@ static int add_pmem(const struct hgm_ctx *ctx, const char *name, struct hgm_dax_
 		else if (strncmp(parent, "btt", 3) == 0)
 			snprintf(d.mode, sizeof(d.mode), "sector");
 	}
-	/* a namespace with its own memmap serves DAX as it is (see pmem_dev_align()) */
-	snprintf(path, sizeof(path), "/sys/block/%s/queue/dax", name);
-	if (strcmp(d.mode, "raw") == 0 && read_num(ctx, path) == 1)
+	snprintf(path, sizeof(path), "/sys/block/%s/device/align", name);
+	d.align = read_num(ctx, path);
+	/* a namespace with its own memmap serves DAX as it is */
+	if (strcmp(d.mode, "raw") == 0 && pmem_own_memmap(ctx, name)) {
 		snprintf(d.mode, sizeof(d.mode), "fsdax");
-	d.align = pmem_dev_align(ctx, name);
+		if (!HGM_KNOWN(d.align))
+			d.align = namespace_align(ctx, name);
+	}
 	return add_dev(devs, n, &d);
 }
 

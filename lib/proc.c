@@ -4,7 +4,6 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <numa.h>
-#include <numaif.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -226,52 +225,26 @@ static int proc_hugetlb_nodes(const struct hgm_ctx *ctx, pid_t pid, uint64_t *no
 	return 0;
 }
 
-#define NODE_BATCH	256		/* pages per move_pages call */
-
-/* Where the kernel says pages of a process are: one page of each THP mapping. */
-struct node_ask {
-	pid_t pid;
-	void *pages[NODE_BATCH];
-	unsigned int n;
-	uint64_t nodes;			/* bit N: a page on node N */
-	bool failed;			/* move_pages refused: nodes unknown */
-};
-
-static void node_flush(struct node_ask *na)
+/*
+ * Adds the node of row @f (the scan's HGM_SCAN_NODES: move_pages of one
+ * page per row) to the set @nodes (bit N: a page on node N); a row whose
+ * node the kernel would not say makes the set unknown.
+ */
+static void add_node(uint64_t *nodes, const struct hgm_folio *f)
 {
-	int status[NODE_BATCH];
-	unsigned int i;
-
-	if (!na->n || na->failed)
+	if (!HGM_KNOWN(*nodes))
 		return;
-	/* no nodes to move to: only the status, where each page is */
-	if (numa_move_pages(na->pid, na->n, na->pages, NULL, status, 0) < 0)
-		na->failed = true;
-	for (i = 0; !na->failed && i < na->n; i++)
-		if (status[i] >= 0 && status[i] < 64)
-			na->nodes |= UINT64_C(1) << status[i];
-	na->n = 0;
-}
-
-static void node_add(struct node_ask *na, uint64_t addr)
-{
-	na->pages[na->n++] = (void *)(uintptr_t)addr;
-	if (na->n == NODE_BATCH)
-		node_flush(na);
-}
-
-/* Ends the questions: the nodes, or unknown. */
-static uint64_t node_done(struct node_ask *na)
-{
-	node_flush(na);
-	return na->failed ? (uint64_t)HGM_UNKNOWN : na->nodes;
+	if (HGM_KNOWN(f->node) && f->node >= 0 && f->node < 64)
+		*nodes |= UINT64_C(1) << f->node;
+	else
+		*nodes = HGM_UNKNOWN;
 }
 
 /* PMD-mapped THP, from a scan of huge leaves only */
 static int pmd_thp_row(const struct hgm_folio *f, void *arg)
 {
 	if (f->present && f->level == HGM_LEVEL_PMD && f->kind == HGM_FOLIO_THP)
-		node_add(arg, f->start);
+		add_node(arg, f);
 	return 0;
 }
 
@@ -290,7 +263,7 @@ static int folio_vma(const struct hgm_vma *v, void *arg)
 static int proc_thp_nodes(const struct hgm_ctx *ctx, pid_t pid, struct hgm_proc_usage *pu)
 {
 	const struct hgm_scan_ops ops = { .vma = folio_vma, .folio = pmd_thp_row };
-	struct node_ask na = { .pid = pid };
+	uint64_t nodes = 0;
 	int ret;
 
 	pu->thp_nodes = HGM_UNKNOWN;
@@ -301,16 +274,16 @@ static int proc_thp_nodes(const struct hgm_ctx *ctx, pid_t pid, struct hgm_proc_
 	if (!hgm_ctx_is_live(ctx) || numa_available() < 0)
 		return 0;
 	ret = hgm_scan(ctx, pid, 0, 0, HGM_SCAN_NO_FOLIOS | HGM_SCAN_NO_COUNT |
-		       HGM_SCAN_LIGHT_VMAS | HGM_SCAN_HUGE_ONLY, &ops, &na);
+		       HGM_SCAN_LIGHT_VMAS | HGM_SCAN_HUGE_ONLY | HGM_SCAN_NODES, &ops, &nodes);
 	if (!ret)
-		pu->thp_nodes = node_done(&na);
+		pu->thp_nodes = nodes;
 	/* a pagemap we may not read hides the nodes, not the process */
 	return ret == -EACCES || ret == -EPERM ? 0 : ret;
 }
 
 struct folio_sum {
 	struct hgm_proc_usage *pu;
-	struct node_ask *na;		/* NULL: nodes not asked for */
+	uint64_t *nodes;		/* NULL: nodes not asked for */
 	bool unknown;
 };
 
@@ -331,8 +304,8 @@ static int folio_row(const struct hgm_folio *f, void *arg)
 		fs->pu->thp_pte += len;
 	if (f->order < HGM_PROC_MAX_ORDER)
 		fs->pu->thp_order[f->order] += len;
-	if (fs->na)
-		node_add(fs->na, f->start);
+	if (fs->nodes)
+		add_node(fs->nodes, f);
 	return 0;
 }
 
@@ -345,8 +318,8 @@ static int proc_folios(const struct hgm_ctx *ctx, pid_t pid, bool nodes,
 		       struct hgm_proc_usage *pu)
 {
 	const struct hgm_scan_ops ops = { .vma = folio_vma, .folio = folio_row };
-	struct node_ask na = { .pid = pid };
 	struct folio_sum fs = { .pu = pu };
+	uint64_t found = 0;
 	size_t i;
 	int ret;
 
@@ -356,16 +329,17 @@ static int proc_folios(const struct hgm_ctx *ctx, pid_t pid, bool nodes,
 	for (i = 0; i < HGM_PROC_MAX_ORDER; i++)
 		pu->thp_order[i] = 0;
 	if (nodes && numa_available() >= 0)
-		fs.na = &na;
-	ret = hgm_scan(ctx, pid, 0, 0, HGM_SCAN_NO_COUNT | HGM_SCAN_LIGHT_VMAS, &ops, &fs);
+		fs.nodes = &found;
+	ret = hgm_scan(ctx, pid, 0, 0, HGM_SCAN_NO_COUNT | HGM_SCAN_LIGHT_VMAS |
+		       (fs.nodes ? HGM_SCAN_NODES : 0), &ops, &fs);
 	if (ret || fs.unknown) {
 		pu->thp_pte = HGM_UNKNOWN;
 		for (i = 0; i < HGM_PROC_MAX_ORDER; i++)
 			pu->thp_order[i] = HGM_UNKNOWN;
 	}
 	/* some rows unknown: their nodes too */
-	if (!ret && !fs.unknown && fs.na)
-		pu->thp_nodes = node_done(&na);
+	if (!ret && !fs.unknown && fs.nodes)
+		pu->thp_nodes = found;
 	/* a pagemap we may not read hides the folios, not the process */
 	return ret == -EACCES || ret == -EPERM ? 0 : ret;
 }

@@ -25,6 +25,7 @@
 #define MNT		"/mnt/hgm-dax"
 #define FILE_NAME	MNT "/data"
 #define DAXDEV		"/dev/dax0.0"
+#define PM_PFN(e)	((e) & ((UINT64_C(1) << 55) - 1))	/* pagemap entry bits 0-54 */
 
 /* Why the guest's pmem is not here, or NULL when it is. */
 static const char *no_pmem(void)
@@ -150,12 +151,12 @@ static void read_pagemap(const char *p, uint64_t len, struct seen *s)
 		if (pm[i] >> 63)
 			s->present += PAGE;
 	for (i = 0; i + PMD / PAGE <= n; i += PMD / PAGE) {
-		uint64_t pfn = pm[i] & ((UINT64_C(1) << 55) - 1), j;
+		uint64_t pfn = PM_PFN(pm[i]), j;
 
 		if (!(pm[i] >> 63) || !pfn || pfn % (PMD / PAGE))
 			continue;
 		for (j = 1; j < PMD / PAGE; j++)
-			if ((pm[i + j] & ((UINT64_C(1) << 55) - 1)) != pfn + j)
+			if (PM_PFN(pm[i + j]) != pfn + j)
 				break;
 		s->pfn_runs += j == PMD / PAGE;
 	}
@@ -182,7 +183,7 @@ static uint64_t own_pfn(uintptr_t addr)
 		e = 0;
 	if (fd >= 0)
 		close(fd);
-	return e >> 63 ? e & ((UINT64_C(1) << 55) - 1) : 0;
+	return e >> 63 ? PM_PFN(e) : 0;
 }
 
 /*
